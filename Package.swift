@@ -1,0 +1,95 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Strict concurrency comes with the Swift 6 language mode; these keep the code honest.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "duka",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "duka", targets: ["duka"]),
+    ],
+    dependencies: [
+        // `traits: []` keeps full Foundation and ICU out of the shipped binary (DESIGN.md).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // The C door to the system's libsqlite3 (Debian: libsqlite3-dev).
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // A small Swift layer over SQLite: connections, statements, rows, transactions, pool.
+        .target(
+            name: "SQLite",
+            dependencies: [
+                "CSQLite",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Domain types, validation, migrations, stores (the SQL of each resource), demo seed.
+        .target(
+            name: "DukaCore",
+            dependencies: [
+                "SQLite",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Hummingbird application: auth, error mapping, one controller per resource.
+        .target(
+            name: "DukaHTTP",
+            dependencies: [
+                "DukaCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The executable: argument-parser commands only.
+        .executableTarget(
+            name: "duka",
+            dependencies: [
+                "DukaHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SQLiteTests",
+            dependencies: ["SQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DukaCoreTests",
+            dependencies: ["DukaCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DukaHTTPTests",
+            dependencies: [
+                "DukaHTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,88 @@
+import SQLite
+
+/// The SQL of the `users` table.
+public enum UserStore {
+    static let columns = """
+        id, uuid, username, email, password_hash, role, full_name, id_number, phone_number, \
+        county, town, street, is_active, deleted_at, session_version, created_at, updated_at
+        """
+
+    static func decode(_ row: Row) -> User {
+        User(
+            id: row.int64(0),
+            uuid: row.string(1),
+            username: row.string(2),
+            email: row.string(3),
+            passwordHash: row.string(4),
+            role: Role(rawValue: row.string(5)) ?? .customer,
+            profile: .init(
+                fullName: row.optionalString(6),
+                idNumber: row.optionalString(7),
+                phoneNumber: row.optionalString(8),
+                county: row.optionalString(9),
+                town: row.optionalString(10),
+                street: row.optionalString(11)
+            ),
+            isActive: row.bool(12),
+            deletedAt: row.optionalInt64(13),
+            sessionVersion: row.int64(14),
+            createdAt: row.int64(15),
+            updatedAt: row.int64(16)
+        )
+    }
+
+    public static func find(id: Int64, in db: Connection) throws -> User? {
+        try db.queryFirst("SELECT \(columns) FROM users WHERE id = ?", id, row: decode)
+    }
+
+    public static func find(uuid: String, in db: Connection) throws -> User? {
+        try db.queryFirst("SELECT \(columns) FROM users WHERE uuid = ?", uuid, row: decode)
+    }
+
+    /// By username or email, both compared case-insensitively (their columns are NOCASE).
+    public static func find(login: String, in db: Connection) throws -> User? {
+        try db.queryFirst(
+            "SELECT \(columns) FROM users WHERE username = ?1 OR email = ?1 ORDER BY id LIMIT 1",
+            login,
+            row: decode
+        )
+    }
+
+    public static func count(in db: Connection) throws -> Int64 {
+        try db.scalarInt("SELECT COUNT(*) FROM users") ?? 0
+    }
+
+    /// Which of `username` and `email` are taken (case-insensitively), by someone other than `exceptID`.
+    public static func takenFields(username: String?, email: String?, exceptID: Int64? = nil, in db: Connection) throws -> [String] {
+        var taken: [String] = []
+        if let username, try db.scalarInt("SELECT 1 FROM users WHERE username = ? AND id IS NOT ?", username, exceptID) != nil {
+            taken.append("username")
+        }
+        if let email, try db.scalarInt("SELECT 1 FROM users WHERE email = ? AND id IS NOT ?", email, exceptID) != nil {
+            taken.append("email")
+        }
+        return taken
+    }
+
+    /// Inserts a user; a duplicate username or email surfaces as a unique-constraint `SQLiteError`.
+    @discardableResult
+    public static func insert(_ user: NewUser, in db: Connection) throws -> User {
+        try db.execute(
+            """
+            INSERT INTO users (uuid, username, email, password_hash, role, full_name, id_number, phone_number,
+                               county, town, street, is_active, deleted_at, session_version, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+            """,
+            user.uuid, user.username, user.email, user.passwordHash, user.role.rawValue,
+            user.profile.fullName, user.profile.idNumber, user.profile.phoneNumber,
+            user.profile.county, user.profile.town, user.profile.street,
+            user.isActive, user.deletedAt, user.createdAt, user.createdAt
+        )
+        return try find(id: db.lastInsertRowID, in: db)!
+    }
+
+    /// Revokes every token issued so far to the user.
+    public static func bumpSessionVersion(id: Int64, in db: Connection) throws {
+        try db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", id)
+    }
+}

@@ -1,0 +1,1 @@
+// The Hummingbird application lives here.

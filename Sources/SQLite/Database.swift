@@ -1,0 +1,122 @@
+import CSQLite
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A SQLite file with one writer connection and a pool of reader connections.
+///
+/// SQLite calls block, so none of them run on the caller's thread: writes go to a
+/// single-thread pool (which also serialises them, in arrival order), reads to a pool
+/// with one thread per reader connection. NIO event loops and Swift's cooperative
+/// pool only ever await.
+public final class Database: Sendable {
+    public struct Configuration: Sendable {
+        public var readers: Int
+        public var busyTimeoutMilliseconds: Int32
+        public var synchronous: Connection.Synchronous
+
+        public init(readers: Int = System.coreCount, busyTimeoutMilliseconds: Int32 = 5000, synchronous: Connection.Synchronous = .full) {
+            self.readers = max(1, readers)
+            self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+            self.synchronous = synchronous
+        }
+    }
+
+    public let path: String
+    private let writer: Connection
+    private let readers: NIOLockedValueBox<[Connection]>
+    private let writeThread: NIOThreadPool
+    private let readThreads: NIOThreadPool
+    private let closed = NIOLockedValueBox(false)
+
+    /// Opens the file with an already opened and checked writer connection (see `open`).
+    private init(path: String, writer: Connection, readers: [Connection]) {
+        self.path = path
+        self.writer = writer
+        self.readers = NIOLockedValueBox(readers)
+        self.writeThread = NIOThreadPool(numberOfThreads: 1)
+        self.readThreads = NIOThreadPool(numberOfThreads: readers.count)
+        writeThread.start()
+        readThreads.start()
+    }
+
+    /// Opens (or creates) the database file.
+    ///
+    /// `prepare` runs on the writer connection before any pragma is changed, so that
+    /// a caller can refuse a file (not a database, too new) and leave it untouched;
+    /// then WAL mode and the other pragmas are applied, and `migrate` runs.
+    public static func open(
+        path: String,
+        configuration: Configuration = .init(),
+        prepare: (Connection) throws -> Void = { _ in },
+        migrate: (Connection) throws -> Void = { _ in }
+    ) throws -> Database {
+        let writer = try Connection(path: path, mode: .readWriteCreate)
+        sqlite3_busy_timeout(writer.handle, configuration.busyTimeoutMilliseconds)
+        // Reading the header proves the file is a database before anything is written.
+        _ = try writer.scalarInt("PRAGMA schema_version")
+        try prepare(writer)
+        try writer.configure(
+            busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+            synchronous: configuration.synchronous,
+            walMode: true
+        )
+        try migrate(writer)
+        var readers: [Connection] = []
+        for _ in 0..<configuration.readers {
+            let reader = try Connection(path: path, mode: .readOnly)
+            try reader.configure(
+                busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                synchronous: configuration.synchronous,
+                walMode: false
+            )
+            // Readers never write; this makes an accidental write fail loudly.
+            try reader.exec("PRAGMA query_only=ON")
+            readers.append(reader)
+        }
+        return Database(path: path, writer: writer, readers: readers)
+    }
+
+    /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`) on the writer connection.
+    /// The change is committed (and, with `synchronous=FULL`, on disk) when this returns.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let writer = self.writer
+        return try await writeThread.runIfActive {
+            try writer.transaction(.immediate) { try body(writer) }
+        }
+    }
+
+    /// Runs `body` on the writer connection without opening a transaction (maintenance).
+    public func withWriter<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let writer = self.writer
+        return try await writeThread.runIfActive { try body(writer) }
+    }
+
+    /// Runs `body` on a reader connection, inside one read transaction so that
+    /// several queries see one snapshot.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let readers = self.readers
+        return try await readThreads.runIfActive {
+            // There are as many connections as threads, so one is always free here.
+            let connection = readers.withLockedValue { $0.popLast() }!
+            defer { readers.withLockedValue { $0.append(connection) } }
+            return try connection.transaction(.deferred) { try body(connection) }
+        }
+    }
+
+    /// Checkpoints the WAL into the main file and closes every connection.
+    public func close() async {
+        let alreadyClosed = closed.withLockedValue { value in
+            defer { value = true }
+            return value
+        }
+        guard !alreadyClosed else { return }
+        let writer = self.writer
+        _ = try? await writeThread.runIfActive {
+            try writer.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        try? await readThreads.shutdownGracefully()
+        try? await writeThread.shutdownGracefully()
+        readers.withLockedValue { $0.removeAll() }
+    }
+}

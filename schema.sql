@@ -1,0 +1,94 @@
+-- Duka database schema: the readable source of truth.
+-- The migrations compiled into the binary (Sources/DukaCore/Migrations.swift) must
+-- produce exactly this; a test compares the two.
+--
+-- Conventions: times are whole seconds since 1970-01-01 UTC; money is integer cents;
+-- quantities are integer thousandths; booleans are 0/1.
+
+CREATE TABLE users (
+    id              INTEGER PRIMARY KEY,
+    uuid            TEXT    NOT NULL UNIQUE,
+    username        TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    email           TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash   TEXT    NOT NULL,
+    role            TEXT    NOT NULL CHECK (role IN ('admin', 'manager', 'cashier', 'employee', 'customer')),
+    full_name       TEXT,
+    id_number       TEXT,
+    phone_number    TEXT,
+    county          TEXT,
+    town            TEXT,
+    street          TEXT,
+    is_active       INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+    deleted_at      INTEGER,
+    -- Carried in tokens as `ver`: bumping it revokes every earlier token of the user.
+    session_version INTEGER NOT NULL DEFAULT 1,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+
+-- Employee portal: customers by id, live ones counted and paged from the partial index.
+CREATE INDEX users_role_live ON users (role, id) WHERE deleted_at IS NULL;
+CREATE INDEX users_role ON users (role, id);
+-- Staff users API: default order (created_at, id).
+CREATE INDEX users_created ON users (created_at, id);
+
+CREATE TABLE products (
+    id               INTEGER PRIMARY KEY,
+    sku              TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    name             TEXT    NOT NULL,
+    description      TEXT    NOT NULL DEFAULT '',
+    unit             TEXT    NOT NULL DEFAULT 'piece',
+    unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents >= 0),
+    is_active        INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+
+CREATE TABLE carts (
+    id         INTEGER PRIMARY KEY,
+    -- Sales history is kept: a user who owns carts cannot be hard-deleted.
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE RESTRICT,
+    status     TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'checked_out', 'abandoned')),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE INDEX carts_user ON carts (user_id, id);
+CREATE INDEX carts_status ON carts (status, id);
+-- A customer has at most one active cart.
+CREATE UNIQUE INDEX carts_one_active ON carts (user_id) WHERE status = 'active';
+
+CREATE TABLE cart_items (
+    id               INTEGER PRIMARY KEY,
+    cart_id          INTEGER NOT NULL REFERENCES carts (id) ON DELETE CASCADE,
+    product_id       INTEGER NOT NULL REFERENCES products (id) ON DELETE RESTRICT,
+    quantity_milli   INTEGER NOT NULL CHECK (quantity_milli > 0),
+    sale_channel     TEXT    NOT NULL CHECK (sale_channel IN ('online', 'in_store')),
+    unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents >= 0),
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+
+CREATE INDEX cart_items_cart ON cart_items (cart_id, id);
+CREATE INDEX cart_items_product ON cart_items (product_id);
+
+-- Who changed what. No foreign key to users: rows outlive the actor's hard delete.
+CREATE TABLE audit_log (
+    id             INTEGER PRIMARY KEY,
+    actor_id       INTEGER NOT NULL,
+    actor_uuid     TEXT    NOT NULL,
+    actor_username TEXT    NOT NULL,
+    action         TEXT    NOT NULL,
+    target_type    TEXT    NOT NULL,
+    target_id      TEXT    NOT NULL,
+    created_at     INTEGER NOT NULL
+);
+
+CREATE INDEX audit_log_actor ON audit_log (actor_uuid, id);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+
+-- Server-wide settings, e.g. the generated token signing secret.
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
