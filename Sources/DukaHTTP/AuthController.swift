@@ -1,0 +1,122 @@
+import DukaCore
+import HTTPTypes
+import Hummingbird
+import SQLite
+
+/// `/api/v1/auth`: login, logout, me, register (API.md section 2).
+struct AuthController {
+    let database: Database
+    let hasher: PasswordHasher
+    let tokens: TokenService
+    let authenticator: Authenticator
+    let throttle: LoginThrottle
+    let secureCookies: Bool
+
+    static let invalidCredentials = "Invalid username or password"
+
+    func register(in routes: RouteTable) {
+        routes.post("/api/v1/auth/login", login)
+        routes.post("/api/v1/auth/logout", logout)
+        routes.get("/api/v1/auth/me", me)
+        routes.post("/api/v1/auth/register", registerCustomer)
+    }
+
+    @Sendable func login(_ request: Request, context: DukaRequestContext) async throws -> Response {
+        var reader = FieldReader(try await RequestBody.object(request))
+        let login = reader.string("username", required: true).value
+        let password = reader.string("password", required: true).value
+        try reader.finish()
+        guard let login, let password else { throw APIError.validation("username", "is required") }
+
+        if let wait = throttle.retryAfter(name: login, address: context.clientAddress) {
+            throw APIError.tooManyRequests(retryAfter: wait)
+        }
+        let user = try await database.read { try UserStore.find(login: login, in: $0) }
+        // Always one bcrypt check (a dummy hash for nobody), so timing does not tell who exists.
+        let matches = try await hasher.verify(password, against: user?.passwordHash)
+        guard let user, matches, !user.isDeleted else {
+            throttle.recordFailure(name: login, address: context.clientAddress)
+            throw APIError.unauthorized(Self.invalidCredentials)
+        }
+        guard user.isActive else {
+            throw APIError(.forbidden, code: "account_inactive", message: "This account is deactivated")
+        }
+        throttle.recordSuccess(name: login)
+        let token = try await tokens.issue(for: user)
+        var headers = HTTPFields()
+        headers[.setCookie] = cookie(token, maxAge: tokens.lifetime, request: request)
+        headers[.cacheControl] = "no-store"
+        let data: JSON = .object([
+            "access_token": .string(token),
+            "token_type": .string("Bearer"),
+            "expires_in": .int(tokens.lifetime),
+            "user": UserJSON.summary(user),
+        ])
+        return .json(.envelope("Login successful", data: data), headers: headers)
+    }
+
+    @Sendable func logout(_ request: Request, context: DukaRequestContext) async throws -> Response {
+        let user = try await authenticator.user(for: request)
+        let id = user.id
+        try await database.write { try UserStore.bumpSessionVersion(id: id, in: $0) }
+        var headers = HTTPFields()
+        headers[.setCookie] = cookie("", maxAge: 0, request: request)
+        return .json(.envelope("Logout successful"), headers: headers)
+    }
+
+    @Sendable func me(_ request: Request, context: DukaRequestContext) async throws -> Response {
+        let user = try await authenticator.user(for: request)
+        return .json(.envelope("Profile retrieved successfully", data: UserJSON.detail(user)))
+    }
+
+    /// Customer self-sign-up: `role` and `is_active` in the body are ignored.
+    @Sendable func registerCustomer(_ request: Request, context: DukaRequestContext) async throws -> Response {
+        let body = try await RequestBody.object(request)
+        let payload = try UserPayload.read(
+            body,
+            required: ["username", "email", "password", "full_name", "phone_number"],
+            ignored: ["role", "is_active"]
+        )
+        guard let username = payload.username, let email = payload.email, let password = payload.password else {
+            throw APIError.validation("username", "is required")
+        }
+        let hash = try await hasher.hash(password)
+        let newUser = NewUser(username: username, email: email, passwordHash: hash, role: .customer, profile: payload.newProfile)
+        let user = try await UserWrites.insertUnique(newUser, database: database)
+        return .json(.envelope("Registration successful", data: UserJSON.detail(user)), status: .created)
+    }
+
+    /// The session cookie; `Secure` when the client reached us over HTTPS (or when configured).
+    private func cookie(_ token: String, maxAge: Int64, request: Request) -> String {
+        var cookie = "\(Authenticator.cookieName)=\(token); HttpOnly; SameSite=Strict; Path=/; Max-Age=\(maxAge)"
+        let forwardedProto = HTTPField.Name("X-Forwarded-Proto").flatMap { request.headers[$0] }
+        if secureCookies || forwardedProto?.lowercased() == "https" {
+            cookie += "; Secure"
+        }
+        return cookie
+    }
+}
+
+/// User inserts shared by registration and the users API.
+enum UserWrites {
+    /// Inserts `user`, answering 409 `duplicate` naming the taken field(s).
+    static func insertUnique(_ user: NewUser, database: Database, audit: (@Sendable (User, Connection) throws -> Void)? = nil) async throws -> User {
+        do {
+            return try await database.write { db in
+                let taken = try UserStore.takenFields(username: user.username, email: user.email, in: db)
+                guard taken.isEmpty else { throw duplicate(taken) }
+                let created = try UserStore.insert(user, in: db)
+                try audit?(created, db)
+                return created
+            }
+        } catch let error as SQLiteError where error.isUniqueViolation {
+            // Only reachable if the check above raced with another writer; writes are serialised.
+            throw duplicate([error.message.contains("email") ? "email" : "username"])
+        }
+    }
+
+    static func duplicate(_ fields: [String]) -> APIError {
+        let errors = Dictionary(uniqueKeysWithValues: fields.map { ($0, "is already taken") })
+        return .conflict("duplicate", "A user with this \(fields.joined(separator: " and ")) already exists", fieldErrors: errors)
+    }
+}

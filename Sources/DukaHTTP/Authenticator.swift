@@ -1,0 +1,59 @@
+import DukaCore
+import Hummingbird
+import JWTKit
+import SQLite
+
+/// Turns a request's token (header first, then the `access_token` cookie) into the
+/// user it names, re-checked against the database on every request, so revocation,
+/// deactivation, deletion and demotion bite at once.
+struct Authenticator: Sendable {
+    static let cookieName = "access_token"
+
+    let tokens: TokenService
+    let database: Database
+
+    /// The authenticated user, or 401 `unauthorized` (with `WWW-Authenticate: Bearer`).
+    func user(for request: Request) async throws -> User {
+        guard let token = Self.token(in: request), let claims = await tokens.verify(token) else {
+            throw APIError.unauthorized()
+        }
+        let uid = claims.uid
+        guard let user = try await database.read({ try UserStore.find(id: uid, in: $0) }),
+              user.uuid == claims.sub.value,
+              user.role.rawValue == claims.role,
+              user.sessionVersion == claims.ver,
+              user.isActive, !user.isDeleted
+        else {
+            throw APIError.unauthorized()
+        }
+        return user
+    }
+
+    /// The authenticated user, who must have one of `roles` (else 403 `forbidden`).
+    func user(for request: Request, roles: Set<Role>) async throws -> User {
+        let user = try await user(for: request)
+        guard roles.contains(user.role) else { throw APIError.forbidden }
+        return user
+    }
+
+    static func token(in request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+            return String(parts[1]).trimmingWhitespaceAndNewlines()
+        }
+        return request.cookies[cookieName]?.value
+    }
+}
+
+extension String {
+    func trimmingWhitespaceAndNewlines() -> String {
+        String(Substring(self).trimmingCharacters(in: " \t\r\n"))
+    }
+}
+
+/// Role sets used across controllers.
+extension Set where Element == Role {
+    static let everyone = Set(Role.allCases)
+    static let staff = Set(Role.allCases.filter(\.isStaff))
+}

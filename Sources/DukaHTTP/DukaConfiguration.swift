@@ -1,0 +1,29 @@
+import DukaCore
+import Logging
+import NIOCore
+import SQLite
+
+/// Everything `duka serve` can be told (flags, with `DUKA_*` environment fallbacks).
+public struct DukaConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var databasePath = "./duka.sqlite"
+    /// Load the demo shop into an empty database instead of creating a bootstrap admin.
+    public var demo = false
+    public var logLevel: Logger.Level = .info
+    public var bcryptCost = 12
+    /// Token lifetime in seconds.
+    public var tokenTTL: Int64 = 24 * 3600
+    /// The HS256 signing secret; generated once and kept in `settings` when nil.
+    public var jwtSecret: String?
+    /// The bootstrap admin's password; a random one is printed once when nil.
+    public var adminPassword: String?
+    /// Reader connections (and their threads), and bcrypt threads.
+    public var readers = System.coreCount
+    public var synchronous: Connection.Synchronous = .full
+    /// Add `Secure` to the session cookie even when the request did not come over HTTPS.
+    public var secureCookies = false
+    public var loginLimits = LoginThrottle.Limits()
+
+    public init() {}
+}

@@ -1,0 +1,87 @@
+import DukaCore
+import Hummingbird
+import Logging
+import SQLite
+import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Duka assembled: the database (opened, migrated, bootstrapped), the shared services,
+/// and the Hummingbird application serving the API. Used by `duka serve` and the tests.
+public struct DukaServer: Sendable {
+    public let configuration: DukaConfiguration
+    public let database: Database
+    public let hasher: PasswordHasher
+    public let bootstrap: Bootstrap.Outcome
+    public let routes: RouteTable
+    public let application: Application<RouterResponder<DukaRequestContext>>
+
+    public static func make(_ configuration: DukaConfiguration, logger: Logger) async throws -> DukaServer {
+        let database = try DukaDatabase.open(
+            path: configuration.databasePath,
+            configuration: .init(readers: configuration.readers, synchronous: configuration.synchronous)
+        )
+        let hasher = PasswordHasher(cost: configuration.bcryptCost, threads: configuration.readers)
+        do {
+            let bootstrap = try await Bootstrap.run(
+                database: database, hasher: hasher, demo: configuration.demo, adminPassword: configuration.adminPassword
+            )
+            let secret = try await signingSecret(configuration, database: database)
+            let tokens = await TokenService(secret: secret, lifetime: configuration.tokenTTL)
+
+            let router = Router(context: DukaRequestContext.self)
+            let routes = RouteTable(router: router)
+            router.add(middleware: ErrorAndLogMiddleware(routes: routes))
+            let authenticator = Authenticator(tokens: tokens, database: database)
+            HealthController(database: database).register(in: routes)
+            AuthController(
+                database: database, hasher: hasher, tokens: tokens, authenticator: authenticator,
+                throttle: LoginThrottle(limits: configuration.loginLimits), secureCookies: configuration.secureCookies
+            ).register(in: routes)
+
+            let application = Application(
+                router: router,
+                configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+                services: [ShutdownService(database: database, hasher: hasher, logger: logger)],
+                logger: logger
+            )
+            return DukaServer(
+                configuration: configuration, database: database, hasher: hasher, bootstrap: bootstrap,
+                routes: routes, application: application
+            )
+        } catch {
+            await hasher.shutdown()
+            await database.close()
+            throw error
+        }
+    }
+
+    /// `DUKA_JWT_SECRET` when given; otherwise one generated on first start and kept in `settings`.
+    static func signingSecret(_ configuration: DukaConfiguration, database: Database) async throws -> String {
+        if let secret = configuration.jwtSecret, !secret.isEmpty { return secret }
+        var generator = SystemRandomNumberGenerator()
+        let candidate = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+            .joined()
+        return try await database.write { try SettingsStore.insertIfAbsent("jwt_secret", value: candidate, in: $0) }
+    }
+}
+
+/// Runs until graceful shutdown, then closes what the server opened. Registered before
+/// the HTTP server, so ServiceLifecycle stops it after the server has finished its requests.
+struct ShutdownService: Service {
+    let database: Database
+    let hasher: PasswordHasher
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await hasher.shutdown()
+        await database.close()
+        logger.info("database checkpointed and closed")
+    }
+}

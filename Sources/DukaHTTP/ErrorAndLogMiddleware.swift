@@ -1,0 +1,63 @@
+import DukaCore
+import HTTPTypes
+import Hummingbird
+import Logging
+import SQLite
+
+/// The outermost middleware: refuses oversized bodies up front, turns every error into
+/// the contract's JSON shape, and logs one line per request (method, path, status,
+/// duration; never the query, headers, tokens or bodies).
+struct ErrorAndLogMiddleware: RouterMiddleware {
+    typealias Context = DukaRequestContext
+
+    static let maximumBodySize = 1 << 20
+
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        var response: Response
+        do {
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maximumBodySize {
+                throw APIError.payloadTooLarge
+            }
+            response = try await next(request, context)
+        } catch {
+            response = self.response(for: error, request: request, context: context)
+        }
+        let milliseconds = ((ContinuousClock.now - start) / .microseconds(10)).rounded() / 100
+        context.logger.info("\(request.method.rawValue) \(request.uri.path) \(response.status.code) \(milliseconds)ms")
+        return response
+    }
+
+    private func response(for error: any Error, request: Request, context: Context) -> Response {
+        switch error {
+        case let error as APIError:
+            return error.response()
+        case let error as HTTPError where error.status == .notFound:
+            let methods = routes.methods(forPath: request.uri.path)
+            if methods.isEmpty {
+                return APIError.notFound("Route not found").response()
+            }
+            var answer = APIError(.methodNotAllowed, code: "method_not_allowed", message: "Method not allowed")
+            answer.headers[.allow] = methods.joined(separator: ", ")
+            return answer.response()
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return APIError.payloadTooLarge.response()
+        case let error as HTTPError where error.status.code < 500:
+            return APIError(error.status, code: "bad_request", message: error.body ?? error.status.reasonPhrase).response()
+        case let error as SQLiteError where error.isFull:
+            context.logger.error("database full: \(error.message)")
+            return APIError.unavailable("The database is full; the change was not saved").response()
+        case let error as SQLiteError where error.isReadOnly:
+            context.logger.error("database read-only: \(error.message)")
+            return APIError.unavailable("The database is read-only; the change was not saved").response()
+        case let error as SQLiteError where error.isBusy:
+            context.logger.error("database busy: \(error.message)")
+            return APIError.unavailable("The database is busy; try again").response()
+        default:
+            context.logger.error("unhandled error: \(String(reflecting: error))")
+            return APIError.internalError.response()
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import DukaCore
+import SQLite
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or migrate the database file, then exit.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let path = database.resolvedPath
+        do {
+            let db = try DukaDatabase.open(path: path, configuration: .init(readers: 1))
+            let version = try await db.read { try Migrations.version(of: $0) }
+            await db.close()
+            print("\(path): schema version \(version) (latest \(Migrations.latestVersion))")
+        } catch let error as DukaDatabaseError {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+func printError(_ message: String) {
+    var standardError = StandardError()
+    print("duka: \(message)", to: &standardError)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var bytes = Array(string.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

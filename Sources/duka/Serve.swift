@@ -1,0 +1,59 @@
+import ArgumentParser
+import DukaCore
+import DukaHTTP
+import Hummingbird
+import Logging
+import NIOCore
+import SQLite
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open (or create) the database, migrate it and serve the API until SIGINT/SIGTERM."
+    )
+
+    @Option(help: "Address to listen on (env DUKA_HOST; default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (env DUKA_PORT; default 8080).") var port: Int?
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Load the demo shop into an empty database (env DUKA_DEMO).") var demo = false
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env DUKA_LOG_LEVEL).") var logLevel: String?
+    @Option(help: "bcrypt cost, 4...31 (env DUKA_BCRYPT_COST; default 12).") var bcryptCost: Int?
+    @Option(help: "Token lifetime in seconds (env DUKA_TOKEN_TTL; default 86400).") var tokenTtl: Int?
+    @Option(help: "Reader connections and worker threads (env DUKA_READERS; default: the core count).") var readers: Int?
+    @Flag(help: "Mark the session cookie Secure even without HTTPS (env DUKA_SECURE_COOKIES).") var secureCookies = false
+
+    func run() async throws {
+        var configuration = DukaConfiguration()
+        configuration.host = host ?? Env.string("DUKA_HOST") ?? "127.0.0.1"
+        configuration.port = try Env.int("DUKA_PORT", flag: port, default: 8080, range: 0...65535)
+        configuration.databasePath = database.resolvedPath
+        configuration.demo = try Env.bool("DUKA_DEMO", flag: demo)
+        configuration.logLevel = try Env.logLevel(flag: logLevel)
+        configuration.bcryptCost = try Env.int("DUKA_BCRYPT_COST", flag: bcryptCost, default: 12, range: PasswordHasher.allowedCosts)
+        configuration.tokenTTL = Int64(try Env.int("DUKA_TOKEN_TTL", flag: tokenTtl, default: 86_400, range: 60...31_536_000))
+        configuration.readers = try Env.int("DUKA_READERS", flag: readers, default: System.coreCount, range: 1...256)
+        configuration.secureCookies = try Env.bool("DUKA_SECURE_COOKIES", flag: secureCookies)
+        configuration.jwtSecret = Env.string("DUKA_JWT_SECRET")
+        configuration.adminPassword = Env.string("DUKA_ADMIN_PASSWORD")
+
+        let logger = Env.makeLogger(level: configuration.logLevel)
+        let server: DukaServer
+        do {
+            server = try await DukaServer.make(configuration, logger: logger)
+        } catch let error as DukaDatabaseError {
+            logger.critical("\(error.description)")
+            throw ExitCode(1)
+        }
+        switch server.bootstrap {
+        case .admin(let generated?):
+            logger.notice("created the bootstrap admin 'admin' (admin@duka.local) with password: \(generated) (shown only this once)")
+        case .admin(nil):
+            logger.notice("created the bootstrap admin 'admin' (admin@duka.local) with the password from DUKA_ADMIN_PASSWORD")
+        case .demo:
+            logger.notice("loaded the demo shop; the demo logins are listed in the README")
+        case .nothing:
+            break
+        }
+        logger.notice("duka \(Duka.version) serving \(configuration.databasePath) on http://\(configuration.host):\(configuration.port)")
+        try await server.application.runService()
+    }
+}
