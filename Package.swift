@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "DukaHTTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
         ),

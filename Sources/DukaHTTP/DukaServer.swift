@@ -20,6 +20,8 @@ public struct DukaServer: Sendable {
     public let routes: RouteTable
     public let application: Application<RouterResponder<DukaRequestContext>>
 
+    public static let minimumSecretLength = 32
+
     public static func make(_ configuration: DukaConfiguration, logger: Logger) async throws -> DukaServer {
         let database = try DukaDatabase.open(
             path: configuration.databasePath,
@@ -62,12 +64,26 @@ public struct DukaServer: Sendable {
 
     /// `DUKA_JWT_SECRET` when given; otherwise one generated on first start and kept in `settings`.
     static func signingSecret(_ configuration: DukaConfiguration, database: Database) async throws -> String {
-        if let secret = configuration.jwtSecret, !secret.isEmpty { return secret }
+        if let secret = configuration.jwtSecret {
+            // HS256 wants a key at least as long as its output (jwt-kit enforces it).
+            guard secret.utf8.count >= minimumSecretLength else { throw ConfigurationError.shortSecret }
+            return secret
+        }
         var generator = SystemRandomNumberGenerator()
         let candidate = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
             .joined()
         return try await database.write { try SettingsStore.insertIfAbsent("jwt_secret", value: candidate, in: $0) }
+    }
+}
+
+public enum ConfigurationError: Error, CustomStringConvertible {
+    case shortSecret
+
+    public var description: String {
+        switch self {
+        case .shortSecret: return "DUKA_JWT_SECRET must be at least \(DukaServer.minimumSecretLength) bytes long"
+        }
     }
 }
 

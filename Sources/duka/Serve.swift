@@ -42,6 +42,9 @@ struct Serve: AsyncParsableCommand {
         } catch let error as DukaDatabaseError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
+        } catch let error as ConfigurationError {
+            logger.critical("\(error.description)")
+            throw ExitCode(2)
         }
         switch server.bootstrap {
         case .admin(let generated?):

@@ -1,0 +1,339 @@
+import DukaCore
+import SQLite
+import Foundation
+import HTTPTypes
+import JWTKit
+import Testing
+
+@testable import DukaHTTP
+
+@Suite struct LoginTests {
+    static let userKeys: Set<String> = ["id", "username", "email", "role", "is_active", "created_at", "updated_at"]
+    static let detailKeys = userKeys.union(["full_name", "id_number", "phone_number", "county", "town", "street", "deleted_at"])
+
+    @Test func loginByUsernameOrEmailAnyCase() async throws {
+        let duka = try await TestDuka.make()
+        let user = try await duka.makeUser("Wanjiku", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            for name in ["Wanjiku", "wanjiku", "WANJIKU", "wanjiku@example.com", "WanJiku@Example.COM"] {
+                let response = try await api.login(name)
+                #expect(response.status == .ok, "\(name)")
+                #expect(response.json["message"] == .string("Login successful"))
+                #expect(APIResponse.keys(response.data) == ["access_token", "token_type", "expires_in", "user"])
+                #expect(response.data?["token_type"] == .string("Bearer"))
+                #expect(response.data?["expires_in"] == .int(86_400))
+                #expect(APIResponse.keys(response.data?["user"]) == Self.userKeys)
+                #expect(response.data?["user"]?["id"] == .string(user.uuid))
+                #expect(!response.body.contains("password"))
+            }
+        }
+    }
+
+    @Test func loginSetsAStrictHttpOnlyCookie() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("amina", role: .manager)
+        try await duka.run { (api: TestAPI) async throws in
+            let response = try await api.login("amina")
+            let cookie = try #require(response.headers[.setCookie])
+            let token = try #require(response.data?["access_token"]?.stringValue)
+            #expect(cookie.hasPrefix("access_token=\(token);"))
+            #expect(cookie.contains("HttpOnly"))
+            #expect(cookie.contains("SameSite=Strict"))
+            #expect(cookie.contains("Path=/"))
+            #expect(cookie.contains("Max-Age=86400"))
+            #expect(!cookie.contains("Secure"))
+
+            var forwarded = HTTPFields()
+            forwarded[HTTPField.Name("X-Forwarded-Proto")!] = "https"
+            let overTLS = try await api.login("amina", headers: forwarded)
+            #expect(overTLS.headers[.setCookie]?.contains("; Secure") == true)
+        }
+    }
+
+    @Test func badCredentialsAllAnswerTheSame401() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("peter", role: .cashier)
+        try await duka.makeUser("gone", role: .customer, deleted: true)
+        try await duka.makeUser("goneinactive", role: .customer, isActive: false, deleted: true)
+        try await duka.run { (api: TestAPI) async throws in
+            let answers = [
+                try await api.login("peter", "wrong-password"),
+                try await api.login("nobody", "password-1"),
+                try await api.login("gone", "password-1"),
+                try await api.login("goneinactive", "password-1"),
+            ]
+            for answer in answers {
+                #expect(answer.status == .unauthorized)
+                #expect(answer.json == .object(["message": .string("Invalid username or password"), "code": .string("unauthorized")]))
+                #expect(answer.headers[.wwwAuthenticate] == "Bearer")
+                #expect(answer.headers[.setCookie] == nil)
+            }
+        }
+    }
+
+    @Test func deactivatedAccountWithRightPasswordIs403() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("lucy", role: .employee, isActive: false)
+        try await duka.run { (api: TestAPI) async throws in
+            let right = try await api.login("lucy")
+            #expect(right.status == .forbidden)
+            #expect(right.code == "account_inactive")
+            let wrong = try await api.login("lucy", "nope-nope")
+            #expect(wrong.status == .unauthorized)
+        }
+    }
+
+    @Test func loginValidatesItsBody() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            let missing = try await api.request(.post, "/api/v1/auth/login", json: .object(["username": .string("x")]))
+            #expect(missing.status == .badRequest)
+            #expect(missing.code == "validation_failed")
+            #expect(missing.json["errors"]?["password"] != nil)
+
+            let wrongType = try await api.request(.post, "/api/v1/auth/login", json: .object(["username": .int(5), "password": .string("x")]))
+            #expect(wrongType.code == "validation_failed")
+            #expect(wrongType.json["errors"]?["username"] == .string("must be a string"))
+
+            let malformed = try await api.request(.post, "/api/v1/auth/login", rawBody: "{\"username\": ", headers: [.contentType: "application/json"])
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.code == "bad_request")
+
+            let notObject = try await api.request(.post, "/api/v1/auth/login", rawBody: "[1,2]", headers: [.contentType: "application/json"])
+            #expect(notObject.code == "bad_request")
+
+            let form = try await api.request(.post, "/api/v1/auth/login", rawBody: "username=a&password=b", headers: [.contentType: "application/x-www-form-urlencoded"])
+            #expect(form.status == .unsupportedMediaType)
+            #expect(form.code == "unsupported_media_type")
+
+            let noType = try await api.request(.post, "/api/v1/auth/login", rawBody: "{}")
+            #expect(noType.status == .unsupportedMediaType)
+
+            let withCharset = try await api.request(
+                .post, "/api/v1/auth/login", rawBody: "{\"username\":\"a\",\"password\":\"b\"}",
+                headers: [.contentType: "Application/JSON; charset=utf-8"]
+            )
+            #expect(withCharset.status == .unauthorized)
+        }
+    }
+
+    @Test func longPasswordsAreNotTruncated() async throws {
+        let duka = try await TestDuka.make()
+        let long = String(repeating: "k", count: 90) + "-end-A"
+        try await duka.makeUser("longpass", role: .cashier, password: long)
+        try await duka.run { (api: TestAPI) async throws in
+            #expect(try await api.login("longpass", long).status == .ok)
+            let sameFirst72 = String(repeating: "k", count: 90) + "-end-B"
+            #expect(try await api.login("longpass", sameFirst72).status == .unauthorized)
+        }
+    }
+}
+
+@Suite struct SessionTests {
+    @Test func meWithHeaderOrCookie() async throws {
+        let duka = try await TestDuka.make()
+        let user = try await duka.makeUser("grace", role: .employee, profile: .init(fullName: "Grace Akinyi", phoneNumber: "+254712345678"))
+        try await duka.run { (api: TestAPI) async throws in
+            let token = try await api.token("grace")
+            let viaHeader = try await api.request(.get, "/api/v1/auth/me", token: token)
+            #expect(viaHeader.status == .ok)
+            #expect(viaHeader.json["message"] == .string("Profile retrieved successfully"))
+            #expect(APIResponse.keys(viaHeader.data) == LoginTests.detailKeys)
+            #expect(viaHeader.data?["id"] == .string(user.uuid))
+            #expect(viaHeader.data?["full_name"] == .string("Grace Akinyi"))
+            #expect(viaHeader.data?["county"] == .null)
+            #expect(viaHeader.data?["deleted_at"] == .null)
+
+            let viaCookie = try await api.request(.get, "/api/v1/auth/me", headers: [.cookie: "access_token=\(token)"])
+            #expect(viaCookie.status == .ok)
+
+            // The header wins when both are present.
+            let badHeader = try await api.request(.get, "/api/v1/auth/me", token: token + "x", headers: [.cookie: "access_token=\(token)"])
+            #expect(badHeader.status == .unauthorized)
+        }
+    }
+
+    @Test func missingOrRejectedTokensAre401() async throws {
+        let duka = try await TestDuka.make()
+        let user = try await duka.makeUser("kamau", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            let token = try await api.token("kamau")
+            var tampered = Array(token)
+            let index = tampered.count - 5
+            tampered[index] = tampered[index] == "A" ? "B" : "A"
+
+            let otherKey = JWTKeyCollection()
+            await otherKey.add(hmac: HMACKey(from: "not-the-server-secret-but-just-as-long-as-one"), digestAlgorithm: .sha256)
+            let now = Date()
+            func claims(expiry: Date, role: String = "cashier") -> SessionClaims {
+                SessionClaims(
+                    sub: .init(value: user.uuid), uid: user.id, role: role, ver: user.sessionVersion,
+                    iat: .init(value: now.addingTimeInterval(-7200)), exp: .init(value: expiry), jti: .init(value: "x")
+                )
+            }
+            let foreign = try await otherKey.sign(claims(expiry: now.addingTimeInterval(600)))
+            let secret = try #require(try await duka.database.read { try SettingsStore.value("jwt_secret", in: $0) })
+            let serverKey = JWTKeyCollection()
+            await serverKey.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+            let expired = try await serverKey.sign(claims(expiry: now.addingTimeInterval(-1)))
+            let wrongRole = try await serverKey.sign(claims(expiry: now.addingTimeInterval(600), role: "admin"))
+            let stillGood = try await serverKey.sign(claims(expiry: now.addingTimeInterval(600)))
+            let unsigned = token.split(separator: ".").prefix(2).joined(separator: ".") + "."
+            let algNone = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + token.split(separator: ".")[1] + "."
+
+            for (name, header) in [
+                ("none", nil), ("garbage", "Bearer garbage"), ("tampered", "Bearer \(String(tampered))"),
+                ("other key", "Bearer \(foreign)"), ("expired", "Bearer \(expired)"), ("wrong role", "Bearer \(wrongRole)"),
+                ("unsigned", "Bearer \(unsigned)"), ("alg none", "Bearer \(algNone)"), ("basic", "Basic \(token)"),
+            ] as [(String, String?)] {
+                var headers = HTTPFields()
+                if let header { headers[.authorization] = header }
+                let response = try await api.request(.get, "/api/v1/auth/me", headers: headers)
+                #expect(response.status == .unauthorized, "\(name)")
+                #expect(response.code == "unauthorized", "\(name)")
+                #expect(response.headers[.wwwAuthenticate] == "Bearer", "\(name)")
+            }
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: stillGood).status == .ok)
+        }
+    }
+
+    @Test func logoutRevokesEveryEarlierTokenForGood() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("otieno", role: .manager)
+        try await duka.run { (api: TestAPI) async throws in
+            let first = try await api.token("otieno")
+            let second = try await api.token("otieno")
+            let logout = try await api.request(.post, "/api/v1/auth/logout", token: first)
+            #expect(logout.status == .ok)
+            #expect(logout.json == .object(["message": .string("Logout successful")]))
+            let cleared = try #require(logout.headers[.setCookie])
+            #expect(cleared.hasPrefix("access_token=;"))
+            #expect(cleared.contains("Max-Age=0"))
+
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: first).status == .unauthorized)
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: second).status == .unauthorized)
+            #expect(try await api.request(.post, "/api/v1/auth/logout", token: first).status == .unauthorized)
+
+            let fresh = try await api.token("otieno")
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: fresh).status == .ok)
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: first).status == .unauthorized)
+        }
+    }
+
+    @Test func accountChangesBiteOnTheNextRequest() async throws {
+        let duka = try await TestDuka.make()
+        let deactivated = try await duka.makeUser("deactivated", role: .customer)
+        let deleted = try await duka.makeUser("deleted", role: .customer)
+        let demoted = try await duka.makeUser("demoted", role: .manager)
+        let removed = try await duka.makeUser("removed", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            let tokens = [
+                try await api.token("deactivated"), try await api.token("deleted"),
+                try await api.token("demoted"), try await api.token("removed"),
+            ]
+            for token in tokens {
+                #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .ok)
+            }
+            try await duka.database.write { db in
+                try db.execute("UPDATE users SET is_active = 0 WHERE id = ?", deactivated.id)
+                try db.execute("UPDATE users SET deleted_at = 1 WHERE id = ?", deleted.id)
+                try db.execute("UPDATE users SET role = 'cashier' WHERE id = ?", demoted.id)
+                try db.execute("DELETE FROM users WHERE id = ?", removed.id)
+            }
+            for token in tokens {
+                #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .unauthorized)
+            }
+            // Re-activation and restore do not bring old tokens back once the version moved on.
+            try await duka.database.write { db in
+                try UserStore.bumpSessionVersion(id: deactivated.id, in: db)
+                try db.execute("UPDATE users SET is_active = 1 WHERE id = ?", deactivated.id)
+            }
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: tokens[0]).status == .unauthorized)
+        }
+    }
+}
+
+@Suite struct RegisterTests {
+    static func body(_ overrides: [String: JSON] = [:]) -> JSON {
+        var members: [String: JSON] = [
+            "username": .string("new.customer"), "email": .string("new@example.co.ke"), "password": .string("secret-123"),
+            "full_name": .string("Baraka Omondi"), "phone_number": .string("+254711223344"),
+        ]
+        members.merge(overrides) { $1 }
+        return .object(members)
+    }
+
+    @Test func registersAnActiveCustomerIgnoringRoleAndIsActive() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            let response = try await api.request(
+                .post, "/api/v1/auth/register",
+                json: Self.body(["role": .string("admin"), "is_active": .bool(false), "county": .string("Kisumu"), "nickname": .string("ignored")])
+            )
+            #expect(response.status == .created)
+            #expect(response.json["message"] == .string("Registration successful"))
+            #expect(APIResponse.keys(response.data) == LoginTests.detailKeys)
+            #expect(response.data?["role"] == .string("customer"))
+            #expect(response.data?["is_active"] == .bool(true))
+            #expect(response.data?["county"] == .string("Kisumu"))
+            #expect(response.data?["town"] == .null)
+            #expect(!response.body.contains("secret-123"))
+            #expect(!response.body.contains("password"))
+            let hash = try await duka.database.read { db in
+                try db.queryFirst("SELECT password_hash FROM users WHERE username = 'new.customer'") { $0.string(0) }
+            }
+            #expect(hash?.hasPrefix("$2b$") == true)
+            #expect(try await api.login("new.customer", "secret-123").status == .ok)
+        }
+    }
+
+    @Test func requiredFieldsAndRules() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            let cases: [(String, JSON, String)] = [
+                ("username", .null, "is required"),
+                ("full_name", .string("   "), "is required"),
+                ("phone_number", .string("0712345678"), "must be in E.164 form, e.g. +254712345678"),
+                ("username", .string("ab"), "must be 3 to 50 characters"),
+                ("username", .string(String(repeating: "a", count: 51)), "must be 3 to 50 characters"),
+                ("username", .string("bad name"), "may contain only letters, digits, '.', '_' and '-'"),
+                ("email", .string("no-at-sign"), "must be a valid email address"),
+                ("email", .string(String(repeating: "a", count: 89) + "@example.com"), "must be at most 100 characters"),
+                ("password", .string("12345"), "must be 6 to 100 characters"),
+                ("password", .string(String(repeating: "p", count: 101)), "must be 6 to 100 characters"),
+                ("county", .string(String(repeating: "c", count: 101)), "must be at most 100 characters"),
+                ("town", .int(3), "must be a string"),
+            ]
+            for (field, value, reason) in cases {
+                let response = try await api.request(.post, "/api/v1/auth/register", json: Self.body([field: value]))
+                #expect(response.status == .badRequest, "\(field)")
+                #expect(response.code == "validation_failed", "\(field)")
+                #expect(response.json["errors"]?[field] == .string(reason), "\(field): \(response.body)")
+            }
+            let missing = try await api.request(.post, "/api/v1/auth/register", json: .object([:]))
+            #expect(TestSupportKeys.errors(missing) == ["username", "email", "password", "full_name", "phone_number"])
+            let count = try await duka.database.read { try UserStore.count(in: $0) }
+            #expect(count == 1)  // only the bootstrap admin
+        }
+    }
+
+    @Test func duplicatesAre409NamingTheField() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("taken", role: .customer)
+        try await duka.run { (api: TestAPI) async throws in
+            let byName = try await api.request(.post, "/api/v1/auth/register", json: Self.body(["username": .string("TAKEN")]))
+            #expect(byName.status == .conflict)
+            #expect(byName.code == "duplicate")
+            #expect(TestSupportKeys.errors(byName) == ["username"])
+            let byEmail = try await api.request(.post, "/api/v1/auth/register", json: Self.body(["email": .string("Taken@Example.com")]))
+            #expect(byEmail.code == "duplicate")
+            #expect(TestSupportKeys.errors(byEmail) == ["email"])
+        }
+    }
+}
+
+enum TestSupportKeys {
+    static func errors(_ response: APIResponse) -> Set<String> {
+        APIResponse.keys(response.json["errors"])
+    }
+}

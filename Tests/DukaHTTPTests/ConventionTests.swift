@@ -1,0 +1,141 @@
+import DukaCore
+import Foundation
+import SQLite
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import DukaHTTP
+
+@Suite struct ConventionTests {
+    @Test func healthAndReadiness() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            let health = try await api.request(.get, "/healthz")
+            #expect(health.status == .ok)
+            #expect(health.body == #"{"status":"ok"}"#)
+            #expect(health.headers[.contentType] == "application/json; charset=utf-8")
+            let ready = try await api.request(.get, "/readyz")
+            #expect(ready.status == .ok)
+        }
+    }
+
+    @Test func unknownRoutesAndMethodsAnswerJSON() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            let unknown = try await api.request(.get, "/api/v1/nothing-here")
+            #expect(unknown.status == .notFound)
+            #expect(unknown.json == .object(["message": .string("Route not found"), "code": .string("not_found")]))
+            let wrongMethod = try await api.request(.delete, "/api/v1/auth/login")
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.code == "method_not_allowed")
+            #expect(wrongMethod.headers[.allow] == "POST")
+        }
+    }
+
+    @Test func bodiesOverOneMebibyteAre413() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            let big = "{\"username\":\"" + String(repeating: "x", count: 1 << 20) + "\",\"password\":\"p\"}"
+            let response = try await api.request(.post, "/api/v1/auth/login", rawBody: big, headers: [.contentType: "application/json"])
+            #expect(response.status == .contentTooLarge)
+            #expect(response.code == "payload_too_large")
+        }
+    }
+
+    @Test func errorsNeverLeakInternals() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            let response = try await api.request(.post, "/api/v1/auth/register", json: .object(["username": .string("x'); DROP TABLE users; --")]))
+            #expect(response.status == .badRequest)
+            #expect(!response.body.lowercased().contains("sqlite"))
+            #expect(!response.body.contains("/"))
+            #expect(try await duka.database.read { try UserStore.count(in: $0) } == 1)
+        }
+    }
+
+    @Test func aRealListeningSocket() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run(.live) { (api: TestAPI) async throws in
+            #expect(try await api.request(.get, "/healthz").status == .ok)
+            let token = try await api.token("admin", TestDuka.adminPassword)
+            let me = try await api.request(.get, "/api/v1/auth/me", token: token)
+            #expect(me.status == .ok)
+            #expect(me.data?["username"] == .string("admin"))
+            #expect(me.data?["email"] == .string("admin@duka.local"))
+            #expect(me.data?["role"] == .string("admin"))
+        }
+    }
+}
+
+@Suite struct BootstrapTests {
+    @Test func anEmptyDatabaseGetsABootstrapAdmin() async throws {
+        let duka = try await TestDuka.make()
+        #expect(duka.server.bootstrap == .admin(generatedPassword: nil))
+        try await duka.run { (api: TestAPI) async throws in
+            #expect(try await api.login("admin@duka.local", TestDuka.adminPassword).status == .ok)
+        }
+    }
+
+    @Test func withoutAPasswordOneIsGeneratedAndWorks() async throws {
+        let duka = try await TestDuka.make { $0.adminPassword = nil }
+        guard case .admin(let generated?) = duka.server.bootstrap else {
+            Issue.record("expected a generated password, got \(duka.server.bootstrap)")
+            return
+        }
+        #expect(generated.count == 20)
+        try await duka.run { (api: TestAPI) async throws in
+            #expect(try await api.login("admin", generated).status == .ok)
+        }
+    }
+
+    @Test func theSigningSecretIsKeptAcrossRestarts() async throws {
+        let first = try await TestDuka.make()
+        let path = first.server.configuration.databasePath
+        let token = try await first.server.application.test(.router) { client in
+            try await TestAPI(client: client, duka: first).token("admin", TestDuka.adminPassword)
+        }
+        // A second server on the same file accepts the first one's token.
+        let second = try await TestDuka.make { $0.databasePath = path }
+        #expect(second.server.bootstrap == .nothing)
+        try await second.run { (api: TestAPI) async throws in
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .ok)
+        }
+        try? FileManager.default.removeItem(at: first.directory)
+    }
+
+    @Test func theDemoShopHasItsStatedFigures() async throws {
+        let duka = try await TestDuka.make(demo: true)
+        #expect(duka.server.bootstrap == .demo)
+        let counts = try await duka.database.read { db in
+            (
+                try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer'"),
+                try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer' AND deleted_at IS NULL"),
+                try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer' AND is_active = 0"),
+                try db.scalarInt("SELECT COUNT(*) FROM products"),
+                try db.scalarInt("SELECT COUNT(*) FROM carts"),
+                try db.scalarInt("SELECT COUNT(DISTINCT status) FROM carts"),
+                try db.scalarInt("SELECT COUNT(DISTINCT sale_channel) FROM cart_items"),
+                try db.scalarInt("SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM cart_items GROUP BY cart_id)"),
+                try db.scalarInt("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM cart_items GROUP BY cart_id)")
+            )
+        }
+        #expect(counts.0 == 150)
+        #expect(counts.1 == 146)
+        #expect(counts.2 == 3)
+        #expect(counts.3 == 45)
+        #expect(counts.4 == 23)
+        #expect(counts.5 == 3)
+        #expect(counts.6 == 2)
+        #expect(counts.7 == 1)
+        #expect(counts.8 == 6)
+        try await duka.run { (api: TestAPI) async throws in
+            for (username, password, role) in try DemoSeed.staffLogins {
+                let response = try await api.login(username, password)
+                #expect(response.status == .ok, "\(username)")
+                #expect(response.data?["user"]?["role"] == .string(role.rawValue))
+            }
+            #expect(try await api.login("customer", DemoSeed.customerPassword).status == .ok)
+        }
+    }
+}

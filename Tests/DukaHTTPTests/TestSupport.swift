@@ -1,0 +1,126 @@
+import DukaCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import SQLite
+import Testing
+
+@testable import DukaHTTP
+
+/// A Duka server on a fresh SQLite file in a temporary folder, bcrypt at its lowest cost.
+struct TestDuka {
+    let server: DukaServer
+    let directory: URL
+
+    static let adminPassword = "admin-password-1"
+
+    static func make(demo: Bool = false, _ adjust: (inout DukaConfiguration) -> Void = { _ in }) async throws -> TestDuka {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("duka-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = DukaConfiguration()
+        configuration.databasePath = directory.appendingPathComponent("duka.sqlite").path
+        configuration.bcryptCost = 4
+        configuration.readers = 2
+        configuration.demo = demo
+        configuration.adminPassword = adminPassword
+        configuration.port = 0
+        adjust(&configuration)
+        var logger = Logger(label: "duka-test")
+        logger.logLevel = .warning
+        return TestDuka(server: try await DukaServer.make(configuration, logger: logger), directory: directory)
+    }
+
+    var database: Database { server.database }
+
+    /// Runs `body` against the in-process router, then removes the database folder.
+    func run<T: Sendable>(_ mode: TestingSetup = .router, _ body: @Sendable (TestAPI) async throws -> T) async throws -> T {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try await server.application.test(mode) { client in
+            try await body(TestAPI(client: client, duka: self))
+        }
+    }
+
+    /// Inserts a user directly (password hashed at the test cost).
+    @discardableResult
+    func makeUser(
+        _ username: String, role: Role, password: String = "password-1", isActive: Bool = true, deleted: Bool = false,
+        profile: User.Profile = .init()
+    ) async throws -> User {
+        let hash = try await server.hasher.hash(password)
+        return try await database.write { db in
+            try UserStore.insert(
+                NewUser(
+                    username: username, email: "\(username)@example.com", passwordHash: hash, role: role, profile: profile,
+                    isActive: isActive, deletedAt: deleted ? Timestamp.now() : nil
+                ),
+                in: db
+            )
+        }
+    }
+
+    func user(id: Int64) async throws -> User? {
+        try await database.read { try UserStore.find(id: id, in: $0) }
+    }
+}
+
+/// An answer decoded for assertions.
+struct APIResponse: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: String
+
+    var json: JSON {
+        (try? JSON.parse(body)) ?? .null
+    }
+
+    var code: String? { json["code"]?.stringValue }
+    var data: JSON? { json["data"] }
+
+    /// The member names of an object.
+    static func keys(_ value: JSON?) -> Set<String> {
+        if case .object(let members)? = value { return Set(members.keys) }
+        return []
+    }
+}
+
+struct TestAPI: Sendable {
+    let client: any TestClientProtocol
+    let duka: TestDuka
+
+    @discardableResult
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, json: JSON? = nil, rawBody: String? = nil,
+        token: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> APIResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(bytes: json.encoded())
+            if headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        } else if let rawBody {
+            body = ByteBuffer(string: rawBody)
+        }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+            APIResponse(
+                status: response.status,
+                headers: response.headers,
+                body: response.body.getString(at: response.body.readerIndex, length: response.body.readableBytes) ?? ""
+            )
+        }
+    }
+
+    func login(_ username: String, _ password: String = "password-1", headers: HTTPFields = [:]) async throws -> APIResponse {
+        try await request(.post, "/api/v1/auth/login", json: .object(["username": .string(username), "password": .string(password)]), headers: headers)
+    }
+
+    /// Logs in and answers the access token (fails the test otherwise).
+    func token(_ username: String, _ password: String = "password-1") async throws -> String {
+        let response = try await login(username, password)
+        #expect(response.status == .ok, "login of \(username) failed: \(response.body)")
+        return response.data?["access_token"]?.stringValue ?? ""
+    }
+}

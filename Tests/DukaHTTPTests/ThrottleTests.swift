@@ -1,0 +1,63 @@
+import DukaCore
+import Foundation
+import SQLite
+import HTTPTypes
+import Testing
+
+@testable import DukaHTTP
+
+@Suite struct ThrottleTests {
+    @Test func fiveFailuresPerNameGive429EvenWithTheRightPassword() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("mwangi", role: .cashier)
+        try await duka.makeUser("njeri", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            for _ in 0..<5 {
+                #expect(try await api.login(["mwangi", "MWANGI", "Mwangi"].randomElement()!, "wrong-one").status == .unauthorized)
+            }
+            let blocked = try await api.login("MWANGI")
+            #expect(blocked.status == .tooManyRequests)
+            #expect(blocked.code == "too_many_requests")
+            let retryAfter = try #require(blocked.headers[.retryAfter].flatMap(Int.init))
+            #expect(retryAfter > 0 && retryAfter <= 900)
+            // Another name from the same address is not blocked by it.
+            #expect(try await api.login("njeri").status == .ok)
+        }
+    }
+
+    @Test func aSuccessResetsTheNamesCount() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("chebet", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            for _ in 0..<4 { _ = try await api.login("chebet", "wrong-one") }
+            #expect(try await api.login("chebet").status == .ok)
+            for _ in 0..<4 { _ = try await api.login("chebet", "wrong-one") }
+            #expect(try await api.login("chebet").status == .ok)
+        }
+    }
+
+    @Test func thirtyFailuresFromOneAddressBlockIt() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("kiprono", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            for attempt in 0..<30 {
+                #expect(try await api.login("nobody-\(attempt)", "wrong-one").status == .unauthorized)
+            }
+            let blocked = try await api.login("kiprono")
+            #expect(blocked.status == .tooManyRequests)
+            #expect(blocked.headers[.retryAfter] != nil)
+        }
+    }
+
+    @Test func theWindowSlides() {
+        final class Clock: @unchecked Sendable { var now: Int64 = 1_000_000 }
+        let clock = Clock()
+        let throttle = LoginThrottle(limits: .init(perName: 5, perAddress: 30, window: 900), now: { clock.now })
+        for _ in 0..<5 { throttle.recordFailure(name: "A", address: "x") }
+        #expect(throttle.retryAfter(name: "a", address: "y") == 900)
+        clock.now += 600
+        #expect(throttle.retryAfter(name: "a", address: "y") == 300)
+        clock.now += 300
+        #expect(throttle.retryAfter(name: "a", address: "y") == nil)
+    }
+}
