@@ -1,0 +1,120 @@
+import Foundation
+import SQLite
+import Testing
+
+@testable import DukaCore
+
+/// The repository root, found from this file's path (Tests/DukaCoreTests/...).
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func temporaryPath(_ name: String = "duka.sqlite") throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("duka-core-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory.appendingPathComponent(name).path
+}
+
+/// Every schema object as (type, name, normalised SQL), sorted.
+func schemaObjects(_ connection: Connection) throws -> [String] {
+    try connection.query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name") { row in
+        let sql = row.optionalString(3) ?? ""
+        let normalised = sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        return "\(row.string(0)) \(row.string(1)) on \(row.string(2)): \(normalised)"
+    }
+}
+
+@Suite struct MigrationTests {
+    @Test func aFreshDatabaseHasExactlyTheSchemaOfSchemaSQL() async throws {
+        let path = try temporaryPath()
+        let database = try DukaDatabase.open(path: path, configuration: .init(readers: 1))
+        let migrated = try await database.read { try schemaObjects($0) }
+        let version = try await database.read { try Migrations.version(of: $0) }
+        await database.close()
+
+        let reference = try Connection(path: ":memory:")
+        try reference.exec(String(contentsOf: repositoryRoot.appendingPathComponent("schema.sql"), encoding: .utf8))
+        let expected = try schemaObjects(reference)
+
+        #expect(!expected.isEmpty)
+        #expect(migrated == expected)
+        #expect(version == Migrations.latestVersion)
+    }
+
+    @Test func migratingTwiceIsANoOp() async throws {
+        let path = try temporaryPath()
+        let first = try DukaDatabase.open(path: path, configuration: .init(readers: 1))
+        let before = try await first.read { try schemaObjects($0) }
+        let again = try await first.withWriter { try Migrations.migrate($0) }
+        #expect(again.isEmpty)
+        await first.close()
+        let second = try DukaDatabase.open(path: path, configuration: .init(readers: 1))
+        let after = try await second.read { try schemaObjects($0) }
+        await second.close()
+        #expect(before == after)
+    }
+
+    @Test func aDatabaseFromANewerDukaIsRefusedAndLeftUntouched() async throws {
+        let path = try temporaryPath()
+        let connection = try Connection(path: path)
+        try connection.exec("CREATE TABLE future (x); PRAGMA user_version = \(Migrations.latestVersion + 1);")
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect {
+            _ = try DukaDatabase.open(path: path, configuration: .init(readers: 1))
+        } throws: { error in
+            guard case DukaDatabaseError.tooNew(_, let found, let known) = error else { return false }
+            return found == Migrations.latestVersion + 1 && known == Migrations.latestVersion
+                && "\(error)".contains("newer duka")
+        }
+        let after = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(before == after)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
+    @Test func aFileThatIsNotADatabaseIsRefusedAndLeftUntouched() async throws {
+        let path = try temporaryPath("notes.txt")
+        let text = String(repeating: "These are a shopkeeper's notes, not a database.\n", count: 100)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try DukaDatabase.open(path: path, configuration: .init(readers: 1))
+        } throws: { error in
+            guard case DukaDatabaseError.notADatabase = error else { return false }
+            return "\(error)".contains("not a SQLite database")
+        }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == text)
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+    }
+
+    @Test func theDatabaseRunsInWALWithForeignKeys() async throws {
+        let path = try temporaryPath()
+        let database = try DukaDatabase.open(path: path, configuration: .init(readers: 1))
+        let (mode, foreignKeys, synchronous) = try await database.withWriter { db in
+            (
+                try db.queryFirst("PRAGMA journal_mode") { $0.string(0) },
+                try db.scalarInt("PRAGMA foreign_keys"),
+                try db.scalarInt("PRAGMA synchronous")
+            )
+        }
+        await database.close()
+        #expect(mode == "wal")
+        #expect(foreignKeys == 1)
+        #expect(synchronous == 2)  // FULL
+    }
+}
+
+@Suite struct EmbeddedResourcesTests {
+    /// The generated Swift file must match migrations/ and seed/: run scripts/embed-resources after editing them.
+    @Test func generatedFileMatchesTheSources() throws {
+        let migrationFiles = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("migrations").path)
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(EmbeddedResources.migrations.map(\.name) == migrationFiles)
+        for migration in EmbeddedResources.migrations {
+            let source = try String(contentsOf: repositoryRoot.appendingPathComponent("migrations/\(migration.name)"), encoding: .utf8)
+            #expect(migration.sql == source, "\(migration.name) differs: run scripts/embed-resources")
+        }
+        let seedFiles = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("seed").path).sorted()
+        #expect(EmbeddedResources.seed.keys.sorted() == seedFiles)
+        for (name, contents) in EmbeddedResources.seed {
+            let source = try String(contentsOf: repositoryRoot.appendingPathComponent("seed/\(name)"), encoding: .utf8)
+            #expect(contents == source, "seed/\(name) differs: run scripts/embed-resources")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Testing
+
+@testable import DukaCore
+
+@Suite struct FixedPointTests {
+    @Test func parsesMoneyAndQuantities() {
+        #expect(FixedPoint.parse("100", places: 2) == 10_000)
+        #expect(FixedPoint.parse("100.5", places: 2) == 10_050)
+        #expect(FixedPoint.parse("0.01", places: 2) == 1)
+        #expect(FixedPoint.parse("2.5", places: 3) == 2_500)
+        #expect(FixedPoint.parse("0.001", places: 3) == 1)
+        for bad in ["", ".5", "5.", "-1", "+1", "1e3", "1.234", "1,5", " 1", "abc", "99999999999999999999"] {
+            #expect(FixedPoint.parse(bad, places: 2) == nil, "\(bad)")
+        }
+    }
+
+    @Test func formatsWithFixedPlaces() {
+        #expect(FixedPoint.money(10_000) == "100.00")
+        #expect(FixedPoint.money(5) == "0.05")
+        #expect(FixedPoint.quantity(2_000) == "2.000")
+        #expect(FixedPoint.quantity(333) == "0.333")
+    }
+
+    @Test func lineTotalsRoundHalfUpInIntegers() {
+        #expect(FixedPoint.lineTotal(unitPriceCents: 3333, quantityMilli: 2500) == 8333)  // 83.325 -> 83.33
+        #expect(FixedPoint.lineTotal(unitPriceCents: 3333, quantityMilli: 333) == 1110)  // 11.09889 -> 11.10
+        #expect(FixedPoint.lineTotal(unitPriceCents: 10_000, quantityMilli: 2000) == 20_000)
+        #expect(FixedPoint.lineTotal(unitPriceCents: 1, quantityMilli: 500) == 1)  // 0.005 -> 0.01
+        #expect(FixedPoint.lineTotal(unitPriceCents: 1, quantityMilli: 499) == 0)
+        #expect(FixedPoint.lineTotal(unitPriceCents: .max, quantityMilli: 2) == nil)
+    }
+}
+
+@Suite struct TimestampTests {
+    @Test func formatsAndParsesISO8601() {
+        #expect(Timestamp.iso8601(0) == "1970-01-01T00:00:00Z")
+        #expect(Timestamp.iso8601(1_736_937_000) == "2025-01-15T10:30:00Z")
+        #expect(Timestamp.iso8601(951_782_400) == "2000-02-29T00:00:00Z")
+        #expect(Timestamp.parseISO8601("2025-01-15T10:30:00Z") == 1_736_937_000)
+        #expect(Timestamp.parseISO8601("2025-01-15 10:30:00") == nil)
+        #expect(Timestamp.parseISO8601("2025-13-15T10:30:00Z") == nil)
+        for seconds: Int64 in [0, 59, 86_399, 86_400, 1_000_000_000, 4_102_444_800] {
+            #expect(Timestamp.parseISO8601(Timestamp.iso8601(seconds)) == seconds)
+        }
+    }
+}
+
+@Suite struct JSONTests {
+    @Test func parsesStrictJSON() throws {
+        let value = try JSON.parse(#" {"a": [1, -2.5e3, true, false, null], "b": "x\"\\\/\n\u00e9\ud83d\ude00"} "#)
+        #expect(value["a"] == .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null]))
+        #expect(value["b"] == .string("x\"\\/\né😀"))
+    }
+
+    @Test func refusesMalformedJSON() {
+        for bad in ["", "{", "{\"a\":}", "[1,]", "{\"a\":1,}", "01", "1.", "-", "'a'", "{a:1}", "\"\\x\"", "\"\\ud800\"",
+                    "nul", "[1] 2", "\"a\nb\"", String(repeating: "[", count: 100) + String(repeating: "]", count: 100)] {
+            #expect(throws: JSONParseError.self, "\(bad)") { try JSON.parse(bad) }
+        }
+        #expect(throws: JSONParseError.self) { try JSON.parse([0x22, 0xFF, 0x22]) }
+    }
+
+    @Test func writesSortedCompactJSON() throws {
+        let value: JSON = .object(["b": .int(1), "a": .array([.string("q\"\n\u{1}"), .null]), "c": .bool(true)])
+        #expect(String(decoding: value.encoded(), as: UTF8.self) == #"{"a":["q\"\n\u0001",null],"b":1,"c":true}"#)
+        #expect(try JSON.parse(value.encoded()) == value)
+    }
+}
+
+@Suite struct RuleTests {
+    @Test func usernames() {
+        #expect(UserRules.username("abc") == nil)
+        #expect(UserRules.username("a.b_c-D9") == nil)
+        #expect(UserRules.username("ab") != nil)
+        #expect(UserRules.username(String(repeating: "a", count: 50)) == nil)
+        #expect(UserRules.username(String(repeating: "a", count: 51)) != nil)
+        #expect(UserRules.username("wanjikü") != nil)
+        #expect(UserRules.username("a b c") != nil)
+    }
+
+    @Test func emails() {
+        #expect(UserRules.email("a@b.co") == nil)
+        #expect(UserRules.email("first.last+tag@shop.co.ke") == nil)
+        for bad in ["plain", "a@b", "@b.co", "a@@b.co", "a b@c.co", "a@-b.co", "a@b..co"] {
+            #expect(UserRules.email(bad) != nil, "\(bad)")
+        }
+        let hundred = String(repeating: "a", count: 60) + "@" + String(repeating: "b", count: 35) + ".com"
+        #expect(hundred.count == 100)
+        #expect(UserRules.email(hundred) == nil)
+        #expect(UserRules.email("a" + hundred) == "must be at most 100 characters")
+        #expect(UserRules.email(String(repeating: "a", count: 65) + "@b.co") != nil)
+    }
+
+    @Test func phones() {
+        #expect(UserRules.phoneNumber("+254712345678") == nil)
+        for bad in ["0712345678", "+0712345678", "+2547 1234", "254712345678", "+1234567", "+1234567890123456"] {
+            #expect(UserRules.phoneNumber(bad) != nil, "\(bad)")
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+@testable import SQLite
+
+func temporaryDatabasePath() throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory.appendingPathComponent("test.sqlite").path
+}
+
+@Suite struct ConnectionTests {
+    @Test func bindsAndReadsEveryType() throws {
+        let db = try Connection(path: ":memory:")
+        try db.exec("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")
+        let text = "Karibu \u{0} duka 🛒"
+        try db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", Int64.max, 2.5, text, [UInt8]([0, 1, 255]), String?.none)
+        let row = try #require(try db.queryFirst("SELECT i, r, s, b, n FROM t") { row in
+            (row.int64(0), row.double(1), row.string(2), row.blob(3), row.optionalString(4), row.isNull(4))
+        })
+        #expect(row.0 == Int64.max)
+        #expect(row.1 == 2.5)
+        #expect(row.2 == text)
+        #expect(row.3 == [0, 1, 255])
+        #expect(row.4 == nil)
+        #expect(row.5)
+        try db.execute("INSERT INTO t (s) VALUES (?)", "")
+        #expect(try db.scalarInt("SELECT COUNT(*) FROM t WHERE s = ''") == 1)
+    }
+
+    @Test func cachesStatementsPerConnection() throws {
+        let db = try Connection(path: ":memory:")
+        let first = try db.statement("SELECT 1")
+        let second = try db.statement("SELECT 1")
+        #expect(first === second)
+    }
+
+    @Test func wrongArgumentCountsAreErrors() throws {
+        let db = try Connection(path: ":memory:")
+        #expect(throws: SQLiteError.self) { try db.execute("SELECT ?, ?", 1) }
+    }
+
+    @Test func transactionsCommitOrRollBack() throws {
+        let db = try Connection(path: ":memory:")
+        try db.exec("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)")
+        try db.transaction { try db.execute("INSERT INTO t VALUES (1)") }
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try db.transaction {
+                try db.execute("INSERT INTO t VALUES (2)")
+                throw Boom()
+            }
+        }
+        #expect(try db.scalarInt("SELECT COUNT(*) FROM t") == 1)
+        #expect(!db.isInTransaction)
+    }
+
+    @Test func constraintViolationsAreDistinguishable() throws {
+        let db = try Connection(path: ":memory:")
+        try db.exec("PRAGMA foreign_keys=ON; CREATE TABLE p (id INTEGER PRIMARY KEY, name TEXT UNIQUE, n INTEGER CHECK (n > 0)); CREATE TABLE c (p INTEGER REFERENCES p(id))")
+        try db.execute("INSERT INTO p (name, n) VALUES ('a', 1)")
+        do {
+            try db.execute("INSERT INTO p (name, n) VALUES ('a', 1)")
+            Issue.record("expected a unique violation")
+        } catch let error as SQLiteError {
+            #expect(error.isConstraintViolation && error.isUniqueViolation)
+        }
+        do {
+            try db.execute("INSERT INTO p (name, n) VALUES ('b', 0)")
+            Issue.record("expected a check violation")
+        } catch let error as SQLiteError {
+            #expect(error.isCheckViolation && !error.isUniqueViolation)
+        }
+        do {
+            try db.execute("INSERT INTO c VALUES (99)")
+            Issue.record("expected a foreign key violation")
+        } catch let error as SQLiteError {
+            #expect(error.isForeignKeyViolation)
+        }
+    }
+}
+
+@Suite struct DatabaseTests {
+    @Test func writesAreSerialisedAndReadsSeeThem() async throws {
+        let path = try temporaryDatabasePath()
+        let database = try Database.open(path: path, configuration: .init(readers: 2)) { _ in } migrate: { db in
+            try db.exec("CREATE TABLE IF NOT EXISTS counter (n INTEGER NOT NULL)")
+            try db.exec("INSERT INTO counter SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM counter)")
+        }
+        // 200 concurrent read-modify-write increments: serialised writes lose none.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<200 {
+                group.addTask {
+                    try await database.write { db in
+                        let n = try db.scalarInt("SELECT n FROM counter")!
+                        try db.execute("UPDATE counter SET n = ?", n + 1)
+                    }
+                }
+                group.addTask { _ = try await database.read { try $0.scalarInt("SELECT n FROM counter") } }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await database.read { try $0.scalarInt("SELECT n FROM counter") } == 200)
+        await database.close()
+    }
+
+    @Test func readersCannotWrite() async throws {
+        let path = try temporaryDatabasePath()
+        let database = try Database.open(path: path, configuration: .init(readers: 1)) { _ in } migrate: { db in
+            try db.exec("CREATE TABLE t (x)")
+        }
+        await #expect(throws: SQLiteError.self) {
+            try await database.read { try $0.execute("INSERT INTO t VALUES (1)") }
+        }
+        await database.close()
+    }
+
+    @Test func aThrownWriteLeavesNothingBehind() async throws {
+        let path = try temporaryDatabasePath()
+        let database = try Database.open(path: path, configuration: .init(readers: 1)) { _ in } migrate: { db in
+            try db.exec("CREATE TABLE t (x)")
+        }
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await database.write { db in
+                try db.execute("INSERT INTO t VALUES (1)")
+                throw Refused()
+            }
+        }
+        #expect(try await database.read { try $0.scalarInt("SELECT COUNT(*) FROM t") } == 0)
+        await database.close()
+    }
+}
