@@ -37,7 +37,7 @@ CREATE TABLE products (
     name             TEXT    NOT NULL,
     description      TEXT    NOT NULL DEFAULT '',
     unit             TEXT    NOT NULL DEFAULT 'piece',
-    unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents >= 0),
+    unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents BETWEEN 0 AND 1000000000),
     is_active        INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
@@ -61,9 +61,9 @@ CREATE TABLE cart_items (
     id               INTEGER PRIMARY KEY,
     cart_id          INTEGER NOT NULL REFERENCES carts (id) ON DELETE CASCADE,
     product_id       INTEGER NOT NULL REFERENCES products (id) ON DELETE RESTRICT,
-    quantity_milli   INTEGER NOT NULL CHECK (quantity_milli > 0),
+    quantity_milli   INTEGER NOT NULL CHECK (quantity_milli BETWEEN 1 AND 1000000000),
     sale_channel     TEXT    NOT NULL CHECK (sale_channel IN ('online', 'in_store')),
-    unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents >= 0),
+    unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents BETWEEN 0 AND 1000000000),
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
 );

@@ -44,6 +44,7 @@ public struct DukaServer: Sendable {
                 database: database, hasher: hasher, tokens: tokens, authenticator: authenticator,
                 throttle: LoginThrottle(limits: configuration.loginLimits), secureCookies: configuration.secureCookies
             ).register(in: routes)
+            EmployeeController(database: database, authenticator: authenticator).register(in: routes)
 
             let application = Application(
                 router: router,

@@ -113,6 +113,10 @@ public final class Connection: @unchecked Sendable {
 
     /// The first column of the first row as an integer (for counts and pragmas).
     public func scalarInt(_ sql: String, _ arguments: any SQLBindable...) throws -> Int64? {
+        try scalarInt(sql, arguments: arguments)
+    }
+
+    public func scalarInt(_ sql: String, arguments: [any SQLBindable]) throws -> Int64? {
         try queryFirst(sql, arguments: arguments) { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
     }
 

@@ -124,3 +124,46 @@ struct TestAPI: Sendable {
         return response.data?["access_token"]?.stringValue ?? ""
     }
 }
+
+extension TestDuka {
+    @discardableResult
+    func makeProduct(_ sku: String, priceCents: Int64, unit: String = "piece", isActive: Bool = true) async throws -> Int64 {
+        try await database.write { db in
+            try db.execute(
+                "INSERT INTO products (sku, name, unit, unit_price_cents, is_active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1)",
+                sku, "Product \(sku)", unit, priceCents, isActive
+            )
+            return db.lastInsertRowID
+        }
+    }
+
+    /// Inserts a cart with lines given as (product id, quantity in thousandths, unit price in cents, channel).
+    @discardableResult
+    func makeCart(
+        userID: Int64, status: String = "checked_out", createdAt: Int64,
+        items: [(productID: Int64, quantityMilli: Int64, priceCents: Int64, channel: String)] = []
+    ) async throws -> Int64 {
+        try await database.write { db in
+            try db.execute("INSERT INTO carts (user_id, status, created_at, updated_at) VALUES (?, ?, ?, ?)", userID, status, createdAt, createdAt)
+            let cartID = db.lastInsertRowID
+            for item in items {
+                try db.execute(
+                    """
+                    INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    cartID, item.productID, item.quantityMilli, item.channel, item.priceCents, createdAt, createdAt
+                )
+            }
+            return cartID
+        }
+    }
+
+    func auditRows() async throws -> [(actor: String, action: String, targetType: String, targetID: String)] {
+        try await database.read { db in
+            try db.query("SELECT actor_username, action, target_type, target_id FROM audit_log ORDER BY id") { row in
+                (row.string(0), row.string(1), row.string(2), row.string(3))
+            }
+        }
+    }
+}

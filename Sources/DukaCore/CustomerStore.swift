@@ -1,0 +1,102 @@
+import SQLite
+
+/// The SQL of the employee portal: users whose role is `customer`.
+public enum CustomerStore {
+    public struct Filter: Sendable {
+        public var includeDeleted = false
+        public var search: String?
+        public var isActive: Bool?
+
+        public init(includeDeleted: Bool = false, search: String? = nil, isActive: Bool? = nil) {
+            self.includeDeleted = includeDeleted
+            self.search = search
+            self.isActive = isActive
+        }
+
+        /// The WHERE clause and its arguments. Only fixed SQL text is built; values are bound.
+        var whereClause: (sql: String, arguments: [any SQLBindable]) {
+            var conditions = ["role = 'customer'"]
+            var arguments: [any SQLBindable] = []
+            if !includeDeleted { conditions.append("deleted_at IS NULL") }
+            if let isActive {
+                conditions.append("is_active = ?")
+                arguments.append(isActive)
+            }
+            if let search, !search.isEmpty {
+                // LIKE is case-insensitive for ASCII letters.
+                conditions.append(
+                    #"(full_name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone_number LIKE ? ESCAPE '\' OR id_number LIKE ? ESCAPE '\')"#
+                )
+                let pattern = likeSubstringPattern(search)
+                arguments.append(contentsOf: [pattern, pattern, pattern, pattern])
+            }
+            return (conditions.joined(separator: " AND "), arguments)
+        }
+    }
+
+    /// Customers not soft-deleted (served by the partial index `users_role_live`).
+    public static func countLive(in db: Connection) throws -> Int64 {
+        try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer' AND deleted_at IS NULL") ?? 0
+    }
+
+    /// A page of customers by id, and the total matching the filter.
+    public static func list(_ filter: Filter, page: PageRequest, in db: Connection) throws -> Page<User> {
+        let (condition, arguments) = filter.whereClause
+        let total = try db.scalarInt("SELECT COUNT(*) FROM users WHERE \(condition)", arguments: arguments) ?? 0
+        guard let offset = page.offset, offset < total else {
+            return Page(items: [], total: total, request: page)
+        }
+        let users = try db.query(
+            "SELECT \(UserStore.columns) FROM users WHERE \(condition) ORDER BY id LIMIT ? OFFSET ?",
+            arguments: arguments + [page.size, offset],
+            row: UserStore.decode
+        )
+        return Page(items: users, total: total, request: page)
+    }
+
+    /// The customer with this id (soft-deleted included), or nil when the id is nobody's
+    /// or not a customer's.
+    public static func find(id: Int64, in db: Connection) throws -> User? {
+        try db.queryFirst("SELECT \(UserStore.columns) FROM users WHERE id = ? AND role = 'customer'", id, row: UserStore.decode)
+    }
+
+    /// The state changes of the portal.
+    public enum Change: String, Sendable {
+        case softDelete = "soft_delete"
+        case restore
+        case activate
+        case deactivate
+
+        /// The audit action (`customer.soft_delete`, ...).
+        public var auditAction: String { "customer.\(rawValue)" }
+    }
+
+    public enum ChangeError: Error, Equatable {
+        case notFound
+        case alreadyDeleted, notDeleted, alreadyActive, alreadyInactive
+    }
+
+    /// Checks the customer's state and applies `change` with its audit row, in the
+    /// caller's write transaction. Soft delete and deactivation revoke the customer's tokens.
+    public static func apply(_ change: Change, customerID: Int64, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws -> User {
+        guard let customer = try find(id: customerID, in: db) else { throw ChangeError.notFound }
+        let sql: String
+        switch change {
+        case .softDelete:
+            guard !customer.isDeleted else { throw ChangeError.alreadyDeleted }
+            sql = "UPDATE users SET deleted_at = ?1, updated_at = ?1, session_version = session_version + 1 WHERE id = ?2"
+        case .restore:
+            guard customer.isDeleted else { throw ChangeError.notDeleted }
+            sql = "UPDATE users SET deleted_at = NULL, updated_at = ?1 WHERE id = ?2"
+        case .activate:
+            guard !customer.isActive else { throw ChangeError.alreadyActive }
+            sql = "UPDATE users SET is_active = 1, updated_at = ?1 WHERE id = ?2"
+        case .deactivate:
+            guard customer.isActive else { throw ChangeError.alreadyInactive }
+            sql = "UPDATE users SET is_active = 0, updated_at = ?1, session_version = session_version + 1 WHERE id = ?2"
+        }
+        try db.execute(sql, now, customerID)
+        try AuditLog.record(actor: actor, action: change.auditAction, targetType: .user, targetID: customer.uuid, at: now, in: db)
+        return try find(id: customerID, in: db)!
+    }
+}

@@ -1,0 +1,92 @@
+import DukaCore
+import Hummingbird
+import SQLite
+
+/// The employee portal (API.md section 3): dashboard and customer management, for the
+/// roles `employee` and `admin`. Its shapes are a client app's contract: integer ids,
+/// bare objects, `page`/`per_page` pagination.
+struct EmployeeController {
+    let database: Database
+    let authenticator: Authenticator
+
+    static let roles: Set<Role> = [.employee, .admin]
+
+    func register(in routes: RouteTable) {
+        routes.get("/employee/dashboard", dashboard)
+        routes.get("/employee/customers", list)
+        routes.get("/employee/customers/:id", detail)
+        routes.delete("/employee/customers/:id") { try await change(.softDelete, "Customer deleted successfully", $0, $1) }
+        routes.post("/employee/customers/:id/restore") { try await change(.restore, "Customer restored successfully", $0, $1) }
+        routes.post("/employee/customers/:id/activate") { try await change(.activate, "Customer activated successfully", $0, $1) }
+        routes.post("/employee/customers/:id/deactivate") { try await change(.deactivate, "Customer deactivated successfully", $0, $1) }
+    }
+
+    @Sendable func dashboard(_ request: Request, context: DukaRequestContext) async throws -> Response {
+        _ = try await authenticator.user(for: request, roles: Self.roles)
+        let (customers, products, carts) = try await database.read { db in
+            (try CustomerStore.countLive(in: db), try ProductStore.count(in: db), try CartStore.count(in: db))
+        }
+        return .json(.object([
+            "total_customers": .int(customers),
+            "total_products": .int(products),
+            "total_carts": .int(carts),
+        ]))
+    }
+
+    @Sendable func list(_ request: Request, context: DukaRequestContext) async throws -> Response {
+        _ = try await authenticator.user(for: request, roles: Self.roles)
+        var query = QueryReader(request)
+        let page = query.page(sizeParameter: "per_page", defaultSize: 20)
+        let filter = CustomerStore.Filter(
+            includeDeleted: query.bool("include_deleted") ?? false,
+            search: query.string("search"),
+            isActive: query.bool("is_active")
+        )
+        try query.finish()
+        let result = try await database.read { try CustomerStore.list(filter, page: page, in: $0) }
+        return .json(.object([
+            "customers": .array(result.items.map { .object(UserJSON.customer($0)) }),
+            "pagination": .object([
+                "page": .int(page.page),
+                "per_page": .int(page.size),
+                "total": .int(result.total),
+                "pages": .int(result.pageCount),
+                "has_next": .bool(page.page < result.pageCount),
+                "has_prev": .bool(page.page > 1),
+            ]),
+        ]))
+    }
+
+    @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {
+        _ = try await authenticator.user(for: request, roles: Self.roles)
+        let id = try PathID.integer(context)
+        let found = try await database.read { db -> (User, [Cart])? in
+            guard let customer = try CustomerStore.find(id: id, in: db) else { return nil }
+            return (customer, try CartStore.carts(ofUser: id, in: db))
+        }
+        guard let (customer, carts) = found else { throw Self.notFound }
+        var members = UserJSON.customer(customer)
+        members["carts"] = .array(carts.map { .object(CartJSON.portalCart($0)) })
+        members["total_carts"] = .int(carts.count)
+        return .json(.object(["customer": .object(members)]))
+    }
+
+    func change(_ change: CustomerStore.Change, _ message: String, _ request: Request, _ context: DukaRequestContext) async throws -> Response {
+        let actor = try await authenticator.user(for: request, roles: Self.roles)
+        let id = try PathID.integer(context)
+        do {
+            let customer = try await database.write { try CustomerStore.apply(change, customerID: id, actor: actor, in: $0) }
+            return .json(.object(["message": .string(message), "customer": .object(UserJSON.customer(customer))]))
+        } catch let error as CustomerStore.ChangeError {
+            switch error {
+            case .notFound: throw Self.notFound
+            case .alreadyDeleted: throw APIError(.badRequest, code: "already_deleted", message: "Customer is already deleted")
+            case .notDeleted: throw APIError(.badRequest, code: "not_deleted", message: "Customer is not deleted")
+            case .alreadyActive: throw APIError(.badRequest, code: "already_active", message: "Customer is already active")
+            case .alreadyInactive: throw APIError(.badRequest, code: "already_inactive", message: "Customer is already inactive")
+            }
+        }
+    }
+
+    static let notFound = APIError.notFound("Customer not found")
+}
