@@ -45,6 +45,8 @@ public struct DukaServer: Sendable {
                 throttle: LoginThrottle(limits: configuration.loginLimits), secureCookies: configuration.secureCookies
             ).register(in: routes)
             EmployeeController(database: database, authenticator: authenticator).register(in: routes)
+            UsersController(database: database, hasher: hasher, authenticator: authenticator).register(in: routes)
+            AuditLogController(database: database, authenticator: authenticator).register(in: routes)
 
             let application = Application(
                 router: router,

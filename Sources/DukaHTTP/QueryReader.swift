@@ -44,10 +44,10 @@ struct QueryReader {
     }
 
     /// One of a fixed set of values.
-    mutating func choice<T: RawRepresentable>(_ name: String, as type: T.Type) -> T? where T.RawValue == String {
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) -> T? where T.RawValue == String {
         guard let text = parameters[name] else { return nil }
         guard let value = T(rawValue: text) else {
-            errors[name] = "is not an allowed value"
+            errors[name] = "must be one of: " + T.allCases.map(\.rawValue).joined(separator: ", ")
             return nil
         }
         return value

@@ -22,7 +22,10 @@ struct UserPayload {
         var payload = UserPayload()
         func text(_ field: String, _ rule: (String) -> String?) -> String? {
             guard !ignored.contains(field) else { return nil }
-            let value = reader.string(field, required: required.contains(field)).value
+            let read = reader.string(field, required: required.contains(field))
+            // These fields cannot be cleared.
+            if case .null = read { reader.fail(field, "must be a string") }
+            let value = read.value
             reader.check(field, value, rule)
             return value
         }
@@ -50,6 +53,30 @@ struct UserPayload {
         payload.street = profile("street")
         try reader.finish()
         return payload
+    }
+
+    /// The changes of a partial update (the password already hashed, when given).
+    func changes(passwordHash: String?) -> UserStore.Changes {
+        var changes = UserStore.Changes()
+        changes.username = username
+        changes.email = email
+        changes.passwordHash = passwordHash
+        changes.role = role
+        changes.isActive = isActive
+        func clearable(_ field: FieldReader.Field<String>) -> String?? {
+            switch field {
+            case .absent: return nil
+            case .null: return .some(nil)
+            case .value(let text): return .some(text)
+            }
+        }
+        changes.fullName = clearable(fullName)
+        changes.idNumber = clearable(idNumber)
+        changes.phoneNumber = clearable(phoneNumber)
+        changes.county = clearable(county)
+        changes.town = clearable(town)
+        changes.street = clearable(street)
+        return changes
     }
 
     /// The profile for a new user (absent and null both mean none).

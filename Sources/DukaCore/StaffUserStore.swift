@@ -1,0 +1,156 @@
+import SQLite
+
+/// The SQL behind the staff users API (`/api/v1/users`): listing, updates with their
+/// guards, and hard deletes. Guards run inside the caller's write transaction, so two
+/// concurrent requests cannot both pass one.
+extension UserStore {
+    public struct ListFilter: Sendable {
+        public enum Status: String, Sendable, CaseIterable { case active, deleted, all }
+        public enum SortKey: String, Sendable, CaseIterable {
+            case createdAt = "created_at"
+            case username
+        }
+        public enum SortOrder: String, Sendable, CaseIterable { case asc, desc }
+
+        public var search: String?
+        public var role: Role?
+        public var status: Status = .active
+        public var sortBy: SortKey = .createdAt
+        public var sortOrder: SortOrder = .desc
+
+        public init(search: String? = nil, role: Role? = nil, status: Status = .active, sortBy: SortKey = .createdAt, sortOrder: SortOrder = .desc) {
+            self.search = search
+            self.role = role
+            self.status = status
+            self.sortBy = sortBy
+            self.sortOrder = sortOrder
+        }
+    }
+
+    /// A page of users. Ties in the sort key are broken by id in the same direction.
+    public static func list(_ filter: ListFilter, page: PageRequest, in db: Connection) throws -> Page<User> {
+        var conditions: [String] = []
+        var arguments: [any SQLBindable] = []
+        switch filter.status {
+        case .active: conditions.append("deleted_at IS NULL")
+        case .deleted: conditions.append("deleted_at IS NOT NULL")
+        case .all: break
+        }
+        if let role = filter.role {
+            conditions.append("role = ?")
+            arguments.append(role.rawValue)
+        }
+        if let search = filter.search, !search.isEmpty {
+            conditions.append(#"(username LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')"#)
+            let pattern = likeSubstringPattern(search)
+            arguments.append(contentsOf: [pattern, pattern])
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        // Only fixed identifiers are spliced in; every value is bound.
+        let direction = filter.sortOrder == .asc ? "ASC" : "DESC"
+        let order = "\(filter.sortBy == .username ? "username" : "created_at") \(direction), id \(direction)"
+
+        let total = try db.scalarInt("SELECT COUNT(*) FROM users \(whereClause)", arguments: arguments) ?? 0
+        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
+        let users = try db.query(
+            "SELECT \(columns) FROM users \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+            arguments: arguments + [page.size, offset],
+            row: decode
+        )
+        return Page(items: users, total: total, request: page)
+    }
+
+    /// Active, not soft-deleted admins.
+    public static func activeAdminCount(in db: Connection) throws -> Int64 {
+        try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1 AND deleted_at IS NULL") ?? 0
+    }
+
+    public enum ChangeError: Error, Equatable {
+        case notFound
+        case duplicate([String])
+        case lastAdmin
+        case cannotDeleteSelf
+        case hasDependents
+    }
+
+    /// A partial update: nil leaves a field as it is; profile fields use `.some(nil)` to clear.
+    public struct Changes: Sendable {
+        public var username: String?
+        public var email: String?
+        public var passwordHash: String?
+        public var role: Role?
+        public var isActive: Bool?
+        public var fullName: String??
+        public var idNumber: String??
+        public var phoneNumber: String??
+        public var county: String??
+        public var town: String??
+        public var street: String??
+
+        public init() {}
+    }
+
+    /// Applies `changes` to the user with `uuid` under the guards; writes the audit row
+    /// `action` when something changed. Answers the user as it now is.
+    public static func update(
+        uuid: String, _ changes: Changes, actor: User, action: String, now: Int64 = Timestamp.now(), in db: Connection
+    ) throws -> User {
+        guard let current = try find(uuid: uuid, in: db) else { throw ChangeError.notFound }
+        var next = current
+        if let username = changes.username { next.username = username }
+        if let email = changes.email { next.email = email }
+        if let role = changes.role { next.role = role }
+        if let isActive = changes.isActive { next.isActive = isActive }
+        if let value = changes.fullName { next.profile.fullName = value }
+        if let value = changes.idNumber { next.profile.idNumber = value }
+        if let value = changes.phoneNumber { next.profile.phoneNumber = value }
+        if let value = changes.county { next.profile.county = value }
+        if let value = changes.town { next.profile.town = value }
+        if let value = changes.street { next.profile.street = value }
+        if let hash = changes.passwordHash { next.passwordHash = hash }
+
+        guard next != current else { return current }
+
+        let taken = try takenFields(
+            username: next.username.lowercased() == current.username.lowercased() ? nil : next.username,
+            email: next.email.lowercased() == current.email.lowercased() ? nil : next.email,
+            exceptID: current.id, in: db
+        )
+        guard taken.isEmpty else { throw ChangeError.duplicate(taken) }
+
+        let wasActiveAdmin = current.role == .admin && current.isActive && !current.isDeleted
+        let staysActiveAdmin = next.role == .admin && next.isActive && !next.isDeleted
+        if wasActiveAdmin, !staysActiveAdmin, try activeAdminCount(in: db) <= 1 {
+            throw ChangeError.lastAdmin
+        }
+        // A new password, a new role or a deactivation ends every session of the user.
+        let revokes = changes.passwordHash != nil || next.role != current.role || (current.isActive && !next.isActive)
+        try db.execute(
+            """
+            UPDATE users SET username = ?, email = ?, password_hash = ?, role = ?, full_name = ?, id_number = ?,
+                phone_number = ?, county = ?, town = ?, street = ?, is_active = ?, updated_at = ?,
+                session_version = session_version + ?
+            WHERE id = ?
+            """,
+            next.username, next.email, next.passwordHash, next.role.rawValue, next.profile.fullName, next.profile.idNumber,
+            next.profile.phoneNumber, next.profile.county, next.profile.town, next.profile.street, next.isActive, now,
+            revokes ? 1 : 0, current.id
+        )
+        try AuditLog.record(actor: actor, action: action, targetType: .user, targetID: current.uuid, at: now, in: db)
+        return try find(id: current.id, in: db)!
+    }
+
+    /// Hard delete, refused for oneself (checked first) and for users who own carts.
+    public static func delete(uuid: String, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws {
+        guard uuid != actor.uuid else { throw ChangeError.cannotDeleteSelf }
+        guard let user = try find(uuid: uuid, in: db) else { throw ChangeError.notFound }
+        guard try db.scalarInt("SELECT 1 FROM carts WHERE user_id = ? LIMIT 1", user.id) == nil else {
+            throw ChangeError.hasDependents
+        }
+        if user.role == .admin, user.isActive, !user.isDeleted, try activeAdminCount(in: db) <= 1 {
+            throw ChangeError.lastAdmin
+        }
+        try db.execute("DELETE FROM users WHERE id = ?", user.id)
+        try AuditLog.record(actor: actor, action: "user.delete", targetType: .user, targetID: user.uuid, at: now, in: db)
+    }
+}
