@@ -47,6 +47,8 @@ public struct DukaServer: Sendable {
             EmployeeController(database: database, authenticator: authenticator).register(in: routes)
             UsersController(database: database, hasher: hasher, authenticator: authenticator).register(in: routes)
             AuditLogController(database: database, authenticator: authenticator).register(in: routes)
+            ProductsController(database: database, authenticator: authenticator).register(in: routes)
+            CartsController(database: database, authenticator: authenticator).register(in: routes)
 
             let application = Application(
                 router: router,

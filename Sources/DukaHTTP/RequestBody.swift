@@ -92,6 +92,44 @@ struct FieldReader {
         }
     }
 
+    /// A decimal given as a JSON number or a string, converted by `parse` (nil: `problem`).
+    mutating func decimal(_ field: String, required: Bool = false, problem: String, parse: (String) -> Int64?) -> Int64? {
+        let text: String
+        switch body[field] {
+        case nil:
+            if required { fail(field, "is required") }
+            return nil
+        case .number(let literal)?: text = literal
+        case .string(let literal)?: text = literal
+        default:
+            fail(field, problem)
+            return nil
+        }
+        guard let value = parse(text) else {
+            fail(field, problem)
+            return nil
+        }
+        return value
+    }
+
+    /// An integer id given as a JSON number (e.g. `product_id`).
+    mutating func id(_ field: String, required: Bool = false) -> Int64? {
+        switch body[field] {
+        case nil:
+            if required { fail(field, "is required") }
+            return nil
+        case .number(let literal)?:
+            guard let value = PathID.parseInteger(literal) else {
+                fail(field, "must be a non-negative integer")
+                return nil
+            }
+            return value
+        default:
+            fail(field, "must be an integer")
+            return nil
+        }
+    }
+
     /// Runs a domain rule on a value that was read; a failing rule names the field.
     mutating func check(_ field: String, _ value: String?, _ rule: (String) -> String?) {
         guard let value, let reason = rule(value) else { return }
