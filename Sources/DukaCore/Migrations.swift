@@ -71,3 +71,8 @@ public enum DukaDatabase {
         }
     }
 }
+
+/// The OpenAPI 3.1 description of the API (openapi.json, compiled in).
+public enum APIDescription {
+    public static var json: String { EmbeddedResources.openAPI }
+}

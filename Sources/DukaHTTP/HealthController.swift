@@ -1,15 +1,20 @@
 import DukaCore
 import Hummingbird
 import Logging
+import NIOCore
 import SQLite
 
-/// `/healthz` (the process runs) and `/readyz` (the database answers).
+/// `/healthz` (the process runs), `/readyz` (the database answers) and `/openapi.json`.
 struct HealthController {
     let database: Database
 
     func register(in routes: RouteTable) {
         routes.get("/healthz") { _, _ in
             .json(.object(["status": .string("ok")]))
+        }
+        let description = ByteBuffer(string: APIDescription.json)
+        routes.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: Response.jsonContentType], body: .init(byteBuffer: description))
         }
         routes.get("/readyz") { _, context in
             do {

@@ -118,3 +118,10 @@ func schemaObjects(_ connection: Connection) throws -> [String] {
         }
     }
 }
+
+extension EmbeddedResourcesTests {
+    @Test func openAPIMatchesTheFile() throws {
+        let source = try String(contentsOf: repositoryRoot.appendingPathComponent("openapi.json"), encoding: .utf8)
+        #expect(APIDescription.json == source, "openapi.json differs: run scripts/embed-resources")
+    }
+}
