@@ -26,8 +26,9 @@ CREATE TABLE users (
     updated_at      INTEGER NOT NULL
 );
 
--- Employee portal: customers by id, live ones counted and paged from the partial index.
-CREATE INDEX users_role_live ON users (role, id) WHERE deleted_at IS NULL;
+-- Employee portal: customers by id, live ones (deleted_at IS NULL) or all; both cover
+-- the id-only scans that find a page.
+CREATE INDEX users_role_deleted ON users (role, deleted_at, id);
 CREATE INDEX users_role ON users (role, id);
 -- Staff users API: default order (created_at, id).
 CREATE INDEX users_created ON users (created_at, id);
@@ -86,6 +87,55 @@ CREATE TABLE audit_log (
 
 CREATE INDEX audit_log_actor ON audit_log (actor_uuid, id);
 CREATE INDEX audit_log_action ON audit_log (action, id);
+
+-- Exact counts for the dashboard and the default lists, kept by triggers in the same
+-- transaction as the change (a COUNT(*) over 100,000 rows costs milliseconds).
+CREATE TABLE counters (
+    name  TEXT    PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+INSERT INTO counters (name, value) VALUES ('customers_live', 0), ('customers_all', 0), ('products', 0), ('carts', 0);
+
+CREATE TRIGGER users_count_insert AFTER INSERT ON users WHEN NEW.role = 'customer'
+BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'customers_all';
+    UPDATE counters SET value = value + (NEW.deleted_at IS NULL) WHERE name = 'customers_live';
+END;
+
+CREATE TRIGGER users_count_delete AFTER DELETE ON users WHEN OLD.role = 'customer'
+BEGIN
+    UPDATE counters SET value = value - 1 WHERE name = 'customers_all';
+    UPDATE counters SET value = value - (OLD.deleted_at IS NULL) WHERE name = 'customers_live';
+END;
+
+CREATE TRIGGER users_count_update AFTER UPDATE OF role, deleted_at ON users
+BEGIN
+    UPDATE counters SET value = value - (OLD.role = 'customer') + (NEW.role = 'customer') WHERE name = 'customers_all';
+    UPDATE counters
+    SET value = value - (OLD.role = 'customer' AND OLD.deleted_at IS NULL) + (NEW.role = 'customer' AND NEW.deleted_at IS NULL)
+    WHERE name = 'customers_live';
+END;
+
+CREATE TRIGGER products_count_insert AFTER INSERT ON products
+BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'products';
+END;
+
+CREATE TRIGGER products_count_delete AFTER DELETE ON products
+BEGIN
+    UPDATE counters SET value = value - 1 WHERE name = 'products';
+END;
+
+CREATE TRIGGER carts_count_insert AFTER INSERT ON carts
+BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'carts';
+END;
+
+CREATE TRIGGER carts_count_delete AFTER DELETE ON carts
+BEGIN
+    UPDATE counters SET value = value - 1 WHERE name = 'carts';
+END;
 
 -- Server-wide settings, e.g. the generated token signing secret.
 CREATE TABLE settings (

@@ -43,6 +43,6 @@ public enum CartStore {
     }
 
     public static func count(in db: Connection) throws -> Int64 {
-        try db.scalarInt("SELECT COUNT(*) FROM carts") ?? 0
+        try Counters.value(.carts, in: db)
     }
 }

@@ -34,20 +34,31 @@ public enum CustomerStore {
         }
     }
 
-    /// Customers not soft-deleted (served by the partial index `users_role_live`).
+    /// Customers not soft-deleted (a trigger-kept counter).
     public static func countLive(in db: Connection) throws -> Int64 {
-        try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer' AND deleted_at IS NULL") ?? 0
+        try Counters.value(.customersLive, in: db)
     }
 
     /// A page of customers by id, and the total matching the filter.
     public static func list(_ filter: Filter, page: PageRequest, in db: Connection) throws -> Page<User> {
         let (condition, arguments) = filter.whereClause
-        let total = try db.scalarInt("SELECT COUNT(*) FROM users WHERE \(condition)", arguments: arguments) ?? 0
+        let total: Int64
+        if filter.isActive == nil, filter.search?.isEmpty ?? true {
+            // Unfiltered lists are counted by the triggers; others need the rows.
+            total = try Counters.value(filter.includeDeleted ? .customersAll : .customersLive, in: db)
+        } else {
+            total = try db.scalarInt("SELECT COUNT(*) FROM users WHERE \(condition)", arguments: arguments) ?? 0
+        }
         guard let offset = page.offset, offset < total else {
             return Page(items: [], total: total, request: page)
         }
+        // The page's ids come from an index-only scan; only its rows are read from the table.
         let users = try db.query(
-            "SELECT \(UserStore.columns) FROM users WHERE \(condition) ORDER BY id LIMIT ? OFFSET ?",
+            """
+            SELECT \(UserStore.columns) FROM users
+            WHERE id IN (SELECT id FROM users WHERE \(condition) ORDER BY id LIMIT ? OFFSET ?)
+            ORDER BY id
+            """,
             arguments: arguments + [page.size, offset],
             row: UserStore.decode
         )

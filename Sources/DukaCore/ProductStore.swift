@@ -12,7 +12,7 @@ public enum ProductStore {
     }
 
     public static func count(in db: Connection) throws -> Int64 {
-        try db.scalarInt("SELECT COUNT(*) FROM products") ?? 0
+        try Counters.value(.products, in: db)
     }
 
     public static func find(id: Int64, in db: Connection) throws -> Product? {

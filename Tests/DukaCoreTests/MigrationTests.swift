@@ -125,3 +125,51 @@ extension EmbeddedResourcesTests {
         #expect(APIDescription.json == source, "openapi.json differs: run scripts/embed-resources")
     }
 }
+
+@Suite struct CounterTests {
+    /// The trigger-kept counters equal COUNT(*) through inserts, soft deletes, restores,
+    /// role changes and hard deletes.
+    @Test func countersFollowEveryChange() async throws {
+        let database = try DukaDatabase.open(path: try temporaryPath(), configuration: .init(readers: 1))
+        func check(_ step: String) async throws {
+            for name in Counters.Name.allCases {
+                let (kept, counted) = try await database.read { (try Counters.value(name, in: $0), try Counters.recount(name, in: $0)) }
+                #expect(kept == counted, "\(name) after \(step)")
+            }
+        }
+        try await check("start")
+        try await database.write { db in
+            for index in 0..<10 {
+                try UserStore.insert(NewUser(username: "c\(index)", email: "c\(index)@x.co", passwordHash: "h", role: .customer,
+                                             deletedAt: index == 0 ? 5 : nil), in: db)
+            }
+            try UserStore.insert(NewUser(username: "staff", email: "s@x.co", passwordHash: "h", role: .cashier), in: db)
+            try db.execute("INSERT INTO products (sku, name, unit_price_cents, created_at, updated_at) VALUES ('A', 'A', 1, 1, 1), ('B', 'B', 1, 1, 1)")
+            try db.execute("INSERT INTO carts (user_id, created_at, updated_at) SELECT id, 1, 1 FROM users WHERE role = 'customer' LIMIT 3")
+        }
+        try await check("inserts")
+        #expect(try await database.read { try Counters.value(.customersLive, in: $0) } == 9)
+        try await database.write { db in
+            try db.execute("UPDATE users SET deleted_at = 7 WHERE username IN ('c1', 'c2')")
+            try db.execute("UPDATE users SET deleted_at = NULL WHERE username = 'c0'")
+            try db.execute("UPDATE users SET role = 'customer' WHERE username = 'staff'")
+            try db.execute("UPDATE users SET role = 'manager' WHERE username = 'c9'")
+            try db.execute("UPDATE users SET full_name = 'x'")
+        }
+        try await check("updates")
+        try await database.write { db in
+            try db.execute("DELETE FROM carts WHERE id = (SELECT MIN(id) FROM carts)")
+            try db.execute("DELETE FROM users WHERE username IN ('c8', 'c5')")
+            try db.execute("DELETE FROM products WHERE sku = 'A'")
+        }
+        try await check("deletes")
+        // A rolled-back change leaves the counters as they were.
+        struct Undo: Error {}
+        _ = try? await database.write { db in
+            try db.execute("DELETE FROM users WHERE username = 'c7'")
+            throw Undo()
+        }
+        try await check("rollback")
+        await database.close()
+    }
+}
