@@ -24,6 +24,8 @@ public struct DukaConfiguration: Sendable {
     /// Add `Secure` to the session cookie even when the request did not come over HTTPS.
     public var secureCookies = false
     public var loginLimits = LoginThrottle.Limits()
+    /// Origins allowed to call the API from a browser (CORS); none by default.
+    public var corsOrigins: [String] = []
 
     public init() {}
 }

@@ -37,6 +37,7 @@ public struct DukaServer: Sendable {
 
             let router = Router(context: DukaRequestContext.self)
             let routes = RouteTable(router: router)
+            router.add(middleware: SecurityHeadersMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
             router.add(middleware: ErrorAndLogMiddleware(routes: routes))
             let authenticator = Authenticator(tokens: tokens, database: database)
             HealthController(database: database).register(in: routes)

@@ -14,7 +14,10 @@ struct HealthController {
         }
         let description = ByteBuffer(string: APIDescription.json)
         routes.get("/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: Response.jsonContentType], body: .init(byteBuffer: description))
+            Response(
+                status: .ok, headers: [.contentType: Response.jsonContentType, .cacheControl: "public, max-age=3600"],
+                body: .init(byteBuffer: description)
+            )
         }
         routes.get("/readyz") { _, context in
             do {

@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Token lifetime in seconds (env DUKA_TOKEN_TTL; default 86400).") var tokenTtl: Int?
     @Option(help: "Reader connections and worker threads (env DUKA_READERS; default: the core count).") var readers: Int?
     @Flag(help: "Mark the session cookie Secure even without HTTPS (env DUKA_SECURE_COOKIES).") var secureCookies = false
+    @Option(help: "An origin allowed to call the API from a browser, e.g. https://shop.example.com; repeatable (env DUKA_CORS_ORIGINS, comma-separated). None by default.")
+    var corsOrigin: [String] = []
 
     func run() async throws {
         var configuration = DukaConfiguration()
@@ -32,6 +34,9 @@ struct Serve: AsyncParsableCommand {
         configuration.tokenTTL = Int64(try Env.int("DUKA_TOKEN_TTL", flag: tokenTtl, default: 86_400, range: 60...31_536_000))
         configuration.readers = try Env.int("DUKA_READERS", flag: readers, default: System.coreCount, range: 1...256)
         configuration.secureCookies = try Env.bool("DUKA_SECURE_COOKIES", flag: secureCookies)
+        configuration.corsOrigins = corsOrigin.isEmpty
+            ? (Env.string("DUKA_CORS_ORIGINS")?.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) } ?? [])
+            : corsOrigin
         configuration.jwtSecret = Env.string("DUKA_JWT_SECRET")
         configuration.adminPassword = Env.string("DUKA_ADMIN_PASSWORD")
 
