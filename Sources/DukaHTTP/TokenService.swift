@@ -20,6 +20,39 @@ struct SessionClaims: JWTPayload, Equatable {
     func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
     }
+
+    static let claimNames: Set<String> = ["sub", "uid", "role", "ver", "iat", "exp", "jti"]
+
+    private enum CodingKeys: String, CodingKey {
+        case sub, uid, role, ver, iat, exp, jti
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(sub: SubjectClaim, uid: Int64, role: String, ver: Int64, iat: IssuedAtClaim, exp: ExpirationClaim, jti: IDClaim) {
+        (self.sub, self.uid, self.role, self.ver, self.iat, self.exp, self.jti) = (sub, uid, role, ver, iat, exp, jti)
+    }
+
+    /// Strict: a token with any claim more or less than Duka issues is not Duka's.
+    init(from decoder: any Decoder) throws {
+        let names = Set(try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue))
+        guard names == Self.claimNames else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "unexpected claims"))
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sub = try container.decode(SubjectClaim.self, forKey: .sub)
+        uid = try container.decode(Int64.self, forKey: .uid)
+        role = try container.decode(String.self, forKey: .role)
+        ver = try container.decode(Int64.self, forKey: .ver)
+        iat = try container.decode(IssuedAtClaim.self, forKey: .iat)
+        exp = try container.decode(ExpirationClaim.self, forKey: .exp)
+        jti = try container.decode(IDClaim.self, forKey: .jti)
+    }
 }
 
 /// Signs and verifies HS256 session tokens with jwt-kit.

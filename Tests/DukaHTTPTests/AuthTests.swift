@@ -337,3 +337,48 @@ enum TestSupportKeys {
         APIResponse.keys(response.json["errors"])
     }
 }
+
+/// Tokens signed with the server's own key whose claims are not exactly Duka's.
+@Suite struct StrictClaimsTests {
+    struct Extra: JWTPayload {
+        var sub: SubjectClaim, uid: Int64, role: String, ver: Int64, iat: IssuedAtClaim, exp: ExpirationClaim, jti: IDClaim
+        var admin: Bool
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    struct Missing: JWTPayload {
+        var sub: SubjectClaim, uid: Int64, role: String, iat: IssuedAtClaim, exp: ExpirationClaim, jti: IDClaim
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    @Test func extraOrMissingClaimsAre401() async throws {
+        let duka = try await TestDuka.make()
+        let user = try await duka.makeUser("strict", role: .cashier)
+        let secret = try #require(try await duka.database.read { try SettingsStore.value("jwt_secret", in: $0) })
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        let now = Date()
+        let extra = try await keys.sign(Extra(
+            sub: .init(value: user.uuid), uid: user.id, role: "cashier", ver: user.sessionVersion,
+            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(600)), jti: .init(value: "j"), admin: true
+        ))
+        let missing = try await keys.sign(Missing(
+            sub: .init(value: user.uuid), uid: user.id, role: "cashier",
+            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(600)), jti: .init(value: "j")
+        ))
+        let wrongSubject = try await keys.sign(SessionClaims(
+            sub: .init(value: UUIDString.random()), uid: user.id, role: "cashier", ver: user.sessionVersion,
+            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(600)), jti: .init(value: "j")
+        ))
+        let exact = try await keys.sign(SessionClaims(
+            sub: .init(value: user.uuid), uid: user.id, role: "cashier", ver: user.sessionVersion,
+            iat: .init(value: now), exp: .init(value: now.addingTimeInterval(600)), jti: .init(value: "j")
+        ))
+        try await duka.run { (api: TestAPI) async throws in
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: extra).status == .unauthorized)
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: missing).status == .unauthorized)
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: wrongSubject).status == .unauthorized)
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: exact).status == .ok)
+        }
+    }
+}
