@@ -52,6 +52,9 @@ struct ErrorAndLogMiddleware: RouterMiddleware {
         case let error as SQLiteError where error.isReadOnly:
             context.logger.error("database read-only: \(error.message)")
             return APIError.unavailable("The database is read-only; the change was not saved").response()
+        case let error as SQLiteError where error.isIOError:
+            context.logger.error("database I/O error: \(error.message)")
+            return APIError.unavailable("The database could not be written; the change was not saved").response()
         case let error as SQLiteError where error.isBusy:
             context.logger.error("database busy: \(error.message)")
             return APIError.unavailable("The database is busy; try again").response()

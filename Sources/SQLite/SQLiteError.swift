@@ -28,6 +28,8 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     /// The disk or the database's size limit is full.
     public var isFull: Bool { code == SQLITE_FULL }
     public var isReadOnly: Bool { code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM }
+    /// The operating system reported an I/O error (a failing or vanished disk).
+    public var isIOError: Bool { code == SQLITE_IOERR }
 
     public var description: String {
         "SQLite error \(extendedCode): \(message)"
