@@ -131,3 +131,37 @@ func temporaryDatabasePath() throws -> String {
         await database.close()
     }
 }
+
+@Suite struct BackupTests {
+    /// A backup taken while another connection writes is one consistent snapshot that
+    /// holds every row committed before it began.
+    @Test func onlineBackupIsConsistent() async throws {
+        let path = try temporaryDatabasePath()
+        let database = try Database.open(path: path, configuration: .init(readers: 1)) { _ in } migrate: { db in
+            try db.exec("CREATE TABLE IF NOT EXISTS sale (id INTEGER PRIMARY KEY, total INTEGER NOT NULL); CREATE TABLE IF NOT EXISTS ledger (total INTEGER NOT NULL)")
+            try db.exec("INSERT INTO ledger SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM ledger)")
+        }
+        // Each write adds a sale and its amount to the ledger in one transaction.
+        @Sendable func sell(_ amount: Int64) async throws {
+            try await database.write { db in
+                try db.execute("INSERT INTO sale (total) VALUES (?)", amount)
+                try db.execute("UPDATE ledger SET total = total + ?", amount)
+            }
+        }
+        for amount in 1...200 { try await sell(Int64(amount)) }
+        let writer = Task {
+            for amount in 201...2000 { try await sell(Int64(amount)) }
+        }
+        let copy = path + ".backup"
+        let pages = try Connection(path: path, mode: .readOnly).backup(to: copy)
+        try await writer.value
+        await database.close()
+        #expect(pages > 0)
+        let restored = try Connection(path: copy, mode: .readOnly)
+        let sales = try #require(try restored.scalarInt("SELECT COUNT(*) FROM sale"))
+        let sum = try restored.scalarInt("SELECT COALESCE(SUM(total), 0) FROM sale")
+        #expect(sales >= 200)
+        #expect(try restored.scalarInt("SELECT total FROM ledger") == sum)
+        #expect(try restored.queryFirst("PRAGMA integrity_check") { $0.string(0) } == "ok")
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import DukaCore
+import SQLite
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the database to DEST while the server may be running (SQLite's online backup).",
+        discussion: "The copy is one consistent snapshot. To restore, stop duka and start it with --db DEST (or move DEST into place)."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The new file to write; it must not exist yet.") var destination: String
+
+    func run() async throws {
+        let source = database.resolvedPath
+        guard FileManager.default.fileExists(atPath: source) else {
+            printError("\(source) does not exist")
+            throw ExitCode(1)
+        }
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            printError("\(destination) already exists; refusing to overwrite it")
+            throw ExitCode(1)
+        }
+        do {
+            let connection = try Connection(path: source, mode: .readOnly)
+            try connection.configure(busyTimeoutMilliseconds: 5000, synchronous: .full, walMode: false)
+            _ = try connection.scalarInt("PRAGMA schema_version")
+            try Migrations.checkCompatible(connection)
+            let pages = try connection.backup(to: destination)
+            print("backed up \(source) to \(destination) (\(pages) pages)")
+        } catch let error as SQLiteError {
+            try? FileManager.default.removeItem(atPath: destination)
+            printError(error.isNotADatabase ? "\(source) is not a SQLite database" : "backup failed: \(error.message)")
+            throw ExitCode(1)
+        } catch let error as DukaDatabaseError {
+            try? FileManager.default.removeItem(atPath: destination)
+            printError(error.description)
+            throw ExitCode(1)
+        }
+    }
+}
