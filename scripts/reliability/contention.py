@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Contention: many concurrent writers never see a 5xx or 'database is locked', and the
+read-then-write guards (duplicate username, one active cart, last admin) hold under
+1,000 concurrent attempts each."""
+import collections
+import concurrent.futures
+import random
+import time
+
+from harness import Server, fail, login, register_body, request
+
+WRITERS = 64
+SECONDS = 5
+ATTEMPTS = 1000
+
+
+def main():
+    server = Server().start()
+    admin = login(server.port, "admin")
+    status, product = request(server.port, "POST", "/api/v1/products", {"sku": "HOT", "name": "Hot item", "unit_price": 10}, admin)
+    if status != 201:
+        fail(f"product {status}")
+    product_id = product["data"]["id"]
+
+    statuses = collections.Counter()
+    bodies = []
+    deadline = time.time() + SECONDS
+
+    def writer(index):
+        n = 0
+        rng = random.Random(index)
+        while time.time() < deadline:
+            n += 1
+            status, body = request(server.port, "POST", "/api/v1/auth/register", register_body(f"w{index}n{n}"))
+            statuses[status] += 1
+            if status >= 500:
+                bodies.append(body)
+                continue
+            status, cart = request(server.port, "POST", "/api/v1/carts", {"customer_uuid": body["data"]["id"]}, admin)
+            statuses[status] += 1
+            if status != 201:
+                bodies.append(cart)
+                continue
+            for _ in range(rng.randrange(1, 4)):
+                status, _ = request(server.port, "POST", f"/api/v1/carts/{cart['data']['id']}/items",
+                                    {"product_id": product_id, "quantity": "1"}, admin)
+                statuses[status] += 1
+            status, _ = request(server.port, "POST", f"/api/v1/carts/{cart['data']['id']}/checkout", None, admin)
+            statuses[status] += 1
+
+    with concurrent.futures.ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(writer, range(WRITERS)))
+    total = sum(statuses.values())
+    errors = sum(count for status, count in statuses.items() if status >= 500)
+    print(f"contention: {WRITERS} writers for {SECONDS}s: {total} writes, {errors} 5xx, statuses {dict(statuses)}")
+    if errors or any(s not in (200, 201) for s in statuses):
+        fail(f"unexpected answers: {dict(statuses)} {bodies[:3]}")
+
+    def race(name, call):
+        with concurrent.futures.ThreadPoolExecutor(250) as pool:
+            results = collections.Counter(pool.map(call, range(ATTEMPTS)))
+        print(f"guard {name}: {ATTEMPTS} concurrent attempts -> {dict(results)}")
+        return results
+
+    results = race("duplicate username", lambda i: request(server.port, "POST", "/api/v1/auth/register",
+                                                           dict(register_body("same.name"), email=f"same{i}@example.co.ke"))[0])
+    if results != {201: 1, 409: ATTEMPTS - 1}:
+        fail("duplicate username guard")
+
+    status, customer = request(server.port, "POST", "/api/v1/auth/register", register_body("one.cart"))
+    uuid = customer["data"]["id"]
+    results = race("one active cart", lambda i: request(server.port, "POST", "/api/v1/carts", {"customer_uuid": uuid}, admin)[0])
+    if results != {201: 1, 409: ATTEMPTS - 1}:
+        fail("one active cart guard")
+
+    admins = []
+    for i in range(4):
+        status, body = request(server.port, "POST", "/api/v1/users",
+                               {"username": f"admin{i}", "email": f"admin{i}@duka.local", "password": "admin-pass", "role": "admin"}, admin)
+        admins.append(body["data"]["id"])
+    tokens = [admin] + [login(server.port, f"admin{i}", "admin-pass") for i in range(4)]
+    me = request(server.port, "GET", "/api/v1/auth/me", token=admin)[1]["data"]["id"]
+    everyone = [me] + admins
+
+    def demote(i):
+        rng = random.Random(i)
+        target = rng.choice(everyone)
+        if i % 2:
+            return request(server.port, "PUT", f"/api/v1/users/{target}", {"role": "cashier"}, rng.choice(tokens))[0]
+        return request(server.port, "POST", f"/api/v1/users/{target}/toggle-status", None, rng.choice(tokens))[0]
+
+    results = race("last admin", demote)
+    con = server.connect_db()
+    active_admins = con.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1 AND deleted_at IS NULL").fetchone()[0]
+    con.close()
+    print(f"guard last admin: {active_admins} active admin(s) remain")
+    if active_admins < 1 or any(s not in (200, 401, 409) for s in results):
+        fail("last admin guard")
+    if server.stop() != 0:
+        fail("unclean exit")
+
+
+if __name__ == "__main__":
+    main()

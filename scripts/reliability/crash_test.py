@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Crash safety: writers hammer the real binary, which is killed with SIGKILL at random
+moments and restarted, round after round. Every write that got a 2xx must survive, no
+multi-row change may be half applied, and the file must pass integrity_check."""
+import random
+import sys
+import threading
+import time
+
+from harness import Server, fail, integrity_ok, login, register_body, request
+
+ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+WRITERS = 6
+
+
+def main():
+    rng = random.Random(20261126)
+    server = Server().start()
+    admin = login(server.port, "admin")
+    product_status, product = request(server.port, "POST", "/api/v1/products",
+                                      {"sku": "CRASH-1", "name": "Crash test flour", "unit": "kg", "unit_price": "33.33"}, admin)
+    if product_status != 201:
+        fail(f"product: {product_status}")
+    product_id = product["data"]["id"]
+
+    registered = set()      # usernames acknowledged with 201
+    sales = {}              # cart id -> quantity in thousandths, acknowledged as checked out
+    lock = threading.Lock()
+    errors = []
+
+    def writer(round_no, index, stop):
+        n = 0
+        while not stop.is_set():
+            n += 1
+            name = f"r{round_no}w{index}n{n}"
+            try:
+                status, body = request(server.port, "POST", "/api/v1/auth/register", register_body(name), timeout=5)
+                if status == 201:
+                    with lock:
+                        registered.add(name)
+                    customer_id = None
+                    # A till sale for the new customer: open, two lines, checkout.
+                    status, cart = request(server.port, "POST", "/api/v1/carts", {"customer_uuid": body["data"]["id"]}, admin, timeout=5)
+                    if status != 201:
+                        continue
+                    cart_id = cart["data"]["id"]
+                    lines = 0
+                    for quantity in ("1.500", "0.250"):
+                        product_line = {"product_id": product_id, "quantity": quantity}
+                        if request(server.port, "POST", f"/api/v1/carts/{cart_id}/items", product_line, admin, timeout=5)[0] != 201:
+                            break
+                        lines += 1
+                    if lines == 2 and request(server.port, "POST", f"/api/v1/carts/{cart_id}/checkout", None, admin, timeout=5)[0] == 200:
+                        with lock:
+                            sales[cart_id] = 1750  # both adds merge into one line of 1.750
+                elif status >= 500:
+                    errors.append(f"{status} on register")
+            except OSError:
+                pass  # the server was killed mid-request: not acknowledged
+
+    for round_no in range(ROUNDS):
+        stop = threading.Event()
+        threads = [threading.Thread(target=writer, args=(round_no, i, stop)) for i in range(WRITERS)]
+        for t in threads:
+            t.start()
+        time.sleep(rng.uniform(0.3, 1.2))
+        server.kill9()
+        stop.set()
+        for t in threads:
+            t.join()
+        if not integrity_ok(server.db):
+            fail(f"integrity_check failed after round {round_no}")
+        server.start()
+
+    status, _ = request(server.port, "GET", "/readyz")
+    if status != 200:
+        fail("not ready after the last restart")
+    server.stop()
+    con = server.connect_db()
+    present = {row[0] for row in con.execute("SELECT username FROM users")}
+    lost_users = registered - present
+    lost_sales = []
+    for cart_id, quantity in sales.items():
+        row = con.execute("SELECT status, (SELECT SUM(quantity_milli) FROM cart_items WHERE cart_id = carts.id) FROM carts WHERE id = ?",
+                          (cart_id,)).fetchone()
+        if row != ("checked_out", quantity):
+            lost_sales.append((cart_id, row))
+    orphans = con.execute("SELECT COUNT(*) FROM cart_items WHERE cart_id NOT IN (SELECT id FROM carts)").fetchone()[0]
+    half_done = con.execute("SELECT COUNT(*) FROM carts WHERE status = 'checked_out' AND id NOT IN (SELECT cart_id FROM cart_items)").fetchone()[0]
+    counters = dict(con.execute("SELECT name, value FROM counters"))
+    recount = con.execute("SELECT COUNT(*) FROM carts").fetchone()[0]
+    con.close()
+    acknowledged = len(registered) + len(sales)
+    lost = len(lost_users) + len(lost_sales)
+    print(f"crash test: rounds {ROUNDS}, acknowledged writes {acknowledged} "
+          f"({len(registered)} sign-ups, {len(sales)} checked-out sales), lost {lost}, 5xx {len(errors)}, "
+          f"orphan lines {orphans}, empty checkouts {half_done}")
+    if lost or errors or orphans or half_done or counters["carts"] != recount or not integrity_ok(server.db):
+        fail(f"lost users {sorted(lost_users)[:5]}, lost sales {lost_sales[:5]}, errors {errors[:5]}, counters {counters} vs {recount}")
+    if acknowledged == 0:
+        fail("no write was acknowledged")
+
+
+if __name__ == "__main__":
+    main()
