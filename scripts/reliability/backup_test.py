@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Online backup: `duka backup` while the server is writing gives a consistent copy; a
+second duka started on the copy finds every write acknowledged before the backup began."""
+import os
+import subprocess
+import threading
+import time
+
+from harness import Server, binary, fail, integrity_ok, login, register_body, request
+
+
+def main():
+    server = Server().start()
+    acknowledged = []  # (time acknowledged, username)
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(index):
+        n = 0
+        while not stop.is_set():
+            n += 1
+            name = f"b{index}n{n}"
+            if request(server.port, "POST", "/api/v1/auth/register", register_body(name))[0] == 201:
+                with lock:
+                    acknowledged.append((time.monotonic(), name))
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    copy = os.path.join(server.dir, "copy.sqlite")
+    began = time.monotonic()
+    result = subprocess.run([binary(), "backup", "--db", server.db, copy], capture_output=True, text=True, timeout=60)
+    time.sleep(0.5)
+    stop.set()
+    for t in threads:
+        t.join()
+    if result.returncode != 0:
+        fail(f"duka backup failed: {result.stderr}")
+    if subprocess.run([binary(), "backup", "--db", server.db, copy], capture_output=True).returncode == 0:
+        fail("duka backup overwrote an existing file")
+    server.stop()
+    before = {name for at, name in acknowledged if at < began}
+    if not integrity_ok(copy):
+        fail("the copy fails integrity_check")
+
+    restored = Server(db=copy).start()
+    token = login(restored.port, "admin")
+    found = set()
+    page = 1
+    while True:
+        status, body = request(restored.port, "GET", f"/api/v1/users?role=customer&limit=100&page={page}", token=token)
+        if status != 200:
+            fail(f"listing the restored users: {status}")
+        found.update(user["username"] for user in body["data"]["users"])
+        if page >= body["data"]["pagination"]["total_page"]:
+            break
+        page += 1
+    restored.stop()
+    missing = before - found
+    print(f"backup: {result.stdout.strip()}; {len(before)} sign-ups acknowledged before it began, "
+          f"{len(found)} in the restored copy, missing {len(missing)}")
+    if missing:
+        fail(f"missing {sorted(missing)[:5]}")
+
+
+if __name__ == "__main__":
+    main()
