@@ -26,6 +26,16 @@ public struct DukaConfiguration: Sendable {
     public var loginLimits = LoginThrottle.Limits()
     /// Origins allowed to call the API from a browser (CORS); none by default.
     public var corsOrigins: [String] = []
+    /// Seconds a connection may sit without a complete request before it is closed
+    /// (this also cuts off clients that send a request a byte at a time).
+    public var idleTimeout: Double = 30
+    /// Connections served at once; more wait in the listen backlog.
+    public var maxConnections = 1000
+    /// PEM files for serving HTTPS directly; plain HTTP when nil.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+
+    public var usesTLS: Bool { tlsCertificatePath != nil }
 
     public init() {}
 }

@@ -1,5 +1,8 @@
 import DukaCore
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import SQLite
 import ServiceLifecycle
@@ -43,7 +46,8 @@ public struct DukaServer: Sendable {
             HealthController(database: database).register(in: routes)
             AuthController(
                 database: database, hasher: hasher, tokens: tokens, authenticator: authenticator,
-                throttle: LoginThrottle(limits: configuration.loginLimits), secureCookies: configuration.secureCookies
+                throttle: LoginThrottle(limits: configuration.loginLimits),
+                secureCookies: configuration.secureCookies || configuration.usesTLS
             ).register(in: routes)
             EmployeeController(database: database, authenticator: authenticator).register(in: routes)
             UsersController(database: database, hasher: hasher, authenticator: authenticator).register(in: routes)
@@ -53,7 +57,12 @@ public struct DukaServer: Sendable {
 
             let application = Application(
                 router: router,
-                configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+                server: try serverBuilder(configuration),
+                configuration: .init(
+                    address: .hostname(configuration.host, port: configuration.port),
+                    serverName: nil,
+                    availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)
+                ),
                 services: [ShutdownService(database: database, hasher: hasher, logger: logger)],
                 logger: logger
             )
@@ -65,6 +74,24 @@ public struct DukaServer: Sendable {
             await hasher.shutdown()
             await database.close()
             throw error
+        }
+    }
+
+    /// HTTP/1.1 with an idle timeout and header limits, wrapped in TLS when configured.
+    static func serverBuilder(_ configuration: DukaConfiguration) throws -> HTTPServerBuilder {
+        let http = HTTPServerBuilder.http1(configuration: .init(
+            idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)
+        ))
+        guard let certificatePath = configuration.tlsCertificatePath else { return http }
+        guard let keyPath = configuration.tlsKeyPath else { throw ConfigurationError.tls("--tls-cert needs --tls-key") }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+            let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+            let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            return try .tls(http, tlsConfiguration: tls)
+        } catch {
+            throw ConfigurationError.tls("cannot use \(certificatePath) and \(keyPath): \(error)")
         }
     }
 
@@ -85,10 +112,12 @@ public struct DukaServer: Sendable {
 
 public enum ConfigurationError: Error, CustomStringConvertible {
     case shortSecret
+    case tls(String)
 
     public var description: String {
         switch self {
         case .shortSecret: return "DUKA_JWT_SECRET must be at least \(DukaServer.minimumSecretLength) bytes long"
+        case .tls(let reason): return "TLS: \(reason)"
         }
     }
 }

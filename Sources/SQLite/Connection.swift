@@ -126,6 +126,7 @@ public final class Connection: @unchecked Sendable {
     // MARK: Transactions
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         try exec(kind.rawValue)
         do {

@@ -79,6 +79,7 @@ public final class Database: Sendable {
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`) on the writer connection.
     /// The change is committed (and, with `synchronous=FULL`, on disk) when this returns.
+    @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let writer = self.writer
         return try await writeThread.runIfActive {

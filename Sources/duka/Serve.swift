@@ -22,6 +22,10 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Mark the session cookie Secure even without HTTPS (env DUKA_SECURE_COOKIES).") var secureCookies = false
     @Option(help: "An origin allowed to call the API from a browser, e.g. https://shop.example.com; repeatable (env DUKA_CORS_ORIGINS, comma-separated). None by default.")
     var corsOrigin: [String] = []
+    @Option(help: "Serve HTTPS with this PEM certificate chain (env DUKA_TLS_CERT); needs --tls-key.") var tlsCert: String?
+    @Option(help: "The PEM private key for --tls-cert (env DUKA_TLS_KEY).") var tlsKey: String?
+    @Option(help: "Seconds before an idle or stalled connection is closed (env DUKA_IDLE_TIMEOUT; default 30).") var idleTimeout: Int?
+    @Option(help: "Connections served at once; more wait (env DUKA_MAX_CONNECTIONS; default 1000).") var maxConnections: Int?
 
     func run() async throws {
         var configuration = DukaConfiguration()
@@ -37,6 +41,10 @@ struct Serve: AsyncParsableCommand {
         configuration.corsOrigins = corsOrigin.isEmpty
             ? (Env.string("DUKA_CORS_ORIGINS")?.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) } ?? [])
             : corsOrigin
+        configuration.tlsCertificatePath = tlsCert ?? Env.string("DUKA_TLS_CERT")
+        configuration.tlsKeyPath = tlsKey ?? Env.string("DUKA_TLS_KEY")
+        configuration.idleTimeout = Double(try Env.int("DUKA_IDLE_TIMEOUT", flag: idleTimeout, default: 30, range: 1...3600))
+        configuration.maxConnections = try Env.int("DUKA_MAX_CONNECTIONS", flag: maxConnections, default: 1000, range: 1...100_000)
         configuration.jwtSecret = Env.string("DUKA_JWT_SECRET")
         configuration.adminPassword = Env.string("DUKA_ADMIN_PASSWORD")
 
@@ -61,7 +69,8 @@ struct Serve: AsyncParsableCommand {
         case .nothing:
             break
         }
-        logger.notice("duka \(Duka.version) serving \(configuration.databasePath) on http://\(configuration.host):\(configuration.port)")
+        let scheme = configuration.usesTLS ? "https" : "http"
+        logger.notice("duka \(Duka.version) serving \(configuration.databasePath) on \(scheme)://\(configuration.host):\(configuration.port)")
         try await server.application.runService()
     }
 }
