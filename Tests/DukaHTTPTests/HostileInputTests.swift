@@ -1,0 +1,60 @@
+import DukaCore
+import Foundation
+import HTTPTypes
+import SQLite
+import Testing
+
+@testable import DukaHTTP
+
+@Suite struct HostileInputTests {
+    static let nasty = [
+        "x'); DROP TABLE users; --", "\" OR \"1\"=\"1", "' OR 1=1 --", "%_%", "\\'; SELECT * FROM settings; --", "Robert'); --",
+    ]
+
+    /// SQL-looking text in every text field is stored as given and found only literally.
+    @Test func sqlLookingTextIsJustText() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("staff.employee", role: .employee)
+        try await duka.run { (api: TestAPI) async throws in
+            let admin = try await api.token("admin", TestDuka.adminPassword)
+            let employee = try await api.token("staff.employee")
+            for (index, text) in Self.nasty.enumerated() {
+                let registered = try await api.request(.post, "/api/v1/auth/register", json: .object([
+                    "username": .string("nasty\(index)"), "email": .string("nasty\(index)@example.co.ke"), "password": .string(text + "-password"),
+                    "full_name": .string(text), "id_number": .string(text), "county": .string(text), "town": .string(text),
+                    "street": .string(text), "phone_number": .string("+25470000000\(index)"),
+                ]))
+                #expect(registered.status == .created, "\(text): \(registered.body)")
+                #expect(registered.data?["full_name"] == .string(text))
+                #expect(registered.data?["street"] == .string(text))
+                #expect(try await api.login("nasty\(index)", text + "-password").status == .ok)
+
+                let product = try await api.request(.post, "/api/v1/products", json: .object([
+                    "sku": .string("NASTY-\(index)"), "name": .string(text), "description": .string(text), "unit": .string("kg"), "unit_price": .string("1.00"),
+                ]), token: admin)
+                #expect(product.status == .created, "\(text)")
+                #expect(product.data?["name"] == .string(text))
+            }
+            for (index, text) in Self.nasty.enumerated() {
+                let query = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let customers = try await api.request(.get, "/employee/customers?search=\(query)", token: employee)
+                #expect(customers.status == .ok)
+                let names = (customers.json["customers"]?.arrayValue ?? []).compactMap { $0["username"]?.stringValue }
+                #expect(names.contains("nasty\(index)"), "\(text) -> \(names)")
+                #expect(names.allSatisfy { name in Self.nasty.enumerated().contains { "nasty\($0.offset)" == name && $0.element.contains(text) } })
+                let products = try await api.request(.get, "/api/v1/products?search=\(query)", token: admin)
+                let skus = (products.data?["products"]?.arrayValue ?? []).compactMap { $0["sku"]?.stringValue }
+                #expect(skus.contains("NASTY-\(index)"))
+                let users = try await api.request(.get, "/api/v1/users?search=\(query)", token: admin)
+                #expect(users.status == .ok)
+                #expect(users.data?["users"] == .array([]))  // usernames and emails hold none of it
+                for parameter in ["role", "status", "sort_by", "sort_order", "page", "limit"] {
+                    let response = try await api.request(.get, "/api/v1/users?\(parameter)=\(query)", token: admin)
+                    #expect(response.status == .badRequest, "\(parameter)=\(text)")
+                }
+            }
+            let tables = try await duka.database.read { try $0.scalarInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") }
+            #expect(tables == 7)
+        }
+    }
+}
