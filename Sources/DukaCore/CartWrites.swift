@@ -29,23 +29,15 @@ extension CartStore {
 
     /// A page of carts, newest first, with their lines (two queries).
     public static func list(userID: Int64?, status: Cart.Status?, page: PageRequest, in db: Connection) throws -> Page<Cart> {
-        var conditions: [String] = []
-        var arguments: [any SQLBindable] = []
-        if let userID {
-            conditions.append("user_id = ?")
-            arguments.append(userID)
-        }
-        if let status {
-            conditions.append("status = ?")
-            arguments.append(status.rawValue)
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let total = try db.scalarInt("SELECT COUNT(*) FROM carts \(whereClause)", arguments: arguments) ?? 0
-        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        var carts = try db.query(
-            "SELECT \(cartColumns) FROM carts \(whereClause) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-            arguments: arguments + [page.size, offset], row: decodeCart
+        var filter = SQLFilter()
+        if let userID { filter.add("user_id = ?", userID) }
+        if let status { filter.add("status = ?", status.rawValue) }
+        var result = try db.page(
+            of: "carts", filter: filter, knownTotal: filter.conditions.isEmpty ? try count(in: db) : nil, page: page,
+            select: "SELECT \(cartColumns) FROM carts \(filter.whereClause) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            row: decodeCart
         )
+        let carts = result.items
         if !carts.isEmpty {
             let placeholders = Array(repeating: "?", count: carts.count).joined(separator: ", ")
             let items = try db.query(
@@ -53,9 +45,9 @@ extension CartStore {
                 arguments: carts.map(\.id), row: decodeItem
             )
             let byCart = Dictionary(grouping: items, by: \.cartID)
-            for index in carts.indices { carts[index].items = byCart[carts[index].id] ?? [] }
+            for index in result.items.indices { result.items[index].items = byCart[result.items[index].id] ?? [] }
         }
-        return Page(items: carts, total: total, request: page)
+        return result
     }
 
     /// Opens an active cart for a customer (at most one active cart each).

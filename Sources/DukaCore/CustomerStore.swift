@@ -13,24 +13,26 @@ public enum CustomerStore {
             self.isActive = isActive
         }
 
-        /// The WHERE clause and its arguments. Only fixed SQL text is built; values are bound.
-        var whereClause: (sql: String, arguments: [any SQLBindable]) {
-            var conditions = ["role = 'customer'"]
-            var arguments: [any SQLBindable] = []
-            if !includeDeleted { conditions.append("deleted_at IS NULL") }
-            if let isActive {
-                conditions.append("is_active = ?")
-                arguments.append(isActive)
-            }
+        var sql: SQLFilter {
+            var filter = SQLFilter()
+            filter.add("role = 'customer'")
+            if !includeDeleted { filter.add("deleted_at IS NULL") }
+            if let isActive { filter.add("is_active = ?", isActive) }
             if let search, !search.isEmpty {
                 // LIKE is case-insensitive for ASCII letters.
-                conditions.append(
-                    #"(full_name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone_number LIKE ? ESCAPE '\' OR id_number LIKE ? ESCAPE '\')"#
-                )
                 let pattern = likeSubstringPattern(search)
-                arguments.append(contentsOf: [pattern, pattern, pattern, pattern])
+                filter.add(
+                    #"(full_name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone_number LIKE ? ESCAPE '\' OR id_number LIKE ? ESCAPE '\')"#,
+                    pattern, pattern, pattern, pattern
+                )
             }
-            return (conditions.joined(separator: " AND "), arguments)
+            return filter
+        }
+
+        /// Unfiltered lists are counted by the triggers; others need the rows.
+        var counter: Counters.Name? {
+            guard isActive == nil, search?.isEmpty ?? true else { return nil }
+            return includeDeleted ? .customersAll : .customersLive
         }
     }
 
@@ -41,28 +43,17 @@ public enum CustomerStore {
 
     /// A page of customers by id, and the total matching the filter.
     public static func list(_ filter: Filter, page: PageRequest, in db: Connection) throws -> Page<User> {
-        let (condition, arguments) = filter.whereClause
-        let total: Int64
-        if filter.isActive == nil, filter.search?.isEmpty ?? true {
-            // Unfiltered lists are counted by the triggers; others need the rows.
-            total = try Counters.value(filter.includeDeleted ? .customersAll : .customersLive, in: db)
-        } else {
-            total = try db.scalarInt("SELECT COUNT(*) FROM users WHERE \(condition)", arguments: arguments) ?? 0
-        }
-        guard let offset = page.offset, offset < total else {
-            return Page(items: [], total: total, request: page)
-        }
+        let sql = filter.sql
         // The page's ids come from an index-only scan; only its rows are read from the table.
-        let users = try db.query(
-            """
-            SELECT \(UserStore.columns) FROM users
-            WHERE id IN (SELECT id FROM users WHERE \(condition) ORDER BY id LIMIT ? OFFSET ?)
-            ORDER BY id
-            """,
-            arguments: arguments + [page.size, offset],
+        return try db.page(
+            of: "users", filter: sql, knownTotal: try filter.counter.map { try Counters.value($0, in: db) }, page: page,
+            select: """
+                SELECT \(UserStore.columns) FROM users
+                WHERE id IN (SELECT id FROM users \(sql.whereClause) ORDER BY id LIMIT ? OFFSET ?)
+                ORDER BY id
+                """,
             row: UserStore.decode
         )
-        return Page(items: users, total: total, request: page)
     }
 
     /// The customer with this id (soft-deleted included), or nil when the id is nobody's

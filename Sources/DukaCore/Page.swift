@@ -1,3 +1,5 @@
+import SQLite
+
 /// A page request: `page` from 1, `size` rows.
 public struct PageRequest: Sendable, Equatable {
     public var page: Int64
@@ -45,4 +47,37 @@ public func likeSubstringPattern(_ text: String) -> String {
         escaped.append(character)
     }
     return "%" + escaped + "%"
+}
+
+/// AND-ed SQL conditions with their bound values. Conditions are fixed SQL text written
+/// in the stores; every value is bound, never spliced.
+public struct SQLFilter {
+    public private(set) var conditions: [String] = []
+    public private(set) var arguments: [any SQLBindable] = []
+
+    public init() {}
+
+    public mutating func add(_ condition: String, _ values: any SQLBindable...) {
+        conditions.append(condition)
+        arguments.append(contentsOf: values)
+    }
+
+    /// `WHERE a AND b`, or nothing.
+    public var whereClause: String {
+        conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+    }
+}
+
+extension Connection {
+    /// One page of rows: counts the rows of `table` matching `filter` (unless the total is
+    /// already known), then runs `select`, which ends in `LIMIT ? OFFSET ?` and takes the
+    /// filter's arguments first. A page past the end is empty and costs no second query.
+    func page<T>(
+        of table: String, filter: SQLFilter, knownTotal: Int64? = nil, page: PageRequest, select: String, row: (Row) throws -> T
+    ) throws -> Page<T> {
+        let total = try knownTotal ?? scalarInt("SELECT COUNT(*) FROM \(table) \(filter.whereClause)", arguments: filter.arguments) ?? 0
+        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
+        let items = try query(select, arguments: filter.arguments + [page.size, offset], row: row)
+        return Page(items: items, total: total, request: page)
+    }
 }

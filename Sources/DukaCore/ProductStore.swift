@@ -21,22 +21,16 @@ public enum ProductStore {
 
     /// A page of products by id; `search` matches name or sku as a substring.
     public static func list(search: String?, includeInactive: Bool, page: PageRequest, in db: Connection) throws -> Page<Product> {
-        var conditions: [String] = []
-        var arguments: [any SQLBindable] = []
-        if !includeInactive { conditions.append("is_active = 1") }
+        var filter = SQLFilter()
+        if !includeInactive { filter.add("is_active = 1") }
         if let search, !search.isEmpty {
-            conditions.append(#"(name LIKE ? ESCAPE '\' OR sku LIKE ? ESCAPE '\')"#)
             let pattern = likeSubstringPattern(search)
-            arguments.append(contentsOf: [pattern, pattern])
+            filter.add(#"(name LIKE ? ESCAPE '\' OR sku LIKE ? ESCAPE '\')"#, pattern, pattern)
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let total = try db.scalarInt("SELECT COUNT(*) FROM products \(whereClause)", arguments: arguments) ?? 0
-        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let items = try db.query(
-            "SELECT \(columns) FROM products \(whereClause) ORDER BY id LIMIT ? OFFSET ?",
-            arguments: arguments + [page.size, offset], row: decode
+        return try db.page(
+            of: "products", filter: filter, page: page,
+            select: "SELECT \(columns) FROM products \(filter.whereClause) ORDER BY id LIMIT ? OFFSET ?", row: decode
         )
-        return Page(items: items, total: total, request: page)
     }
 
     public enum ChangeError: Error, Equatable {

@@ -28,36 +28,25 @@ extension UserStore {
     }
 
     /// A page of users. Ties in the sort key are broken by id in the same direction.
-    public static func list(_ filter: ListFilter, page: PageRequest, in db: Connection) throws -> Page<User> {
-        var conditions: [String] = []
-        var arguments: [any SQLBindable] = []
-        switch filter.status {
-        case .active: conditions.append("deleted_at IS NULL")
-        case .deleted: conditions.append("deleted_at IS NOT NULL")
+    public static func list(_ listFilter: ListFilter, page: PageRequest, in db: Connection) throws -> Page<User> {
+        var filter = SQLFilter()
+        switch listFilter.status {
+        case .active: filter.add("deleted_at IS NULL")
+        case .deleted: filter.add("deleted_at IS NOT NULL")
         case .all: break
         }
-        if let role = filter.role {
-            conditions.append("role = ?")
-            arguments.append(role.rawValue)
-        }
-        if let search = filter.search, !search.isEmpty {
-            conditions.append(#"(username LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')"#)
+        if let role = listFilter.role { filter.add("role = ?", role.rawValue) }
+        if let search = listFilter.search, !search.isEmpty {
             let pattern = likeSubstringPattern(search)
-            arguments.append(contentsOf: [pattern, pattern])
+            filter.add(#"(username LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')"#, pattern, pattern)
         }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         // Only fixed identifiers are spliced in; every value is bound.
-        let direction = filter.sortOrder == .asc ? "ASC" : "DESC"
-        let order = "\(filter.sortBy == .username ? "username" : "created_at") \(direction), id \(direction)"
-
-        let total = try db.scalarInt("SELECT COUNT(*) FROM users \(whereClause)", arguments: arguments) ?? 0
-        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let users = try db.query(
-            "SELECT \(columns) FROM users \(whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
-            arguments: arguments + [page.size, offset],
-            row: decode
+        let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
+        let order = "\(listFilter.sortBy == .username ? "username" : "created_at") \(direction), id \(direction)"
+        return try db.page(
+            of: "users", filter: filter, page: page,
+            select: "SELECT \(columns) FROM users \(filter.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", row: decode
         )
-        return Page(items: users, total: total, request: page)
     }
 
     /// Active, not soft-deleted admins.
