@@ -54,8 +54,8 @@ public enum ProductStore {
         try db.scalarInt("SELECT 1 FROM products WHERE sku = ? AND id IS NOT ?", sku, exceptID) != nil
     }
 
-    /// Inserts a product (sku, name and price required) with its audit row.
-    public static func create(_ fields: Fields, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws -> Product {
+    /// Inserts a product (sku, name and price required) with its audit row (when an actor is named).
+    public static func create(_ fields: Fields, actor: User?, now: Int64 = Timestamp.now(), in db: Connection) throws -> Product {
         guard let sku = fields.sku, let name = fields.name, let price = fields.unitPriceCents else {
             preconditionFailure("sku, name and unit price are checked by the caller")
         }
@@ -68,7 +68,9 @@ public enum ProductStore {
             sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, now
         )
         let id = db.lastInsertRowID
-        try AuditLog.record(actor: actor, action: "product.create", targetType: .product, targetID: String(id), at: now, in: db)
+        if let actor {
+            try AuditLog.record(actor: actor, action: "product.create", targetType: .product, targetID: String(id), at: now, in: db)
+        }
         return try find(id: id, in: db)!
     }
 

@@ -173,3 +173,29 @@ extension EmbeddedResourcesTests {
         await database.close()
     }
 }
+
+@Suite struct DataGeneratorTests {
+    static func generate(seed: UInt64) async throws -> (DataGenerator.Summary, [String]) {
+        let database = try DukaDatabase.open(path: try temporaryPath(), configuration: .init(readers: 1))
+        let summary = try await DataGenerator.run(customers: 400, seed: seed, passwordHash: "h", database: database, batch: 150)
+        let rows = try await database.read { db in
+            try db.query("SELECT uuid || username || COALESCE(deleted_at, '') || is_active FROM users ORDER BY id") { $0.string(0) }
+        }
+        let counters = try await database.read { db in try Counters.Name.allCases.map { (try Counters.value($0, in: db), try Counters.recount($0, in: db)) } }
+        #expect(counters.allSatisfy { $0.0 == $0.1 })
+        await database.close()
+        return (summary, rows)
+    }
+
+    @Test func theSameSeedGivesTheSameShop() async throws {
+        let (first, firstRows) = try await Self.generate(seed: 7)
+        let (second, secondRows) = try await Self.generate(seed: 7)
+        let (_, otherRows) = try await Self.generate(seed: 8)
+        #expect(first == second)
+        #expect(firstRows == secondRows)
+        #expect(firstRows != otherRows)
+        #expect(first.customers == 400)
+        #expect((120...280).contains(first.carts))  // about 0.5 per customer
+        #expect(first.lines >= first.carts && first.lines <= first.carts * 5)
+    }
+}
