@@ -128,14 +128,15 @@ public final class Connection: @unchecked Sendable {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     @discardableResult
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
-        try exec(kind.rawValue)
+        // Prepared once and cached: these run around every request's queries.
+        try execute(kind.rawValue)
         do {
             let result = try body()
-            try exec("COMMIT")
+            try execute("COMMIT")
             return result
         } catch {
             // The transaction may already be gone (SQLite rolls back by itself on some errors).
-            if isInTransaction { try? exec("ROLLBACK") }
+            if isInTransaction { try? execute("ROLLBACK") }
             throw error
         }
     }
