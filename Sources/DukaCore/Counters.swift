@@ -5,6 +5,8 @@ public enum Counters {
     public enum Name: String, Sendable, CaseIterable {
         case customersLive = "customers_live"
         case customersAll = "customers_all"
+        /// Not a count: bumped by every change to which users are live customers.
+        case customersVersion = "customers_version"
         case products
         case carts
     }
@@ -17,6 +19,7 @@ public enum Counters {
     public static func recount(_ name: Name, in db: Connection) throws -> Int64 {
         let sql: String
         switch name {
+        case .customersVersion: return try value(name, in: db)
         case .customersLive: sql = "SELECT COUNT(*) FROM users WHERE role = 'customer' AND deleted_at IS NULL"
         case .customersAll: sql = "SELECT COUNT(*) FROM users WHERE role = 'customer'"
         case .products: sql = "SELECT COUNT(*) FROM products"

@@ -44,6 +44,25 @@ public enum CustomerStore {
     /// A page of customers by id, and the total matching the filter.
     public static func list(_ filter: Filter, page: PageRequest, in db: Connection) throws -> Page<User> {
         let sql = filter.sql
+        if filter.counter != nil, let offset = page.offset, offset >= PageBoundaries.stride {
+            // A deep page of an unfiltered list: start from a cached boundary id.
+            let total = try Counters.value(filter.counter!, in: db)
+            guard offset < total,
+                  let start = try PageBoundaries.shared.start(
+                      forOffset: offset, includeDeleted: filter.includeDeleted, condition: sql.conditions.joined(separator: " AND "), in: db
+                  )
+            else { return Page(items: [], total: total, request: page) }
+            let users = try db.query(
+                """
+                SELECT \(UserStore.columns) FROM users
+                WHERE id IN (SELECT id FROM users \(sql.whereClause) AND id >= ? ORDER BY id LIMIT ? OFFSET ?)
+                ORDER BY id
+                """,
+                arguments: sql.arguments + [start.id, page.size, start.skip],
+                row: UserStore.decode
+            )
+            return Page(items: users, total: total, request: page)
+        }
         // The page's ids come from an index-only scan; only its rows are read from the table.
         return try db.page(
             of: "users", filter: sql, knownTotal: try filter.counter.map { try Counters.value($0, in: db) }, page: page,

@@ -19,15 +19,18 @@ public final class PasswordHasher: Sendable {
     public let cost: UInt8
     private let threads: NIOThreadPool
     /// A hash of a random password, checked when a login names nobody, so that an
-    /// unknown user costs the same time as a wrong password.
-    private let dummyHash: String
+    /// unknown user costs the same time as a wrong password. Made in the background at
+    /// start (a cost-12 hash takes ~260 ms, which would delay the first answer).
+    private let dummyHash: Task<String, any Error>
 
     public init(cost: Int, threads: Int) {
         precondition(Self.allowedCosts.contains(cost), "bcrypt cost must be within \(Self.allowedCosts)")
         self.cost = UInt8(cost)
-        self.threads = NIOThreadPool(numberOfThreads: max(1, threads))
-        self.threads.start()
-        self.dummyHash = Bcrypt.hash(Self.prehash(UUIDString.random()), cost: UInt8(cost))
+        let pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        pool.start()
+        self.threads = pool
+        let bcryptCost = UInt8(cost)
+        self.dummyHash = Task { try await pool.runIfActive { Bcrypt.hash(Self.prehash(UUIDString.random()), cost: bcryptCost) } }
     }
 
     static func prehash(_ password: String) -> String {
@@ -41,12 +44,14 @@ public final class PasswordHasher: Sendable {
 
     /// Checks `password` against `hash`, or against a dummy hash when there is no user.
     public func verify(_ password: String, against hash: String?) async throws -> Bool {
-        let target = hash ?? dummyHash
+        let target: String
+        if let hash { target = hash } else { target = try await dummyHash.value }
         let matches = try await threads.runIfActive { Bcrypt.verify(Self.prehash(password), hash: target) }
         return hash != nil && matches
     }
 
     public func shutdown() async {
+        _ = try? await dummyHash.value
         try? await threads.shutdownGracefully()
     }
 }

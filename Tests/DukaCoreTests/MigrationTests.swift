@@ -199,3 +199,49 @@ extension EmbeddedResourcesTests {
         #expect(first.lines >= first.carts && first.lines <= first.carts * 5)
     }
 }
+
+@Suite struct DeepPageTests {
+    /// Pages read through the cached boundaries equal plain OFFSET pages, before and after
+    /// the set of customers changes.
+    @Test func boundaryPagesMatchOffsetPages() async throws {
+        let database = try DukaDatabase.open(path: try temporaryPath(), configuration: .init(readers: 1))
+        try await database.write { db in
+            for index in 0..<2_600 {
+                try UserStore.insert(NewUser(username: "c\(index)", email: "c\(index)@x.co", passwordHash: "h", role: .customer,
+                                             deletedAt: index % 7 == 0 ? 1 : nil), in: db)
+                if index % 500 == 0 {
+                    try UserStore.insert(NewUser(username: "s\(index)", email: "s\(index)@x.co", passwordHash: "h", role: .cashier), in: db)
+                }
+            }
+        }
+        func check(_ step: String) async throws {
+            for includeDeleted in [false, true] {
+                for (pageNumber, size) in [(26, 20), (27, 20), (30, 100), (111, 20), (200, 20), (9, 100), (52, 50)] as [(Int64, Int64)] {
+                    let request = PageRequest(page: pageNumber, size: size)
+                    let (fast, slow) = try await database.read { db in
+                        let fast = try CustomerStore.list(.init(includeDeleted: includeDeleted), page: request, in: db).items.map(\.id)
+                        let slow = try db.query(
+                            "SELECT id FROM users WHERE role = 'customer' \(includeDeleted ? "" : "AND deleted_at IS NULL") ORDER BY id LIMIT ? OFFSET ?",
+                            size, (pageNumber - 1) * size
+                        ) { $0.int64(0) }
+                        return (fast, slow)
+                    }
+                    #expect(fast == slow, "\(step): page \(pageNumber) × \(size), include_deleted \(includeDeleted)")
+                }
+            }
+        }
+        try await check("start")
+        try await database.write { db in
+            try db.execute("UPDATE users SET deleted_at = 5 WHERE username IN ('c600', 'c601', 'c1500')")
+            try db.execute("UPDATE users SET deleted_at = NULL WHERE username = 'c700'")
+        }
+        try await check("after soft deletes and a restore")
+        try await database.write { db in
+            try db.execute("DELETE FROM users WHERE username IN ('c3', 'c4')")
+            try UserStore.insert(NewUser(username: "late", email: "late@x.co", passwordHash: "h", role: .customer), in: db)
+            try db.execute("UPDATE users SET role = 'customer' WHERE username = 's1000'")
+        }
+        try await check("after deletes, an insert and a role change")
+        await database.close()
+    }
+}

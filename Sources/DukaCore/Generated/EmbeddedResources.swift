@@ -100,22 +100,27 @@ CREATE TABLE counters (
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
 
-INSERT INTO counters (name, value) VALUES ('customers_live', 0), ('customers_all', 0), ('products', 0), ('carts', 0);
+-- customers_version changes whenever the set of customers or their deletion does: it
+-- tells cached page boundaries (see CustomerStore) that they are stale.
+INSERT INTO counters (name, value) VALUES
+    ('customers_live', 0), ('customers_all', 0), ('customers_version', 0), ('products', 0), ('carts', 0);
 
 CREATE TRIGGER users_count_insert AFTER INSERT ON users WHEN NEW.role = 'customer'
 BEGIN
-    UPDATE counters SET value = value + 1 WHERE name = 'customers_all';
+    UPDATE counters SET value = value + 1 WHERE name IN ('customers_all', 'customers_version');
     UPDATE counters SET value = value + (NEW.deleted_at IS NULL) WHERE name = 'customers_live';
 END;
 
 CREATE TRIGGER users_count_delete AFTER DELETE ON users WHEN OLD.role = 'customer'
 BEGIN
     UPDATE counters SET value = value - 1 WHERE name = 'customers_all';
+    UPDATE counters SET value = value + 1 WHERE name = 'customers_version';
     UPDATE counters SET value = value - (OLD.deleted_at IS NULL) WHERE name = 'customers_live';
 END;
 
 CREATE TRIGGER users_count_update AFTER UPDATE OF role, deleted_at ON users
 BEGIN
+    UPDATE counters SET value = value + 1 WHERE name = 'customers_version';
     UPDATE counters SET value = value - (OLD.role = 'customer') + (NEW.role = 'customer') WHERE name = 'customers_all';
     UPDATE counters
     SET value = value - (OLD.role = 'customer' AND OLD.deleted_at IS NULL) + (NEW.role = 'customer' AND NEW.deleted_at IS NULL)
