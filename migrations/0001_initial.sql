@@ -32,6 +32,34 @@ CREATE INDEX users_role ON users (role, id);
 -- Staff users API: default order (created_at, id).
 CREATE INDEX users_created ON users (created_at, id);
 
+-- Substring search over users (the `search` of the portal and of the users API): a
+-- trigram index, kept in step with `users` by triggers. Case-insensitive; a search text
+-- shorter than 3 characters falls back to LIKE.
+CREATE VIRTUAL TABLE users_search USING fts5(
+    username, email, full_name, phone_number, id_number,
+    content = 'users', content_rowid = 'id', tokenize = 'trigram'
+);
+
+CREATE TRIGGER users_search_insert AFTER INSERT ON users
+BEGIN
+    INSERT INTO users_search (rowid, username, email, full_name, phone_number, id_number)
+    VALUES (NEW.id, NEW.username, NEW.email, NEW.full_name, NEW.phone_number, NEW.id_number);
+END;
+
+CREATE TRIGGER users_search_delete AFTER DELETE ON users
+BEGIN
+    INSERT INTO users_search (users_search, rowid, username, email, full_name, phone_number, id_number)
+    VALUES ('delete', OLD.id, OLD.username, OLD.email, OLD.full_name, OLD.phone_number, OLD.id_number);
+END;
+
+CREATE TRIGGER users_search_update AFTER UPDATE OF username, email, full_name, phone_number, id_number ON users
+BEGIN
+    INSERT INTO users_search (users_search, rowid, username, email, full_name, phone_number, id_number)
+    VALUES ('delete', OLD.id, OLD.username, OLD.email, OLD.full_name, OLD.phone_number, OLD.id_number);
+    INSERT INTO users_search (rowid, username, email, full_name, phone_number, id_number)
+    VALUES (NEW.id, NEW.username, NEW.email, NEW.full_name, NEW.phone_number, NEW.id_number);
+END;
+
 CREATE TABLE products (
     id               INTEGER PRIMARY KEY,
     sku              TEXT    NOT NULL UNIQUE COLLATE NOCASE,

@@ -19,12 +19,7 @@ public enum CustomerStore {
             if !includeDeleted { filter.add("deleted_at IS NULL") }
             if let isActive { filter.add("is_active = ?", isActive) }
             if let search, !search.isEmpty {
-                // LIKE is case-insensitive for ASCII letters.
-                let pattern = likeSubstringPattern(search)
-                filter.add(
-                    #"(full_name LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\' OR phone_number LIKE ? ESCAPE '\' OR id_number LIKE ? ESCAPE '\')"#,
-                    pattern, pattern, pattern, pattern
-                )
+                filter.add(userSearchCondition(search, columns: ["full_name", "email", "phone_number", "id_number"]))
             }
             return filter
         }

@@ -37,8 +37,7 @@ extension UserStore {
         }
         if let role = listFilter.role { filter.add("role = ?", role.rawValue) }
         if let search = listFilter.search, !search.isEmpty {
-            let pattern = likeSubstringPattern(search)
-            filter.add(#"(username LIKE ? ESCAPE '\' OR email LIKE ? ESCAPE '\')"#, pattern, pattern)
+            filter.add(userSearchCondition(search, columns: ["username", "email"]))
         }
         // Only fixed identifiers are spliced in; every value is bound.
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"

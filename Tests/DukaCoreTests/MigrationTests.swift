@@ -245,3 +245,41 @@ extension EmbeddedResourcesTests {
         await database.close()
     }
 }
+
+@Suite struct SearchIndexTests {
+    /// The trigram index follows inserts, updates and deletes, and matches substrings
+    /// case-insensitively, with quotes and FTS syntax taken literally.
+    @Test func searchFollowsChanges() async throws {
+        let database = try DukaDatabase.open(path: try temporaryPath(), configuration: .init(readers: 1))
+        try await database.write { db in
+            try UserStore.insert(NewUser(username: "wanjiku", email: "w@x.co", passwordHash: "h", role: .customer,
+                                         profile: .init(fullName: "Wanjiku \"Shiro\" Kamau", phoneNumber: "+254711000111")), in: db)
+            try UserStore.insert(NewUser(username: "otieno", email: "o@x.co", passwordHash: "h", role: .customer,
+                                         profile: .init(fullName: "Otieno OR Ochieng*")), in: db)
+        }
+        func found(_ text: String) async throws -> [String] {
+            try await database.read { db in
+                try CustomerStore.list(.init(search: text), page: .init(page: 1, size: 100), in: db).items.map(\.username)
+            }
+        }
+        #expect(try await found("KAMAU") == ["wanjiku"])
+        #expect(try await found("\"Shiro\"") == ["wanjiku"])
+        #expect(try await found("OR Och") == ["otieno"])
+        #expect(try await found("ieng*") == ["otieno"])
+        #expect(try await found("NEAR(") == [])
+        #expect(try await found("0111") == ["wanjiku"])
+        #expect(try await found("am") == ["wanjiku"])  // short: LIKE
+        try await database.write { db in
+            try db.execute("UPDATE users SET full_name = 'Wanjiku Njeri' WHERE username = 'wanjiku'")
+        }
+        #expect(try await found("kamau") == [])
+        #expect(try await found("njeri") == ["wanjiku"])
+        try await database.write { try $0.execute("DELETE FROM users WHERE username = 'wanjiku'") }
+        #expect(try await found("njeri") == [])
+        let integrity = try await database.withWriter { db in
+            try db.execute("INSERT INTO users_search (users_search) VALUES ('integrity-check')")
+        }
+        #expect(integrity >= 0)
+        await database.close()
+    }
+}

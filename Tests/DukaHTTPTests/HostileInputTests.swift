@@ -54,7 +54,7 @@ import Testing
                 }
             }
             let tables = try await duka.database.read { try $0.scalarInt("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'") }
-            #expect(tables == 7)
+            #expect(tables == 12)  // 7 tables, plus the 5 of the users_search index
         }
     }
 }
