@@ -14,11 +14,35 @@ struct Authenticator: Sendable {
 
     /// The authenticated user, or 401 `unauthorized` (with `WWW-Authenticate: Bearer`).
     func user(for request: Request) async throws -> User {
+        let claims = try await claims(of: request)
+        return try await database.read { try Self.user(for: claims, in: $0) }
+    }
+
+    /// Authenticates, checks the role, then runs `body` in the same read transaction:
+    /// one trip to a reader thread for the hot read endpoints. `checked` is the result of
+    /// the request's syntax checks, thrown only after 401 and 403 (API.md's order).
+    func read<T: Sendable>(
+        _ request: Request, roles: Set<Role> = .everyone, checked: Result<Void, APIError> = .success(()),
+        _ body: @escaping @Sendable (User, Connection) throws -> T
+    ) async throws -> T {
+        let claims = try await claims(of: request)
+        return try await database.read { db in
+            let user = try Self.user(for: claims, in: db)
+            guard roles.contains(user.role) else { throw APIError.forbidden }
+            try checked.get()
+            return try body(user, db)
+        }
+    }
+
+    private func claims(of request: Request) async throws -> SessionClaims {
         guard let token = Self.token(in: request), let claims = await tokens.verify(token) else {
             throw APIError.unauthorized()
         }
-        let uid = claims.uid
-        guard let user = try await database.read({ try UserStore.find(id: uid, in: $0) }),
+        return claims
+    }
+
+    private static func user(for claims: SessionClaims, in db: Connection) throws -> User {
+        guard let user = try UserStore.find(id: claims.uid, in: db),
               user.uuid == claims.sub.value,
               user.role.rawValue == claims.role,
               user.sessionVersion == claims.ver,

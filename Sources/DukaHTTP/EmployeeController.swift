@@ -22,8 +22,7 @@ struct EmployeeController {
     }
 
     @Sendable func dashboard(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        _ = try await authenticator.user(for: request, roles: Self.roles)
-        let (customers, products, carts) = try await database.read { db in
+        let (customers, products, carts) = try await authenticator.read(request, roles: Self.roles) { _, db in
             (try CustomerStore.countLive(in: db), try ProductStore.count(in: db), try CartStore.count(in: db))
         }
         return .json(.object([
@@ -34,7 +33,6 @@ struct EmployeeController {
     }
 
     @Sendable func list(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        _ = try await authenticator.user(for: request, roles: Self.roles)
         var query = QueryReader(request)
         let page = query.page(sizeParameter: "per_page", defaultSize: 20)
         let filter = CustomerStore.Filter(
@@ -42,8 +40,9 @@ struct EmployeeController {
             search: query.string("search"),
             isActive: query.bool("is_active")
         )
-        try query.finish()
-        let result = try await database.read { try CustomerStore.list(filter, page: page, in: $0) }
+        let result = try await authenticator.read(request, roles: Self.roles, checked: query.outcome) { _, db in
+            try CustomerStore.list(filter, page: page, in: db)
+        }
         return .json(.object([
             "customers": .array(result.items.map { .object(UserJSON.customer($0)) }),
             "pagination": .object([
@@ -58,9 +57,9 @@ struct EmployeeController {
     }
 
     @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        _ = try await authenticator.user(for: request, roles: Self.roles)
-        let id = try PathID.integer(context)
-        let found = try await database.read { db -> (User, [Cart])? in
+        let id = Result { try PathID.integer(context) }
+        let found = try await authenticator.read(request, roles: Self.roles) { _, db -> (User, [Cart])? in
+            let id = try id.get()
             guard let customer = try CustomerStore.find(id: id, in: db) else { return nil }
             return (customer, try CartStore.carts(ofUser: id, in: db))
         }

@@ -32,14 +32,12 @@ struct ProductsController {
     }
 
     @Sendable func list(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        _ = try await authenticator.user(for: request)
         var query = QueryReader(request)
         let page = query.page(sizeParameter: "limit", defaultSize: 10)
         let search = query.string("search")
         let includeInactive = query.bool("include_inactive") ?? false
-        try query.finish()
-        let result = try await database.read {
-            try ProductStore.list(search: search, includeInactive: includeInactive, page: page, in: $0)
+        let result = try await authenticator.read(request, checked: query.outcome) { _, db in
+            try ProductStore.list(search: search, includeInactive: includeInactive, page: page, in: db)
         }
         return .json(.envelope("Products retrieved successfully", data: .object([
             "products": .array(result.items.map(Self.json)),

@@ -64,6 +64,11 @@ struct QueryReader {
     func finish() throws {
         if !errors.isEmpty { throw APIError.validation(errors) }
     }
+
+    /// The outcome of the checks, to be thrown later (after authentication).
+    var outcome: Result<Void, APIError> {
+        errors.isEmpty ? .success(()) : .failure(APIError.validation(errors))
+    }
 }
 
 /// Ids in paths: integers (1, 0 ... 2^63-1) and UUIDs. Anything else is 400 `invalid_id`.

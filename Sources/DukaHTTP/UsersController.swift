@@ -20,7 +20,6 @@ struct UsersController {
     }
 
     @Sendable func list(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        _ = try await authenticator.user(for: request, roles: [.admin, .manager, .cashier])
         var query = QueryReader(request)
         let page = query.page(sizeParameter: "limit", defaultSize: 10)
         let filter = UserStore.ListFilter(
@@ -30,8 +29,9 @@ struct UsersController {
             sortBy: query.choice("sort_by", as: UserStore.ListFilter.SortKey.self) ?? .createdAt,
             sortOrder: query.choice("sort_order", as: UserStore.ListFilter.SortOrder.self) ?? .desc
         )
-        try query.finish()
-        let result = try await database.read { try UserStore.list(filter, page: page, in: $0) }
+        let result = try await authenticator.read(request, roles: [.admin, .manager, .cashier], checked: query.outcome) { _, db in
+            try UserStore.list(filter, page: page, in: db)
+        }
         return .json(.envelope("Users retrieved successfully", data: .object([
             "users": .array(result.items.map(UserJSON.summary)),
             "pagination": .v1Pagination(result),
