@@ -87,6 +87,11 @@ extension APIError {
 extension Response {
     static let jsonContentType = "application/json; charset=utf-8"
 
+    /// An answer whose JSON was written with a `JSONWriter`.
+    static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: jsonContentType], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+    }
+
     /// A JSON answer (keys sorted, so byte-for-byte stable).
     static func json(_ value: JSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers

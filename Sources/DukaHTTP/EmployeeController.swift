@@ -43,17 +43,24 @@ struct EmployeeController {
         let result = try await authenticator.read(request, roles: Self.roles, checked: query.outcome) { _, db in
             try CustomerStore.list(filter, page: page, in: db)
         }
-        return .json(.object([
-            "customers": .array(result.items.map { .object(UserJSON.customer($0)) }),
-            "pagination": .object([
-                "page": .int(page.page),
-                "per_page": .int(page.size),
-                "total": .int(result.total),
-                "pages": .int(result.pageCount),
-                "has_next": .bool(page.page < result.pageCount),
-                "has_prev": .bool(page.page > 1),
-            ]),
-        ]))
+        // The hottest answer of the portal: written directly, keys in sorted order.
+        var out = JSONWriter(capacity: 512 + result.items.count * 480)
+        out.beginObject()
+        out.key("customers")
+        out.beginArray()
+        for customer in result.items { UserJSON.writeCustomer(customer, to: &out) }
+        out.endArray()
+        out.key("pagination")
+        out.beginObject()
+        out.key("has_next"); out.bool(page.page < result.pageCount)
+        out.key("has_prev"); out.bool(page.page > 1)
+        out.key("page"); out.int(page.page)
+        out.key("pages"); out.int(result.pageCount)
+        out.key("per_page"); out.int(page.size)
+        out.key("total"); out.int(result.total)
+        out.endObject()
+        out.endObject()
+        return .json(out)
     }
 
     @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {

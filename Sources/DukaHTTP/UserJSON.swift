@@ -28,6 +28,40 @@ enum UserJSON {
         return members
     }
 
+    /// The customer object written directly (keys in sorted order), for the portal's list.
+    static func writeCustomer(_ user: User, to out: inout JSONWriter) {
+        out.beginObject()
+        out.key("county"); out.optionalString(user.profile.county)
+        out.key("created_at"); out.string(Timestamp.iso8601(user.createdAt))
+        out.key("deleted_at"); out.optionalString(user.deletedAt.map(Timestamp.iso8601))
+        out.key("email"); out.string(user.email)
+        out.key("full_name"); out.optionalString(user.profile.fullName)
+        out.key("id"); out.int(user.id)
+        out.key("id_number"); out.optionalString(user.profile.idNumber)
+        out.key("is_active"); out.bool(user.isActive)
+        out.key("phone_number"); out.optionalString(user.profile.phoneNumber)
+        out.key("role"); out.string(user.role.rawValue)
+        out.key("street"); out.optionalString(user.profile.street)
+        out.key("town"); out.optionalString(user.profile.town)
+        out.key("updated_at"); out.string(Timestamp.iso8601(user.updatedAt))
+        out.key("username"); out.string(user.username)
+        out.key("uuid"); out.string(user.uuid)
+        out.endObject()
+    }
+
+    /// `<user>` written directly (keys in sorted order), for the users list.
+    static func writeSummary(_ user: User, to out: inout JSONWriter) {
+        out.beginObject()
+        out.key("created_at"); out.string(Timestamp.iso8601(user.createdAt))
+        out.key("email"); out.string(user.email)
+        out.key("id"); out.string(user.uuid)
+        out.key("is_active"); out.bool(user.isActive)
+        out.key("role"); out.string(user.role.rawValue)
+        out.key("updated_at"); out.string(Timestamp.iso8601(user.updatedAt))
+        out.key("username"); out.string(user.username)
+        out.endObject()
+    }
+
     private static func summaryMembers(_ user: User) -> [String: JSON] {
         [
             "id": .string(user.uuid),

@@ -1,0 +1,78 @@
+/// Writes JSON straight into bytes, for the hot list answers: no `JSON` values, no
+/// dictionaries, no sorting. The caller writes each object's keys in sorted order, so the
+/// output is byte-for-byte what `JSON.encoded()` gives for the same object (tests check it).
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    public init(capacity: Int = 1024) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = false
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// A member name; its value follows.
+    public mutating func key(_ name: String) {
+        separate()
+        JSON.writeString(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        JSON.writeString(value, to: &bytes)
+        needsComma = true
+    }
+
+    public mutating func optionalString(_ value: String?) {
+        if let value { string(value) } else { null() }
+    }
+
+    public mutating func int(_ value: Int64) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+        needsComma = true
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        needsComma = true
+    }
+
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: "null".utf8)
+        needsComma = true
+    }
+
+    /// An already built value.
+    public mutating func value(_ value: JSON) {
+        separate()
+        value.write(to: &bytes)
+        needsComma = true
+    }
+}

@@ -1,0 +1,37 @@
+import Testing
+
+@testable import DukaCore
+@testable import DukaHTTP
+
+@Suite struct JSONWriterTests {
+    static let users: [User] = [
+        User(id: 7, uuid: "1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed", username: "jdoe", email: "john@example.com", passwordHash: "h",
+             role: .customer, profile: .init(fullName: "John \"JD\" Doe\n", idNumber: "123", phoneNumber: "+254712345678",
+                                             county: "Nairobi", town: "Westlands", street: "1 Main \\ Street"),
+             isActive: true, deletedAt: 1_736_937_000, sessionVersion: 3, createdAt: 1_736_900_000, updatedAt: 1_736_937_000),
+        User(id: 8, uuid: "2b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed", username: "wanjikü", email: "w@x.co", passwordHash: "h",
+             role: .cashier, profile: .init(), isActive: false, deletedAt: nil, sessionVersion: 1, createdAt: 0, updatedAt: 0),
+    ]
+
+    /// The direct writers give byte-for-byte what the generic encoder gives.
+    @Test func writersMatchTheGenericEncoder() {
+        for user in Self.users {
+            var customer = JSONWriter()
+            UserJSON.writeCustomer(user, to: &customer)
+            #expect(customer.bytes == JSON.object(UserJSON.customer(user)).encoded())
+            var summary = JSONWriter()
+            UserJSON.writeSummary(user, to: &summary)
+            #expect(summary.bytes == UserJSON.summary(user).encoded())
+        }
+        var list = JSONWriter()
+        list.beginObject()
+        list.key("a"); list.beginArray()
+        for user in Self.users { UserJSON.writeSummary(user, to: &list) }
+        list.endArray()
+        list.key("b"); list.value(.object(["x": .null, "y": .int(2)]))
+        list.key("c"); list.bool(false)
+        list.endObject()
+        let generic = JSON.object(["a": .array(Self.users.map(UserJSON.summary)), "b": .object(["x": .null, "y": .int(2)]), "c": .bool(false)])
+        #expect(list.bytes == generic.encoded())
+    }
+}
