@@ -35,8 +35,11 @@ CREATE TABLE users (
 -- the id-only scans that find a page.
 CREATE INDEX users_role_deleted ON users (role, deleted_at, id);
 CREATE INDEX users_role ON users (role, id);
--- Staff users API: default order (created_at, id).
+-- Staff users API: its orders (created_at or username, then id), with or without a role
+-- filter, read in index order so that a page never sorts the whole table.
 CREATE INDEX users_created ON users (created_at, id);
+CREATE INDEX users_role_created ON users (role, created_at, id);
+CREATE INDEX users_role_username ON users (role, username, id);
 
 -- Substring search over users (the `search` of the portal and of the users API): a
 -- trigram index, kept in step with `users` by triggers. Case-insensitive; a search text
