@@ -39,9 +39,12 @@ extension UserStore {
         if let search = listFilter.search, !search.isEmpty {
             filter.add(userSearchCondition(search, columns: ["username", "email"]))
         }
-        // Only fixed identifiers are spliced in; every value is bound.
+        // Only fixed identifiers are spliced in; every value is bound. With a search, the
+        // unary `+` keeps SQLite from walking an order index past every non-match: the few
+        // rows the text index finds are sorted instead.
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
-        let order = "\(listFilter.sortBy == .username ? "username" : "created_at") \(direction), id \(direction)"
+        let plus = (listFilter.search?.count ?? 0) >= 3 ? "+" : ""
+        let order = "\(plus)\(listFilter.sortBy == .username ? "username" : "created_at") \(direction), \(plus)id \(direction)"
         return try db.page(
             of: "users", filter: filter, page: page,
             select: "SELECT \(columns) FROM users \(filter.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", row: decode
