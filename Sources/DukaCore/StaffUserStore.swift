@@ -45,8 +45,17 @@ extension UserStore {
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let plus = (listFilter.search?.count ?? 0) >= 3 ? "+" : ""
         let order = "\(plus)\(listFilter.sortBy == .username ? "username" : "created_at") \(direction), \(plus)id \(direction)"
+        // Customers without a search are counted by the triggers (other roles are few).
+        var knownTotal: Int64?
+        if listFilter.role == .customer, listFilter.search?.isEmpty ?? true {
+            switch listFilter.status {
+            case .active: knownTotal = try Counters.value(.customersLive, in: db)
+            case .all: knownTotal = try Counters.value(.customersAll, in: db)
+            case .deleted: knownTotal = try Counters.value(.customersAll, in: db) - Counters.value(.customersLive, in: db)
+            }
+        }
         return try db.page(
-            of: "users", filter: filter, page: page,
+            of: "users", filter: filter, knownTotal: knownTotal, page: page,
             select: "SELECT \(columns) FROM users \(filter.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", row: decode
         )
     }

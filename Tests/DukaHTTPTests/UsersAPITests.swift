@@ -244,6 +244,23 @@ import Testing
         }
     }
 
+    @Test func customerTotalsByStatus() async throws {
+        let duka = try await Self.staff()
+        try await duka.makeUser("gone.customer", role: .customer, deleted: true)
+        try await duka.makeUser("gone.cashier", role: .cashier, deleted: true)
+        try await duka.makeUser("another.customer", role: .customer)
+        try await duka.run { (api: TestAPI) async throws in
+            let token = try await api.token("the.admin")
+            for (status, total) in [("active", 2), ("all", 3), ("deleted", 1)] {
+                let response = try await api.request(.get, "/api/v1/users?role=customer&status=\(status)&limit=1", token: token)
+                #expect(response.data?["pagination"]?["total_data"] == .int(Int64(total)), "\(status)")
+                #expect(response.data?["pagination"]?["total_page"] == .int(Int64(total)), "\(status)")
+            }
+            let deleted = try await api.request(.get, "/api/v1/users?role=customer&status=deleted", token: token)
+            #expect(deleted.data?["users"]?.arrayValue?.compactMap { $0["username"]?.stringValue } == ["gone.customer"])
+        }
+    }
+
     @Test func detailAndIds() async throws {
         let duka = try await Self.staff()
         let deleted = try await duka.makeUser("deleted.staff", role: .cashier, deleted: true)
