@@ -87,6 +87,8 @@ CREATE TABLE carts (
 
 CREATE INDEX carts_user ON carts (user_id, id);
 CREATE INDEX carts_status ON carts (status, id);
+-- Sales per day (console dashboard): checked-out carts by checkout time.
+CREATE INDEX carts_checked_out ON carts (updated_at) WHERE status = 'checked_out';
 -- A customer has at most one active cart.
 CREATE UNIQUE INDEX carts_one_active ON carts (user_id) WHERE status = 'active';
 

@@ -155,7 +155,9 @@ def main():
     for n, status in enumerate(statuses):
         customer = buyers[n]
         channel = "online" if n % 3 == 0 else "in_store"
-        day = 160 + n * 4
+        # Every other day over six weeks, statuses interleaved (7 is coprime with 23), so the
+        # console's 30-day sales chart has history (DemoSeed moves it up to the present).
+        day = 160 + (n * 7 % len(statuses)) * 2
         items = []
         for product in rng.sample(sellable, rng.randrange(1, 7)):
             if product["unit"] == "piece":

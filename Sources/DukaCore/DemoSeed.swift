@@ -21,7 +21,9 @@ public enum DemoSeed {
 
     /// Hashes the demo passwords, then inserts everything in one transaction.
     /// Does nothing (and answers false) when the database already has users.
-    public static func load(into database: Database, hasher: PasswordHasher) async throws -> Bool {
+    /// Carts are moved forward by whole days so the latest lands a day or two before `now`:
+    /// a demo started today shows recent sales on the console's dashboard.
+    public static func load(into database: Database, hasher: PasswordHasher, now: Int64 = Timestamp.now()) async throws -> Bool {
         let staff = try array("staff.json")
         let customers = try array("customers.json")
         let products = try array("products.json")
@@ -32,6 +34,9 @@ public enum DemoSeed {
         let staffHashes = hashes
         // Customers share one hash: computing 150 bcrypt hashes would slow the first start for no gain.
         let customerHash = try await hasher.hash(customerPassword)
+
+        let latestCart = try carts.map { try time($0, "created_at") }.max() ?? now
+        let shift = max(0, (now - latestCart) / SalesReport.secondsPerDay - 1) * SalesReport.secondsPerDay
 
         return try await database.write { db in
             guard try UserStore.count(in: db) == 0 else { return false }
@@ -87,7 +92,7 @@ public enum DemoSeed {
             for entry in carts {
                 let owner = try text(entry, "customer")
                 guard let userID = userIDs[owner] else { throw Error(description: "seed: unknown customer \(owner)") }
-                let created = try time(entry, "created_at")
+                let created = try time(entry, "created_at") + shift
                 let items = entry["items"]?.arrayValue ?? []
                 let status = try text(entry, "status")
                 let updated = created + (status == "active" ? 0 : 900)

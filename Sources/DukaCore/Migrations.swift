@@ -76,3 +76,8 @@ public enum DukaDatabase {
 public enum APIDescription {
     public static var json: String { EmbeddedResources.openAPI }
 }
+
+/// The web console's static files (console/, compiled in): file name -> contents.
+public enum ConsoleFiles {
+    public static var all: [String: String] { EmbeddedResources.console }
+}

@@ -64,12 +64,23 @@ struct CartsController {
         let page = query.page(sizeParameter: "limit", defaultSize: 10)
         let status = query.choice("status", as: Cart.Status.self)
         var customerID: Int64? = nil
-        if !actor.isCustomer, query.string("customer_id") != nil {
-            customerID = query.int("customer_id", default: 0, range: 0...Int64.max)
+        var customerUUID: String? = nil
+        if !actor.isCustomer {
+            // Staff filter by customer: the integer id, or the uuid the users API shows.
+            if query.string("customer_id") != nil { customerID = query.int("customer_id", default: 0, range: 0...Int64.max) }
+            customerUUID = query.uuid("customer_uuid")
         }
         try query.finish()
-        let owner = actor.owner ?? customerID
-        let result = try await database.read { try CartStore.list(userID: owner, status: status, page: page, in: $0) }
+        if customerID != nil, customerUUID != nil {
+            throw APIError.validation("customer_id", "give at most one of customer_id and customer_uuid")
+        }
+        let (id, uuid) = (actor.owner ?? customerID, customerUUID)
+        let result = try await database.read { db in
+            var owner = id
+            // An unknown uuid owns nothing: id 0 is never assigned.
+            if let uuid { owner = try UserStore.find(uuid: uuid, in: db)?.id ?? 0 }
+            return try CartStore.list(userID: owner, status: status, page: page, in: db)
+        }
         return .json(.envelope("Carts retrieved successfully", data: .object([
             "carts": .array(result.items.map(CartJSON.cart)),
             "pagination": .v1Pagination(result),

@@ -54,6 +54,8 @@ public struct DukaServer: Sendable {
             AuditLogController(database: database, authenticator: authenticator).register(in: routes)
             ProductsController(database: database, authenticator: authenticator).register(in: routes)
             CartsController(database: database, authenticator: authenticator).register(in: routes)
+            ReportsController(authenticator: authenticator).register(in: routes)
+            ConsoleController().register(in: routes)
 
             let application = Application(
                 router: router,

@@ -43,6 +43,16 @@ struct QueryReader {
         return text
     }
 
+    /// A UUID parameter, in the canonical lower-case form.
+    mutating func uuid(_ name: String) -> String? {
+        guard let text = string(name) else { return nil }
+        guard let uuid = UUIDString.normalized(text) else {
+            errors[name] = "must be a UUID"
+            return nil
+        }
+        return uuid
+    }
+
     /// One of a fixed set of values.
     mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) -> T? where T.RawValue == String {
         guard let text = parameters[name] else { return nil }

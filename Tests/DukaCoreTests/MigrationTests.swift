@@ -101,7 +101,7 @@ func schemaObjects(_ connection: Connection) throws -> [String] {
 }
 
 @Suite struct EmbeddedResourcesTests {
-    /// The generated Swift file must match migrations/ and seed/: run scripts/embed-resources after editing them.
+    /// The generated Swift file must match migrations/, seed/ and console/: run scripts/embed-resources after editing them.
     @Test func generatedFileMatchesTheSources() throws {
         let migrationFiles = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("migrations").path)
             .filter { $0.hasSuffix(".sql") }.sorted()
@@ -115,6 +115,12 @@ func schemaObjects(_ connection: Connection) throws -> [String] {
         for (name, contents) in EmbeddedResources.seed {
             let source = try String(contentsOf: repositoryRoot.appendingPathComponent("seed/\(name)"), encoding: .utf8)
             #expect(contents == source, "seed/\(name) differs: run scripts/embed-resources")
+        }
+        let consoleFiles = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("console").path).sorted()
+        #expect(EmbeddedResources.console.keys.sorted() == consoleFiles)
+        for (name, contents) in EmbeddedResources.console {
+            let source = try String(contentsOf: repositoryRoot.appendingPathComponent("console/\(name)"), encoding: .utf8)
+            #expect(contents == source, "console/\(name) differs: run scripts/embed-resources")
         }
     }
 }

@@ -1,0 +1,51 @@
+import SQLite
+
+/// The figures behind the console's dashboard charts: carts by status, and checked-out
+/// sales per UTC day. A checked-out cart is frozen, so its `updated_at` is its checkout
+/// time; line totals are rounded half-up per line exactly as `CartItem.lineTotalCents`.
+public struct SalesReport: Sendable, Equatable {
+    public struct Day: Sendable, Equatable {
+        /// Days since 1970-01-01 (UTC).
+        public var day: Int64
+        public var carts: Int64
+        public var totalCents: Int64
+    }
+
+    /// Every status, zero included.
+    public var cartsByStatus: [(status: Cart.Status, count: Int64)]
+    /// One entry per day of the window, oldest first, zero days included.
+    public var days: [Day]
+
+    public static let secondsPerDay: Int64 = 86_400
+
+    public static func == (lhs: SalesReport, rhs: SalesReport) -> Bool {
+        lhs.days == rhs.days && lhs.cartsByStatus.map(\.count) == rhs.cartsByStatus.map(\.count)
+    }
+
+    /// The last `days` days up to and including today (UTC).
+    public static func load(days: Int64, now: Int64 = Timestamp.now(), in db: Connection) throws -> SalesReport {
+        var counts: [String: Int64] = [:]
+        for (status, count) in try db.query("SELECT status, COUNT(*) FROM carts GROUP BY status", row: { ($0.string(0), $0.int64(1)) }) {
+            counts[status] = count
+        }
+        let today = now / secondsPerDay
+        let first = today - days + 1
+        // Served by the partial index `carts_checked_out`.
+        let rows = try db.query(
+            """
+            SELECT c.updated_at / 86400 AS day, COUNT(DISTINCT c.id),
+                   SUM((i.unit_price_cents * i.quantity_milli + 500) / 1000)
+            FROM carts AS c JOIN cart_items AS i ON i.cart_id = c.id
+            WHERE c.status = 'checked_out' AND c.updated_at >= ?
+            GROUP BY day
+            """,
+            first * secondsPerDay,
+            row: { Day(day: $0.int64(0), carts: $0.int64(1), totalCents: $0.int64(2)) }
+        )
+        let byDay = Dictionary(rows.map { ($0.day, $0) }, uniquingKeysWith: { first, _ in first })
+        return SalesReport(
+            cartsByStatus: Cart.Status.allCases.map { ($0, counts[$0.rawValue] ?? 0) },
+            days: (first...today).map { byDay[$0] ?? Day(day: $0, carts: 0, totalCents: 0) }
+        )
+    }
+}

@@ -1,0 +1,919 @@
+// Duka console: plain modern JavaScript, no build step, no third-party code.
+// It talks only to Duka's own API on this origin. The session token lives in the
+// HttpOnly `access_token` cookie set by the login answer; this page never sees or
+// stores it. Every screen is built with DOM calls (never innerHTML), so text from the
+// database cannot become markup.
+'use strict';
+
+const main = document.getElementById('main');
+const session = { user: null };
+
+// ---------------------------------------------------------------- DOM helpers
+
+/** Builds an element: h('button', {class: 'x', onclick: f}, 'text', child...). */
+function h(tag, props, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
+    else if (key === 'class') element.className = value;
+    else if (key === 'text') element.textContent = value;
+    else if (key === 'value') element.value = value;
+    else if (key === 'checked' || key === 'selected' || key === 'disabled') element[key] = Boolean(value);
+    else element.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(element, children);
+  return element;
+}
+
+function append(parent, children) {
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return parent;
+}
+
+/** SVG elements take presentation attributes, which the page's style policy allows. */
+function svg(tag, attributes, ...children) {
+  const element = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [key, value] of Object.entries(attributes || {})) element.setAttribute(key, String(value));
+  return append(element, children);
+}
+
+/** A labelled form field; its error paragraph is `#<id>-error`. */
+function field(id, label, control, hint) {
+  control.id = id;
+  const error = h('p', { class: 'field-error', id: `${id}-error`, role: 'alert' });
+  if (control.type === 'checkbox') {
+    return h('div', { class: 'field check' }, control, h('label', { for: id, text: label }), error);
+  }
+  return h('div', { class: 'field' }, h('label', { for: id, text: label }), control, hint ? h('span', { class: 'muted', text: hint }) : null, error);
+}
+
+function select(options, current) {
+  return h('select', {}, options.map(([value, text]) => h('option', { value, selected: String(current ?? '') === value }, text)));
+}
+
+function badge(text, kind) { return h('span', { class: `badge ${kind || ''}`, text }); }
+
+function table(headers, rows, props) {
+  return h('div', { class: 'table-wrap' }, h('table', props || {},
+    h('thead', {}, h('tr', {}, headers.map((header) => {
+      const [text, cls] = Array.isArray(header) ? header : [header];
+      return h('th', { class: cls, scope: 'col' }, text);
+    }))),
+    h('tbody', {}, rows)));
+}
+
+function show(...nodes) {
+  main.replaceChildren(...nodes.flat().filter(Boolean));
+  const heading = main.querySelector('h1');
+  document.title = heading ? `${heading.textContent} · Duka console` : 'Duka console';
+}
+
+let noticeTimer;
+function notice(text) {
+  const box = document.getElementById('notice');
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => { box.hidden = true; }, 6000);
+}
+
+/** Resolves true when the person confirms in the dialog. */
+function confirmAction(text, confirmLabel) {
+  const dialog = document.getElementById('confirm');
+  document.getElementById('confirm-text').textContent = text;
+  document.getElementById('confirm-ok').textContent = confirmLabel || 'Confirm';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.returnValue = 'cancel';
+    dialog.showModal();
+  });
+}
+
+// ---------------------------------------------------------------- the API
+
+class APIError extends Error {
+  constructor(status, code, message, errors, retryAfter) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.errors = errors || {};
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** Calls Duka's API with the session cookie; throws APIError with the server's words. */
+async function api(method, path, body) {
+  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json; charset=utf-8';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (error) {
+    throw new APIError(0, 'network', 'Duka could not be reached. Check that the server is running, then try again.');
+  }
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (error) { data = null; }
+  if (response.ok) return data;
+  const message = (data && data.message) || `The server answered ${response.status} ${response.statusText}`.trim();
+  const error = new APIError(response.status, data && data.code, message, data && data.errors, response.headers.get('Retry-After'));
+  if (response.status === 401 && session.user && path !== '/api/v1/auth/login') {
+    // The session ended elsewhere (signed out, deactivated, password changed, expired).
+    session.user = null;
+    signIn('Your session has ended. Please sign in again.');
+    error.handled = true;
+  }
+  throw error;
+}
+
+function query(params) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/** "Field: reason" lines for errors that have no field on screen. */
+function describe(error) {
+  if (!(error instanceof APIError)) return `Something went wrong in the console: ${error.message}`;
+  const details = Object.entries(error.errors).map(([name, reason]) => `${name.replace(/_/g, ' ')} ${reason}`);
+  return details.length ? `${error.message}: ${details.join('; ')}` : error.message;
+}
+
+/** Shows an error in `box` (or a page-level box), naming fields when they are on screen. */
+function report(error, box, form) {
+  if (error.handled) return;
+  let unplaced = {};
+  if (form) {
+    for (const p of form.querySelectorAll('.field-error')) p.textContent = '';
+    for (const [name, reason] of Object.entries(error.errors || {})) {
+      const slot = form.querySelector(`[data-field="${name}"]`);
+      if (slot) slot.closest('.field').querySelector('.field-error').textContent = `${labelOf(slot)} ${reason}.`;
+      else unplaced[name] = reason;
+    }
+  } else {
+    unplaced = error.errors || {};
+  }
+  const placed = Object.keys(error.errors || {}).length > Object.keys(unplaced).length;
+  const target = box || ensurePageError();
+  target.textContent = error instanceof APIError
+    ? describe(new APIError(error.status, error.code, error.message, unplaced)) + (placed ? ': see the marked fields.' : '')
+    : describe(error);
+  target.scrollIntoView({ block: 'nearest' });
+}
+
+function labelOf(control) {
+  const label = control.id && document.querySelector(`label[for="${control.id}"]`);
+  return label ? label.textContent.replace(/\s*\(.*\)$/, '') : control.dataset.field;
+}
+
+function ensurePageError() {
+  let box = document.getElementById('page-error');
+  if (!box) {
+    box = h('p', { class: 'error', id: 'page-error', role: 'alert' });
+    main.prepend(box);
+  }
+  return box;
+}
+
+function clearPageError() {
+  const box = document.getElementById('page-error');
+  if (box) box.textContent = '';
+}
+
+// ---------------------------------------------------------------- money and dates
+
+/** "1234.50" -> 123450 (integer cents), exact. */
+function cents(text) {
+  const [whole, fraction = ''] = String(text).split('.');
+  const sign = whole.startsWith('-') ? -1 : 1;
+  return sign * (Math.abs(parseInt(whole, 10)) * 100 + parseInt((fraction + '00').slice(0, 2), 10));
+}
+
+function money(value) {
+  const total = typeof value === 'number' ? value : cents(value);
+  const whole = Math.trunc(Math.abs(total) / 100).toLocaleString('en-US');
+  const fraction = String(Math.abs(total) % 100).padStart(2, '0');
+  return `KES ${total < 0 ? '-' : ''}${whole}.${fraction}`;
+}
+
+function day(timestamp) { return timestamp ? timestamp.slice(0, 10) : ''; }
+function when(timestamp) { return timestamp ? `${timestamp.slice(0, 10)} ${timestamp.slice(11, 16)}` : ''; }
+function count(n) { return Number(n).toLocaleString('en-US'); }
+
+function waitText(seconds) {
+  const s = Number(seconds);
+  if (!Number.isFinite(s) || s <= 0) return 'a few minutes';
+  if (s < 60) return `${Math.ceil(s)} second${Math.ceil(s) === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(s / 60);
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+// ---------------------------------------------------------------- roles and navigation
+
+const STAFF = ['admin', 'manager', 'cashier', 'employee'];
+const screens = [
+  { path: 'dashboard', title: 'Dashboard', roles: ['employee', 'admin'], view: dashboardScreen },
+  { path: 'customers', title: 'Customers', roles: ['employee', 'admin'], view: customersScreen },
+  { path: 'users', title: 'Users', roles: ['admin', 'manager', 'cashier'], view: usersScreen },
+  { path: 'products', title: 'Products', roles: ['admin', 'manager'], view: productsScreen },
+  { path: 'till', title: 'Till', roles: STAFF, view: tillScreen },
+  { path: 'shop', title: 'My carts', roles: ['customer'], view: shopScreen },
+];
+
+function homeOf(role) {
+  return { admin: 'dashboard', employee: 'dashboard', manager: 'products', cashier: 'till', customer: 'shop' }[role] || 'shop';
+}
+
+/** "#/customers/12?page=2" -> {parts: ['customers', '12'], params: URLSearchParams}. */
+function currentRoute() {
+  const [path, search] = window.location.hash.replace(/^#\/?/, '').split('?');
+  return { parts: path.split('/').filter(Boolean), params: new URLSearchParams(search || '') };
+}
+
+function go(path, params) { window.location.hash = `#/${path}${params ? query(params) : ''}`; }
+
+function renderHeader() {
+  const top = document.getElementById('top');
+  const nav = document.getElementById('nav');
+  if (!session.user) { top.hidden = true; return; }
+  const current = currentRoute().parts[0];
+  nav.replaceChildren(...screens.filter((s) => s.roles.includes(session.user.role)).map((s) =>
+    h('a', { href: `#/${s.path}`, 'aria-current': s.path === current ? 'page' : null, text: s.title })));
+  document.getElementById('whoami').textContent = `${session.user.username} (${session.user.role})`;
+  top.hidden = false;
+}
+
+let renderCount = 0;
+async function render() {
+  if (!session.user) return signIn();
+  const { parts, params } = currentRoute();
+  const screen = screens.find((s) => s.path === parts[0]);
+  if (!screen) return go(homeOf(session.user.role));
+  renderHeader();
+  if (!screen.roles.includes(session.user.role)) {
+    return show(h('h1', { text: screen.title }), h('p', { class: 'error', role: 'alert', text: `The ${screen.title} screen is not available to the ${session.user.role} role.` }));
+  }
+  const mine = ++renderCount;
+  try {
+    const nodes = await screen.view(parts.slice(1), params);
+    if (mine === renderCount && nodes) show(nodes);
+  } catch (error) {
+    if (mine !== renderCount || error.handled) return;
+    show(h('h1', { text: screen.title }), h('p', { class: 'error', id: 'page-error', role: 'alert', text: describe(error) }),
+      h('button', { type: 'button', onclick: render }, 'Try again'));
+  }
+}
+
+// ---------------------------------------------------------------- sign in and out
+
+function signIn(message) {
+  session.user = null;
+  renderHeader();
+  const username = h('input', { autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
+  const password = h('input', { type: 'password', autocomplete: 'current-password', required: true });
+  const error = h('p', { class: 'error', id: 'signin-error', role: 'alert', text: message || '' });
+  const button = h('button', { type: 'submit', id: 'signin-submit' }, 'Sign in');
+  const form = h('form', { class: 'panel signin', id: 'signin-form' },
+    h('h1', { text: 'Sign in to Duka' }),
+    field('signin-username', 'Username or email', username),
+    field('signin-password', 'Password', password),
+    error, button);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const answer = await api('POST', '/api/v1/auth/login', { username: username.value.trim(), password: password.value });
+      session.user = answer.data.user;
+      const { parts } = currentRoute();
+      const wanted = screens.find((s) => s.path === parts[0] && s.roles.includes(session.user.role));
+      if (wanted) render(); else go(homeOf(session.user.role));
+    } catch (failure) {
+      if (failure.status === 429) {
+        error.textContent = `Too many sign-in attempts. Try again in ${waitText(failure.retryAfter)}.`;
+      } else if (failure.code === 'account_inactive') {
+        error.textContent = `${failure.message}. Ask an administrator to reactivate it.`;
+      } else {
+        error.textContent = describe(failure);
+      }
+      password.value = '';
+      password.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+  show(form);
+  username.focus();
+}
+
+async function signOut() {
+  try { await api('POST', '/api/v1/auth/logout'); } catch (error) { /* the cookie is cleared either way below */ }
+  session.user = null;
+  window.location.hash = '#/';
+  signIn('You have signed out.');
+}
+
+// ---------------------------------------------------------------- shared pieces
+
+/** Previous/next buttons and "page X of Y". */
+function pager(pageNumber, pages, total, noun, onPage) {
+  return h('div', { class: 'pager' },
+    h('button', { type: 'button', class: 'secondary', id: 'page-prev', disabled: pageNumber <= 1, onclick: () => onPage(pageNumber - 1) }, 'Previous'),
+    h('span', { id: 'page-status', text: `Page ${count(pageNumber)} of ${count(Math.max(pages, 1))} · ${count(total)} ${noun}` }),
+    h('button', { type: 'button', class: 'secondary', id: 'page-next', disabled: pageNumber >= pages, onclick: () => onPage(pageNumber + 1) }, 'Next'));
+}
+
+/** Runs `action` (an API call), shows its message, then re-renders; errors go on the page. */
+async function act(button, action, after) {
+  button.disabled = true;
+  clearPageError();
+  try {
+    const answer = await action();
+    if (answer && answer.message) notice(answer.message);
+    if (after) after(answer); else await render();
+  } catch (error) {
+    report(error);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+const productNames = new Map();
+/** Product names and units for cart lines, fetched once per product. */
+async function loadProducts(ids) {
+  const missing = [...new Set(ids)].filter((id) => !productNames.has(id));
+  await Promise.all(missing.map(async (id) => {
+    try { productNames.set(id, (await api('GET', `/api/v1/products/${id}`)).data); } catch (error) {
+      if (error.handled) throw error;
+      productNames.set(id, { name: `Product #${id}`, unit: '', sku: '' });
+    }
+  }));
+}
+
+function productLabel(id) {
+  const product = productNames.get(id);
+  return product ? product.name : `Product #${id}`;
+}
+
+function cartTotal(cart) {
+  return cart.total !== undefined ? cents(cart.total) : cart.items.reduce((sum, item) => sum + cents(item.line_total), 0);
+}
+
+function statusBadge(status) {
+  return badge(status.replace('_', ' '), { active: 'ok', checked_out: '', abandoned: 'off' }[status]);
+}
+
+/** Carts with their lines folded away: the history on a customer's page and in "My carts". */
+function cartHistory(carts) {
+  if (!carts.length) return h('p', { class: 'muted', text: 'No carts yet.' });
+  return h('div', { class: 'history' }, carts.map((cart) => h('details', { class: 'panel', 'data-cart': cart.id },
+    h('summary', {}, `Cart #${cart.id} · `, statusBadge(cart.status), ` ${when(cart.created_at)} · ${cart.items_count} line${cart.items_count === 1 ? '' : 's'} · ${money(cartTotal(cart))}`),
+    linesTable(cart, false))));
+}
+
+function linesTable(cart, editable, onChange) {
+  const rows = cart.items.map((item) => {
+    const product = productNames.get(item.product_id) || {};
+    let quantityCell = `${item.quantity} ${product.unit || ''}`.trim();
+    if (editable) {
+      const input = h('input', { class: 'qty', inputmode: 'decimal', value: item.quantity, 'aria-label': `Quantity of ${productLabel(item.product_id)}` });
+      const update = h('button', { type: 'button', class: 'small secondary' }, 'Update');
+      update.addEventListener('click', () => onChange(update, 'PATCH', item, { quantity: input.value.trim() }));
+      input.addEventListener('keydown', (event) => { if (event.key === 'Enter') { event.preventDefault(); update.click(); } });
+      quantityCell = h('div', { class: 'actions' }, input, h('span', { class: 'muted', text: product.unit || '' }), update);
+    }
+    return h('tr', { 'data-item': item.id },
+      h('td', {}, productLabel(item.product_id), product.sku ? h('div', { class: 'muted', text: product.sku }) : null),
+      h('td', {}, quantityCell),
+      h('td', { class: 'num', text: money(item.unit_price) }),
+      h('td', { class: 'num', text: money(item.line_total) }),
+      editable ? h('td', {}, h('button', { type: 'button', class: 'small secondary', onclick: (e) => onChange(e.currentTarget, 'DELETE', item) }, 'Remove')) : null);
+  });
+  const headers = ['Product', 'Quantity', ['Unit price', 'num'], ['Line total', 'num']];
+  if (editable) headers.push('');
+  const wrap = table(headers, rows, { class: 'lines', id: editable ? 'cart-lines' : null });
+  wrap.querySelector('table').append(h('tfoot', {}, h('tr', {},
+    h('td', { colspan: 3, text: 'Total' }), h('td', { class: 'num', id: editable ? 'cart-total' : null, text: money(cartTotal(cart)) }),
+    editable ? h('td') : null)));
+  return wrap;
+}
+
+/**
+ * An active cart being filled: product search (by name or SKU) with a quantity, the
+ * lines with editable quantities, the total, checkout and abandon. Used by the till
+ * (staff, in store) and by customers (online).
+ */
+async function cartEditor(cart, options) {
+  await loadProducts(cart.items.map((item) => item.product_id));
+  const box = h('section', { class: 'panel', id: 'cart-panel', 'data-cart': cart.id, 'data-status': cart.status });
+  const error = h('p', { class: 'error', id: 'cart-error', role: 'alert' });
+  const redraw = async (answer) => { box.replaceWith(await cartEditor(answer.data, options)); };
+  const change = async (button, method, item, body) => {
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const answer = await api(method, `/api/v1/carts/${cart.id}/items/${item.id}`, body);
+      notice(answer.message);
+      await redraw(answer);
+    } catch (failure) { report(failure, error); button.disabled = false; }
+  };
+  append(box, [h('h2', {}, `Cart #${cart.id} `, statusBadge(cart.status), options.customerLabel ? h('span', { class: 'muted', text: ` for ${options.customerLabel}` }) : null)]);
+  if (cart.status !== 'active') {
+    append(box, [linesTable(cart, false),
+      h('p', { class: 'total', id: 'cart-outcome', text: cart.status === 'checked_out' ? `Checked out: ${money(cartTotal(cart))}` : 'This cart was abandoned.' }),
+      options.after ? options.after(cart) : null]);
+    return box;
+  }
+  const search = h('input', { 'data-field': 'product_id', autocomplete: 'off', placeholder: 'name or SKU' });
+  const quantity = h('input', { 'data-field': 'quantity', class: 'qty', inputmode: 'decimal', value: '1' });
+  const results = h('ul', { class: 'results', id: 'product-results', 'aria-label': 'Products found' });
+  const form = h('form', { class: 'filters', id: 'add-item-form', role: 'search' },
+    field('product-search', 'Product (name or SKU)', search),
+    field('add-quantity', 'Quantity', quantity, 'e.g. 2 or 1.250 kg'),
+    h('button', { type: 'submit', id: 'product-find' }, 'Find product'));
+  const add = async (button, product) => {
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const answer = await api('POST', `/api/v1/carts/${cart.id}/items`, { product_id: product.id, quantity: quantity.value.trim() });
+      productNames.set(product.id, product);
+      notice(`${product.name} added`);
+      await redraw(answer);
+      const next = document.getElementById('product-search');
+      if (next) next.focus();
+    } catch (failure) { report(failure, error, form); button.disabled = false; }
+  };
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    const text = search.value.trim();
+    if (!text) { error.textContent = 'Type part of a product name or its SKU.'; return; }
+    try {
+      const found = (await api('GET', `/api/v1/products${query({ search: text, limit: 8 })}`)).data.products;
+      const exact = found.find((p) => p.sku.toLowerCase() === text.toLowerCase());
+      results.replaceChildren(...found.map((product) => {
+        const button = h('button', { type: 'button', class: 'small', 'data-sku': product.sku }, 'Add');
+        button.addEventListener('click', () => add(button, product));
+        return h('li', {}, h('span', {}, h('strong', { text: product.name }), ` ${product.sku} · ${money(product.unit_price)} per ${product.unit}`), button);
+      }));
+      if (!found.length) results.replaceChildren(h('li', { class: 'muted', text: `No active product matches "${text}".` }));
+      if (exact) add(results.querySelector(`[data-sku="${CSS.escape(exact.sku)}"]`), exact);
+    } catch (failure) { report(failure, error); }
+  });
+  const checkout = h('button', { type: 'button', id: 'cart-checkout', disabled: cart.items.length === 0 }, 'Check out');
+  checkout.addEventListener('click', async () => {
+    checkout.disabled = true;
+    error.textContent = '';
+    try {
+      const answer = await api('POST', `/api/v1/carts/${cart.id}/checkout`);
+      notice(answer.message);
+      await redraw(answer);
+    } catch (failure) { report(failure, error); checkout.disabled = false; }
+  });
+  const abandon = h('button', { type: 'button', class: 'secondary', id: 'cart-abandon' }, 'Abandon cart');
+  abandon.addEventListener('click', async () => {
+    if (!(await confirmAction(`Abandon cart #${cart.id}? Its lines are kept but it can no longer be checked out.`, 'Abandon cart'))) return;
+    try {
+      const answer = await api('POST', `/api/v1/carts/${cart.id}/abandon`);
+      notice(answer.message);
+      await redraw(answer);
+    } catch (failure) { report(failure, error); }
+  });
+  append(box, [form, results, error,
+    cart.items.length ? linesTable(cart, true, change) : h('p', { class: 'muted', id: 'cart-empty', text: 'No lines yet: find a product and add it.' }),
+    h('p', { class: 'total' }, 'Total ', h('span', { id: 'cart-total-big', text: money(cartTotal(cart)) })),
+    h('div', { class: 'actions' }, checkout, abandon)]);
+  return box;
+}
+
+// ---------------------------------------------------------------- dashboard
+
+async function dashboardScreen() {
+  const [figures, report_] = await Promise.all([
+    api('GET', '/employee/dashboard'),
+    api('GET', '/api/v1/reports/sales?days=30'),
+  ]);
+  const card = (id, label, value) => h('section', { class: 'card', id },
+    h('h2', { text: label }), h('p', { class: 'figure', 'data-value': value, text: count(value) }));
+  const statuses = report_.data.carts_by_status;
+  const days = report_.data.days;
+  const sales = days.map((d) => cents(d.total));
+  return [
+    h('div', { class: 'actions' }, h('h1', { text: 'Dashboard' }),
+      h('button', { type: 'button', class: 'secondary small', onclick: render }, 'Refresh')),
+    h('div', { class: 'cards' },
+      card('card-customers', 'Customers', figures.total_customers),
+      card('card-products', 'Products', figures.total_products),
+      card('card-carts', 'Carts', figures.total_carts)),
+    h('div', { class: 'charts' },
+      h('section', { class: 'card chart', id: 'chart-status' }, h('h2', { text: 'Carts by status' }),
+        barChart(['active', 'checked_out', 'abandoned'].map((s) => ({ label: s.replace('_', ' '), value: statuses[s] || 0, kind: s })), count, 'Carts by status')),
+      h('section', { class: 'card chart', id: 'chart-sales' }, h('h2', { text: 'Sales per day, last 30 days (UTC)' }),
+        barChart(days.map((d, i) => ({ label: d.date.slice(5), value: sales[i], title: `${d.date}: ${money(sales[i])} from ${d.carts} cart${d.carts === 1 ? '' : 's'}` })),
+          (v) => money(v).replace('KES ', ''), 'Sales per day'),
+        h('details', {}, h('summary', { text: 'Show as a table' }),
+          table(['Date', ['Carts', 'num'], ['Sales', 'num']], days.map((d) => h('tr', {},
+            h('td', { text: d.date }), h('td', { class: 'num', text: count(d.carts) }), h('td', { class: 'num', text: money(d.total) }))))))),
+  ];
+}
+
+/**
+ * A bar chart in SVG. Few bars carry their values and labels; many bars (days) label
+ * every fifth day and keep their values in each bar's tooltip and the table beside.
+ */
+function barChart(bars, format, title) {
+  const width = 520, height = 220, side = 24, bottom = 28, top = 18;
+  const max = Math.max(1, ...bars.map((b) => b.value));
+  const slot = (width - side * 2) / bars.length;
+  const barWidth = Math.max(4, Math.min(64, slot * 0.7));
+  const few = bars.length <= 12;
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title });
+  chart.append(svg('line', { class: 'axis', x1: side, x2: width - side, y1: height - bottom, y2: height - bottom }));
+  bars.forEach((bar, i) => {
+    const x = side + slot * i + (slot - barWidth) / 2;
+    const barHeight = Math.round((height - bottom - top) * bar.value / max);
+    const y = height - bottom - barHeight;
+    chart.append(svg('rect', { class: `bar ${bar.kind || ''}`, x, y, width: barWidth, height: barHeight, rx: 2 },
+      svg('title', {}, bar.title || `${bar.label}: ${format(bar.value)}`)));
+    if (few || bar.value === max) {
+      chart.append(svg('text', { class: 'chart-value', x: x + barWidth / 2, y: y - 4, 'text-anchor': 'middle' }, format(bar.value)));
+    }
+    if (few || (bars.length - 1 - i) % 5 === 0) {
+      chart.append(svg('text', { class: 'chart-label', x: x + barWidth / 2, y: height - 10, 'text-anchor': 'middle' }, bar.label));
+    }
+  });
+  return chart;
+}
+
+// ---------------------------------------------------------------- customers (employee portal)
+
+async function customersScreen(parts, params) {
+  if (parts[0]) return customerScreen(parts[0]);
+  const pageNumber = Number(params.get('page') || 1);
+  const search = params.get('search') || '';
+  const active = params.get('is_active') || '';
+  const deleted = params.get('include_deleted') === 'true';
+  const answer = await api('GET', `/employee/customers${query({ page: pageNumber, per_page: 20, search, is_active: active, include_deleted: deleted ? 'true' : '' })}`);
+  const searchInput = h('input', { type: 'search', value: search, placeholder: 'name, email, phone or ID number' });
+  const activeSelect = select([['', 'Any'], ['true', 'Active'], ['false', 'Inactive']], active);
+  const deletedBox = h('input', { type: 'checkbox', checked: deleted });
+  const filters = { search, is_active: active, include_deleted: deleted ? 'true' : '' };
+  const form = h('form', { class: 'filters', id: 'customer-filters', role: 'search' },
+    field('customer-search', 'Search customers', searchInput),
+    field('customer-active', 'Status', activeSelect),
+    field('customer-deleted', 'Include deleted', deletedBox),
+    h('button', { type: 'submit', id: 'customer-search-submit' }, 'Search'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    go('customers', { search: searchInput.value.trim(), is_active: activeSelect.value, include_deleted: deletedBox.checked ? 'true' : '' });
+  });
+  const { pagination, customers } = answer;
+  const rows = customers.map((c) => h('tr', { 'data-id': c.id },
+    h('td', { class: 'num', text: c.id }),
+    h('td', {}, h('a', { href: `#/customers/${c.id}`, text: c.full_name || c.username })),
+    h('td', { text: c.username }),
+    h('td', { text: c.email }),
+    h('td', { text: c.phone_number || '' }),
+    h('td', { text: c.county || '' }),
+    h('td', {}, c.is_active ? badge('active', 'ok') : badge('inactive', 'off'), c.deleted_at ? badge('deleted', 'gone') : null)));
+  return [
+    h('h1', { text: 'Customers' }), form,
+    customers.length ? table([['ID', 'num'], 'Name', 'Username', 'Email', 'Phone', 'County', 'Status'], rows, { id: 'customer-table' })
+      : h('p', { class: 'muted', id: 'customer-none', text: 'No customers match these filters.' }),
+    pager(pagination.page, pagination.pages, pagination.total, 'customers', (p) => go('customers', { ...filters, page: p })),
+  ];
+}
+
+async function customerScreen(id) {
+  const { customer } = await api('GET', `/employee/customers/${encodeURIComponent(id)}`);
+  await loadProducts(customer.carts.flatMap((cart) => cart.items.map((item) => item.product_id)));
+  const name = customer.full_name || customer.username;
+  const action = (buttonID, label, path, method, question, danger) => {
+    const button = h('button', { type: 'button', id: buttonID, class: danger ? 'danger' : '' }, label);
+    button.addEventListener('click', async () => {
+      if (!(await confirmAction(question, label))) return;
+      act(button, () => api(method, `/employee/customers/${customer.id}${path}`));
+    });
+    return button;
+  };
+  const profile = [
+    ['Username', customer.username], ['Email', customer.email], ['Phone', customer.phone_number], ['ID number', customer.id_number],
+    ['County', customer.county], ['Town', customer.town], ['Street', customer.street],
+    ['Created', when(customer.created_at)], ['Updated', when(customer.updated_at)], ['Deleted', when(customer.deleted_at)],
+  ].filter(([, value]) => value);
+  return [
+    h('p', {}, h('a', { href: '#/customers', text: '← All customers' })),
+    h('h1', {}, name, ' ', customer.is_active ? badge('active', 'ok') : badge('inactive', 'off'), customer.deleted_at ? badge('deleted', 'gone') : null),
+    h('section', { class: 'panel' },
+      h('dl', { class: 'profile', id: 'customer-profile' }, profile.map(([label, value]) => [h('dt', { text: label }), h('dd', { text: value })])),
+      h('div', { class: 'actions', id: 'customer-actions' },
+        customer.deleted_at
+          ? action('customer-restore', 'Restore customer', '/restore', 'POST', `Restore ${name}? They will be listed again and can sign in if active.`)
+          : action('customer-delete', 'Delete customer', '', 'DELETE', `Delete ${name}? They are hidden from the list and signed out; their carts are kept and you can restore them.`, true),
+        customer.is_active
+          ? action('customer-deactivate', 'Deactivate', '/deactivate', 'POST', `Deactivate ${name}? They are signed out and cannot sign in until activated.`, true)
+          : action('customer-activate', 'Activate', '/activate', 'POST', `Activate ${name}?`))),
+    h('h2', { text: `Carts (${customer.total_carts})` }),
+    cartHistory(customer.carts),
+  ];
+}
+
+// ---------------------------------------------------------------- users (staff users API)
+
+const ROLES = ['admin', 'manager', 'cashier', 'employee', 'customer'];
+
+async function usersScreen(parts, params) {
+  if (parts[0]) return userFormScreen(parts[0] === 'new' ? null : parts[0]);
+  const isAdmin = session.user.role === 'admin';
+  const filters = {
+    search: params.get('search') || '', role: params.get('role') || '', status: params.get('status') || 'active',
+    sort_by: params.get('sort_by') || 'created_at', sort_order: params.get('sort_order') || 'desc',
+  };
+  const pageNumber = Number(params.get('page') || 1);
+  const answer = await api('GET', `/api/v1/users${query({ ...filters, page: pageNumber, limit: 20 })}`);
+  const controls = {
+    search: h('input', { type: 'search', value: filters.search, placeholder: 'username or email' }),
+    role: select([['', 'Any role'], ...ROLES.map((r) => [r, r])], filters.role),
+    status: select([['active', 'Not deleted'], ['deleted', 'Deleted'], ['all', 'All']], filters.status),
+    sort_by: select([['created_at', 'Created'], ['username', 'Username']], filters.sort_by),
+    sort_order: select([['desc', 'Descending'], ['asc', 'Ascending']], filters.sort_order),
+  };
+  const form = h('form', { class: 'filters', id: 'user-filters', role: 'search' },
+    field('user-search', 'Search users', controls.search), field('user-role', 'Role', controls.role),
+    field('user-status', 'Status', controls.status), field('user-sort', 'Sort by', controls.sort_by),
+    field('user-order', 'Order', controls.sort_order), h('button', { type: 'submit', id: 'user-search-submit' }, 'Apply'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    go('users', Object.fromEntries(Object.entries(controls).map(([k, c]) => [k, c.value.trim()])));
+  });
+  const { users, pagination } = answer.data;
+  const rows = users.map((u) => {
+    let actions = null;
+    if (isAdmin) {
+      const toggle = h('button', { type: 'button', class: 'small secondary' }, u.is_active ? 'Deactivate' : 'Activate');
+      toggle.addEventListener('click', () => act(toggle, () => api('POST', `/api/v1/users/${u.id}/toggle-status`)));
+      const remove = h('button', { type: 'button', class: 'small danger' }, 'Delete');
+      remove.addEventListener('click', async () => {
+        if (!(await confirmAction(`Delete ${u.username} for good? This cannot be undone. Users who own carts cannot be deleted; deactivate them instead.`, 'Delete user'))) return;
+        act(remove, () => api('DELETE', `/api/v1/users/${u.id}`));
+      });
+      actions = h('div', { class: 'actions' }, h('a', { class: 'button small secondary', href: `#/users/${u.id}`, text: 'Edit' }), toggle, remove);
+    }
+    return h('tr', { 'data-username': u.username },
+      h('td', { text: u.username }), h('td', { text: u.email }), h('td', { text: u.role }),
+      h('td', {}, u.is_active ? badge('active', 'ok') : badge('inactive', 'off')),
+      h('td', { text: day(u.created_at) }), isAdmin ? h('td', {}, actions) : null);
+  });
+  const headers = ['Username', 'Email', 'Role', 'Status', 'Created'];
+  if (isAdmin) headers.push('Actions');
+  return [
+    h('div', { class: 'actions' }, h('h1', { text: 'Users' }), isAdmin ? h('a', { class: 'button', id: 'user-new', href: '#/users/new', text: 'New user' }) : null),
+    form,
+    users.length ? table(headers, rows, { id: 'user-table' }) : h('p', { class: 'muted', text: 'No users match these filters.' }),
+    pager(pagination.current_page, pagination.total_page, pagination.total_data, 'users', (p) => go('users', { ...filters, page: p })),
+  ];
+}
+
+const PROFILE_FIELDS = [['full_name', 'Full name'], ['id_number', 'ID number'], ['phone_number', 'Phone (E.164, e.g. +254712345678)'],
+  ['county', 'County'], ['town', 'Town'], ['street', 'Street']];
+
+async function userFormScreen(uuid) {
+  if (session.user.role !== 'admin') {
+    return [h('h1', { text: 'Users' }), h('p', { class: 'error', role: 'alert', text: 'Only an admin can create or edit users.' })];
+  }
+  const existing = uuid ? (await api('GET', `/api/v1/users/${encodeURIComponent(uuid)}`)).data : null;
+  const controls = {
+    username: h('input', { autocomplete: 'off', value: existing?.username }),
+    email: h('input', { type: 'email', autocomplete: 'off', value: existing?.email }),
+    password: h('input', { type: 'password', autocomplete: 'new-password' }),
+    role: select(ROLES.map((r) => [r, r]), existing?.role || 'cashier'),
+    is_active: h('input', { type: 'checkbox', checked: existing ? existing.is_active : true }),
+  };
+  for (const [name] of PROFILE_FIELDS) controls[name] = h('input', { value: existing?.[name] });
+  for (const [name, control] of Object.entries(controls)) control.dataset.field = name;
+  const formError = h('p', { class: 'error', id: 'form-error', role: 'alert' });
+  const submit = h('button', { type: 'submit', id: 'user-save' }, existing ? 'Save changes' : 'Create user');
+  const form = h('form', { class: 'panel', id: 'user-form', novalidate: true },
+    h('div', { class: 'form-grid' },
+      field('user-username', 'Username', controls.username),
+      field('user-email', 'Email', controls.email),
+      field('user-password', existing ? 'New password (leave empty to keep)' : 'Password', controls.password, '6 to 100 characters'),
+      field('user-role-select', 'Role', controls.role),
+      PROFILE_FIELDS.map(([name, label]) => field(`user-${name}`, label, controls[name]))),
+    field('user-active', 'Active', controls.is_active),
+    formError,
+    h('div', { class: 'actions' }, submit, h('a', { class: 'button secondary', href: '#/users', text: 'Cancel' })));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = {};
+    for (const [name, control] of Object.entries(controls)) {
+      const value = control.type === 'checkbox' ? control.checked : control.value.trim();
+      if (name === 'password' && value === '' && existing) continue;
+      if (!existing) { if (value !== '') body[name] = value; continue; }
+      const before = existing[name] ?? '';
+      if (value !== before) body[name] = value === '' && PROFILE_FIELDS.some(([n]) => n === name) ? null : value;
+    }
+    if (existing && Object.keys(body).length === 0) { formError.textContent = 'Nothing changed.'; return; }
+    submit.disabled = true;
+    formError.textContent = '';
+    try {
+      const answer = existing ? await api('PUT', `/api/v1/users/${existing.id}`, body) : await api('POST', '/api/v1/users', body);
+      notice(answer.message);
+      go('users', existing ? null : { search: answer.data.username, status: 'all' });
+    } catch (error) {
+      report(error, formError, form);
+    } finally { submit.disabled = false; }
+  });
+  return [h('p', {}, h('a', { href: '#/users', text: '← All users' })), h('h1', { text: existing ? `Edit ${existing.username}` : 'New user' }), form];
+}
+
+// ---------------------------------------------------------------- products
+
+async function productsScreen(parts, params) {
+  if (parts[0]) return productFormScreen(parts[0] === 'new' ? null : parts[0]);
+  const filters = { search: params.get('search') || '', include_inactive: params.get('include_inactive') === 'true' ? 'true' : '' };
+  const pageNumber = Number(params.get('page') || 1);
+  const answer = await api('GET', `/api/v1/products${query({ ...filters, page: pageNumber, limit: 20 })}`);
+  const searchInput = h('input', { type: 'search', value: filters.search, placeholder: 'name or SKU' });
+  const inactiveBox = h('input', { type: 'checkbox', checked: Boolean(filters.include_inactive) });
+  const form = h('form', { class: 'filters', id: 'product-filters', role: 'search' },
+    field('product-filter-search', 'Search products', searchInput), field('product-filter-inactive', 'Include inactive', inactiveBox),
+    h('button', { type: 'submit' }, 'Search'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    go('products', { search: searchInput.value.trim(), include_inactive: inactiveBox.checked ? 'true' : '' });
+  });
+  const { products, pagination } = answer.data;
+  const rows = products.map((p) => {
+    const toggle = h('button', { type: 'button', class: 'small secondary' }, p.is_active ? 'Deactivate' : 'Activate');
+    toggle.addEventListener('click', () => act(toggle, () => api('PUT', `/api/v1/products/${p.id}`, { is_active: !p.is_active })));
+    return h('tr', { 'data-sku': p.sku },
+      h('td', { text: p.sku }), h('td', { text: p.name }), h('td', { text: p.unit }), h('td', { class: 'num', text: money(p.unit_price) }),
+      h('td', {}, p.is_active ? badge('active', 'ok') : badge('inactive', 'off')),
+      h('td', {}, h('div', { class: 'actions' }, h('a', { class: 'button small secondary', href: `#/products/${p.id}`, text: 'Edit' }), toggle)));
+  });
+  return [
+    h('div', { class: 'actions' }, h('h1', { text: 'Products' }), h('a', { class: 'button', id: 'product-new', href: '#/products/new', text: 'New product' })),
+    form,
+    products.length ? table(['SKU', 'Name', 'Unit', ['Price', 'num'], 'Status', 'Actions'], rows, { id: 'product-table' })
+      : h('p', { class: 'muted', text: 'No products match these filters.' }),
+    pager(pagination.current_page, pagination.total_page, pagination.total_data, 'products', (p) => go('products', { ...filters, page: p })),
+  ];
+}
+
+async function productFormScreen(id) {
+  const existing = id ? (await api('GET', `/api/v1/products/${encodeURIComponent(id)}`)).data : null;
+  const controls = {
+    sku: h('input', { autocomplete: 'off', value: existing?.sku }),
+    name: h('input', { autocomplete: 'off', value: existing?.name }),
+    unit: h('input', { list: 'unit-choices', value: existing?.unit || 'piece' }),
+    unit_price: h('input', { inputmode: 'decimal', value: existing?.unit_price }),
+    description: h('textarea', { value: existing?.description }),
+    is_active: h('input', { type: 'checkbox', checked: existing ? existing.is_active : true }),
+  };
+  for (const [name, control] of Object.entries(controls)) control.dataset.field = name;
+  const formError = h('p', { class: 'error', id: 'form-error', role: 'alert' });
+  const submit = h('button', { type: 'submit', id: 'product-save' }, existing ? 'Save changes' : 'Create product');
+  const form = h('form', { class: 'panel', id: 'product-form', novalidate: true },
+    h('div', { class: 'form-grid' },
+      field('product-sku', 'SKU', controls.sku), field('product-name', 'Name', controls.name),
+      field('product-unit', 'Unit', controls.unit, 'piece, kg, litre…'), field('product-price', 'Unit price (KES)', controls.unit_price)),
+    h('datalist', { id: 'unit-choices' }, ['piece', 'kg', 'g', 'litre', 'ml', 'pack', 'dozen'].map((u) => h('option', { value: u }))),
+    field('product-description', 'Description', controls.description),
+    field('product-active', 'Active (can be sold)', controls.is_active),
+    formError,
+    h('div', { class: 'actions' }, submit, h('a', { class: 'button secondary', href: '#/products', text: 'Cancel' })));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = {};
+    for (const [name, control] of Object.entries(controls)) {
+      const value = control.type === 'checkbox' ? control.checked : control.value.trim();
+      if (!existing) { if (value !== '' || name === 'description') body[name] = value; continue; }
+      if (value !== existing[name]) body[name] = value;
+    }
+    if (existing && Object.keys(body).length === 0) { formError.textContent = 'Nothing changed.'; return; }
+    submit.disabled = true;
+    formError.textContent = '';
+    try {
+      const answer = existing ? await api('PUT', `/api/v1/products/${existing.id}`, body) : await api('POST', '/api/v1/products', body);
+      notice(answer.message);
+      productNames.set(answer.data.id, answer.data);
+      go('products', { search: answer.data.sku, include_inactive: 'true' });
+    } catch (error) {
+      report(error, formError, form);
+    } finally { submit.disabled = false; }
+  });
+  return [h('p', {}, h('a', { href: '#/products', text: '← All products' })), h('h1', { text: existing ? `Edit ${existing.name}` : 'New product' }), form];
+}
+
+// ---------------------------------------------------------------- till (staff, in store)
+
+/** Who is being served, by cart id: a label for the till's heading. */
+const tillCustomers = new Map();
+
+async function tillScreen(parts, params) {
+  const cartID = params.get('cart');
+  if (cartID) {
+    const cart = (await api('GET', `/api/v1/carts/${encodeURIComponent(cartID)}`)).data;
+    const editor = await cartEditor(cart, {
+      customerLabel: tillCustomers.get(String(cart.id)) || `customer #${cart.user_id}`,
+      after: () => h('button', { type: 'button', id: 'till-new-sale', onclick: () => go('till') }, 'New sale'),
+    });
+    return [h('div', { class: 'actions' }, h('h1', { text: 'Till' }), h('a', { class: 'button secondary', href: '#/till', text: 'Serve another customer' })), editor];
+  }
+  // The users API (admin, manager, cashier) gives uuids; the employee portal gives integer ids.
+  const usesUsersAPI = ['admin', 'manager', 'cashier'].includes(session.user.role);
+  const search = h('input', { type: 'search', autocomplete: 'off', placeholder: usesUsersAPI ? 'username or email' : 'name, email, phone or ID number' });
+  const results = h('ul', { class: 'results', id: 'till-customers', 'aria-label': 'Customers found' });
+  const error = h('p', { class: 'error', id: 'till-error', role: 'alert' });
+  const serve = async (button, customer) => {
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const filter = usesUsersAPI ? { customer_uuid: customer.key } : { customer_id: customer.key };
+      const open = (await api('GET', `/api/v1/carts${query({ status: 'active', limit: 1, ...filter })}`)).data.carts;
+      const cart = open.length ? open[0] : (await api('POST', '/api/v1/carts', filter)).data;
+      tillCustomers.set(String(cart.id), customer.label);
+      if (!open.length) notice(`In-store cart #${cart.id} opened for ${customer.label}`);
+      go('till', { cart: cart.id });
+    } catch (failure) { report(failure, error); button.disabled = false; }
+  };
+  const form = h('form', { class: 'filters', id: 'till-customer-form', role: 'search' },
+    field('till-customer-search', 'Find the customer', search),
+    h('button', { type: 'submit', id: 'till-customer-find' }, 'Find customer'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    try {
+      const text = search.value.trim();
+      const found = usesUsersAPI
+        ? (await api('GET', `/api/v1/users${query({ role: 'customer', search: text, limit: 10, sort_by: 'username', sort_order: 'asc' })}`)).data.users
+          .map((u) => ({ key: u.id, label: u.username, detail: u.email, active: u.is_active }))
+        : (await api('GET', `/employee/customers${query({ search: text, per_page: 10 })}`)).customers
+          .map((c) => ({ key: c.id, label: c.full_name || c.username, detail: `${c.username} · ${c.email}`, active: c.is_active }));
+      results.replaceChildren(...found.map((customer) => {
+        const button = h('button', { type: 'button', class: 'small', 'data-customer': customer.label }, 'Serve');
+        button.addEventListener('click', () => serve(button, customer));
+        return h('li', {}, h('span', {}, h('strong', { text: customer.label }), ` ${customer.detail} `, customer.active ? null : badge('inactive', 'off')), button);
+      }));
+      if (!found.length) results.replaceChildren(h('li', { class: 'muted', text: `No customer matches "${text}".` }));
+    } catch (failure) { report(failure, error); }
+  });
+  return [h('h1', { text: 'Till' }), h('section', { class: 'panel' }, form, error, results)];
+}
+
+// ---------------------------------------------------------------- my carts (customer, online)
+
+async function shopScreen(parts, params) {
+  const pageNumber = Number(params.get('page') || 1);
+  const [activeAnswer, historyAnswer] = await Promise.all([
+    api('GET', '/api/v1/carts?status=active&limit=1'),
+    api('GET', `/api/v1/carts${query({ page: pageNumber, limit: 10 })}`),
+  ]);
+  const active = activeAnswer.data.carts[0];
+  const history = historyAnswer.data.carts.filter((cart) => cart.status !== 'active');
+  await loadProducts(history.flatMap((cart) => cart.items.map((item) => item.product_id)));
+  let current;
+  if (active) {
+    current = await cartEditor(active, { after: () => h('button', { type: 'button', id: 'shop-continue', onclick: render }, 'Continue shopping') });
+  } else {
+    const error = h('p', { class: 'error', id: 'shop-error', role: 'alert' });
+    const start = h('button', { type: 'button', id: 'cart-open' }, 'Start a new cart');
+    start.addEventListener('click', async () => {
+      start.disabled = true;
+      try { notice((await api('POST', '/api/v1/carts')).message); await render(); } catch (failure) { report(failure, error); start.disabled = false; }
+    });
+    current = h('section', { class: 'panel' }, h('p', { text: 'You have no open cart.' }), start, error);
+  }
+  const { pagination } = historyAnswer.data;
+  return [
+    h('h1', { text: 'My carts' }), current,
+    h('h2', { text: 'Earlier carts' }), cartHistory(history),
+    pager(pagination.current_page, pagination.total_page, pagination.total_data, 'carts', (p) => go('shop', { page: p })),
+  ];
+}
+
+// ---------------------------------------------------------------- start
+
+document.getElementById('signout').addEventListener('click', signOut);
+window.addEventListener('hashchange', () => { if (session.user) render(); });
+
+(async function start() {
+  try {
+    session.user = (await api('GET', '/api/v1/auth/me')).data;
+  } catch (error) {
+    session.user = null;
+    if (error.status !== 401) return signIn(describe(error));
+  }
+  render();
+}());
