@@ -1,7 +1,7 @@
 // Duka console: plain modern JavaScript, no build step, no third-party code.
 // It talks only to Duka's own API on this origin. The session token lives in the
 // HttpOnly `access_token` cookie set by the login answer; this page never sees or
-// stores it. Every screen is built with DOM calls (never innerHTML), so text from the
+// stores it. Every screen is built with DOM calls (no HTML strings are parsed), so text from the
 // database cannot become markup.
 'use strict';
 

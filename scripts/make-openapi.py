@@ -206,7 +206,8 @@ paths["/api/v1/products/{id}"] = {
 paths["/api/v1/carts"] = {
     "get": op("List carts (a customer's own; all for staff)", "carts", "200", listing("carts", "Cart"), ["400"], params=[
         PAGE, LIMIT, query("status", {"type": "string", "enum": ["active", "checked_out", "abandoned"]}),
-        query("customer_id", {"type": "integer", "minimum": 0})]),
+        query("customer_id", {"type": "integer", "minimum": 0}),
+        query("customer_uuid", UUID, "Staff: the customer's uuid (as the users API shows); at most one of the two filters")]),
     "post": op("Open a cart", "carts", "201", envelope(ref("Cart")), ["400", "409", "415"], body="CartOpen", body_required=False),
 }
 paths["/api/v1/carts/{id}"] = {"parameters": [path_id()], "get": op("A cart", "carts", "200", envelope(ref("Cart")), ["400", "404"])}
@@ -221,10 +222,36 @@ for action in ["checkout", "abandon"]:
     paths[f"/api/v1/carts/{{id}}/{action}"] = {"parameters": [path_id()], "post": op(
         f"{action.capitalize()} the cart", "carts", "200", envelope(ref("Cart")), ["400", "404"])}
 
+schemas["SalesReport"] = obj({
+    "carts_by_status": obj({k: {"type": "integer", "minimum": 0} for k in ["active", "checked_out", "abandoned"]}),
+    "days": {"type": "array", "items": obj({
+        "date": {"type": "string", "format": "date"}, "carts": {"type": "integer", "minimum": 0}, "total": MONEY})}})
+paths["/api/v1/reports/sales"] = {"get": op(
+    "Carts by status and checked-out sales per UTC day (the console's dashboard; roles employee, admin)", "operations", "200",
+    envelope(ref("SalesReport")), ["400", "403"], params=[query("days", {"type": "integer", "minimum": 1, "maximum": 366, "default": 30})])}
+
+
+def console_file(summary, media_types, errors=(), params=()):
+    operation = {"summary": summary, "tags": ["console"], "security": [], "responses": {
+        "200": {"description": "The file", "content": {t: {"schema": {"type": "string"}} for t in media_types}},
+        "304": {"description": "Not modified (If-None-Match matched the ETag)"}}}
+    for code in errors:
+        operation["responses"][code] = error(code)
+    if params:
+        operation["parameters"] = list(params)
+    return operation
+
+
+paths["/"] = {"get": console_file("The web console (HTML; strict Content-Security-Policy)", ["text/html"])}
+paths["/assets/{name}"] = {"get": console_file(
+    "The console's script, style sheet and icon; cached for a year when `v` is the current content hash",
+    ["text/javascript", "text/css", "image/svg+xml"], ["404"],
+    params=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}, query("v", {"type": "string"})])}
+
 for path, item in paths.items():
     for method, operation in item.items():
         if method != "parameters":
-            slug = path.strip("/").replace("/", "_").replace("{", "").replace("}", "").replace("-", "_").replace(".", "_")
+            slug = (path.strip("/") or "console").replace("/", "_").replace("{", "").replace("}", "").replace("-", "_").replace(".", "_")
             operation["operationId"] = f"{method}_{slug}"
             operation["responses"].setdefault("413", error("413"))
 

@@ -289,3 +289,22 @@ extension EmbeddedResourcesTests {
         await database.close()
     }
 }
+
+@Suite struct DemoSeedDatesTests {
+    /// The demo's cart history ends a day or two before the database is made, so the
+    /// console's 30-day sales chart shows it.
+    @Test func cartsAreDatedUpToTheDayTheDemoIsLoaded() async throws {
+        let database = try DukaDatabase.open(path: try temporaryPath(), configuration: .init(readers: 1))
+        let hasher = PasswordHasher(cost: 4, threads: 1)
+        let now = Timestamp.now()
+        #expect(try await DemoSeed.load(into: database, hasher: hasher, now: now))
+        let (latest, recentSales) = try await database.read { db in
+            (try db.scalarInt("SELECT MAX(created_at) FROM carts") ?? 0,
+             try db.scalarInt("SELECT COUNT(*) FROM carts WHERE status = 'checked_out' AND updated_at >= ?", now - 30 * SalesReport.secondsPerDay) ?? 0)
+        }
+        #expect(latest <= now && latest > now - 2 * SalesReport.secondsPerDay)
+        #expect(recentSales >= 5)
+        await hasher.shutdown()
+        await database.close()
+    }
+}

@@ -342,3 +342,35 @@ import Testing
         }
     }
 }
+
+extension CartsTests {
+    /// Staff may filter carts by the customer's uuid (what the users API shows a cashier).
+    @Test func staffFilterCartsByCustomerUUID() async throws {
+        let shop = try await Self.shop()
+        let aliceCart = try await shop.duka.makeCart(userID: shop.alice.id, status: "active", createdAt: 100)
+        try await shop.duka.makeCart(userID: shop.bob.id, status: "active", createdAt: 100)
+        try await shop.duka.run { (api: TestAPI) async throws in
+            let cashier = try await api.token("the.cashier")
+            let found = try await api.request(.get, "/api/v1/carts?status=active&customer_uuid=\(shop.alice.uuid.uppercased())", token: cashier)
+            #expect(found.status == .ok)
+            #expect(found.data?["carts"]?.arrayValue?.map { $0["id"]?.intValue } == [aliceCart])
+            #expect(found.data?["pagination"]?["total_data"] == .int(1))
+
+            let nobody = try await api.request(.get, "/api/v1/carts?customer_uuid=\(UUID().uuidString)", token: cashier)
+            #expect(nobody.status == .ok)
+            #expect(nobody.data?["carts"] == .array([]))
+
+            let malformed = try await api.request(.get, "/api/v1/carts?customer_uuid=42", token: cashier)
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.json["errors"]?["customer_uuid"] != nil)
+            let both = try await api.request(.get, "/api/v1/carts?customer_id=\(shop.alice.id)&customer_uuid=\(shop.alice.uuid)", token: cashier)
+            #expect(both.status == .badRequest)
+            #expect(both.json["errors"]?["customer_id"] != nil)
+
+            // A customer's filter is ignored: they see their own carts only.
+            let bob = try await api.request(.get, "/api/v1/carts?customer_uuid=\(shop.alice.uuid)", token: try await api.token("bob"))
+            #expect(bob.data?["carts"]?.arrayValue?.allSatisfy { $0["user_id"]?.intValue == shop.bob.id } == true)
+            #expect(bob.data?["carts"]?.arrayValue?.count == 1)
+        }
+    }
+}

@@ -3335,7 +3335,7 @@ details summary { cursor: pointer; }
 // Duka console: plain modern JavaScript, no build step, no third-party code.
 // It talks only to Duka's own API on this origin. The session token lives in the
 // HttpOnly `access_token` cookie set by the login answer; this page never sees or
-// stores it. Every screen is built with DOM calls (never innerHTML), so text from the
+// stores it. Every screen is built with DOM calls (no HTML strings are parsed), so text from the
 // database cannot become markup.
 'use strict';
 
@@ -5112,6 +5112,65 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
     ],
     "type": "object"
    },
+   "SalesReport": {
+    "additionalProperties": false,
+    "properties": {
+     "carts_by_status": {
+      "additionalProperties": false,
+      "properties": {
+       "abandoned": {
+        "minimum": 0,
+        "type": "integer"
+       },
+       "active": {
+        "minimum": 0,
+        "type": "integer"
+       },
+       "checked_out": {
+        "minimum": 0,
+        "type": "integer"
+       }
+      },
+      "required": [
+       "abandoned",
+       "active",
+       "checked_out"
+      ],
+      "type": "object"
+     },
+     "days": {
+      "items": {
+       "additionalProperties": false,
+       "properties": {
+        "carts": {
+         "minimum": 0,
+         "type": "integer"
+        },
+        "date": {
+         "format": "date",
+         "type": "string"
+        },
+        "total": {
+         "pattern": "^\\d+\\.\\d{2}$",
+         "type": "string"
+        }
+       },
+       "required": [
+        "carts",
+        "date",
+        "total"
+       ],
+       "type": "object"
+      },
+      "type": "array"
+     }
+    },
+    "required": [
+     "carts_by_status",
+     "days"
+    ],
+    "type": "object"
+   },
    "User": {
     "additionalProperties": false,
     "properties": {
@@ -5444,6 +5503,41 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
  },
  "openapi": "3.1.0",
  "paths": {
+  "/": {
+   "get": {
+    "operationId": "get_console",
+    "responses": {
+     "200": {
+      "content": {
+       "text/html": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "description": "The file"
+     },
+     "304": {
+      "description": "Not modified (If-None-Match matched the ETag)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "security": [],
+    "summary": "The web console (HTML; strict Content-Security-Policy)",
+    "tags": [
+     "console"
+    ]
+   }
+  },
   "/api/v1/audit-log": {
    "get": {
     "operationId": "get_api_v1_audit_log",
@@ -5968,6 +6062,16 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
       "schema": {
        "minimum": 0,
        "type": "integer"
+      }
+     },
+     {
+      "description": "Staff: the customer's uuid (as the users API shows); at most one of the two filters",
+      "in": "query",
+      "name": "customer_uuid",
+      "required": false,
+      "schema": {
+       "format": "uuid",
+       "type": "string"
       }
      }
     ],
@@ -7291,6 +7395,101 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
     ]
    }
   },
+  "/api/v1/reports/sales": {
+   "get": {
+    "operationId": "get_api_v1_reports_sales",
+    "parameters": [
+     {
+      "description": "",
+      "in": "query",
+      "name": "days",
+      "required": false,
+      "schema": {
+       "default": 30,
+       "maximum": 366,
+       "minimum": 1,
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/SalesReport"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Authenticated but not allowed"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "Carts by status and checked-out sales per UTC day (the console's dashboard; roles employee, admin)",
+    "tags": [
+     "operations"
+    ]
+   }
+  },
   "/api/v1/users": {
    "get": {
     "operationId": "get_api_v1_users",
@@ -8003,6 +8202,80 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
     "summary": "Flip is_active",
     "tags": [
      "users"
+    ]
+   }
+  },
+  "/assets/{name}": {
+   "get": {
+    "operationId": "get_assets_name",
+    "parameters": [
+     {
+      "in": "path",
+      "name": "name",
+      "required": true,
+      "schema": {
+       "type": "string"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "v",
+      "required": false,
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "image/svg+xml": {
+        "schema": {
+         "type": "string"
+        }
+       },
+       "text/css": {
+        "schema": {
+         "type": "string"
+        }
+       },
+       "text/javascript": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "description": "The file"
+     },
+     "304": {
+      "description": "Not modified (If-None-Match matched the ETag)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "security": [],
+    "summary": "The console's script, style sheet and icon; cached for a year when `v` is the current content hash",
+    "tags": [
+     "console"
     ]
    }
   },
