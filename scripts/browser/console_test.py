@@ -66,12 +66,15 @@ class Console(unittest.TestCase):
     def tearDown(self):
         name = self.id().split(".")[-1]
         self.driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
+        page_text = self.driver.find_element(By.TAG_NAME, "body").text
         # Errors the page logged (script errors, CSP violations); a 4xx the test provoked on
         # purpose is logged by chromium as a failed resource load and is allowed.
         problems = [entry["message"] for entry in self.driver.get_log("browser")
                     if entry["level"] == "SEVERE" and "the server responded with a status of 4" not in entry["message"]]
         self.driver.quit()
         self.assertEqual(problems, [], "the page logged errors")
+        for garbage in ("[object ", "undefined", "NaN"):
+            self.assertNotIn(garbage, page_text, "the page shows a value the script failed to format")
 
     def api(self, role_or_token, method, path, body=None):
         """The API as a demo user (by role name) or with a token; answers (status, json)."""
@@ -148,6 +151,7 @@ class Console(unittest.TestCase):
         self.click("#customer-search-submit")
         self.text_in("#page-status", "1 customers")
         self.click(f"#customer-table tr[data-id='{customer['id']}'] a")
+        self.text_in("#customer-profile", customer["email"])
         self.click("#customer-delete")
         self.text_in("#confirm-text", "Delete")
         self.confirm()
@@ -302,6 +306,88 @@ class Console(unittest.TestCase):
             width = self.driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
             self.driver.save_screenshot(os.path.join(SHOTS, f"test_phone_{screen}.png"))
             self.assertLessEqual(width, 0, f"{screen} scrolls sideways by {width}px")
+
+    def test_manager_creates_edits_and_deactivates_a_product(self):
+        self.sign_in("manager", demo_password("manager"))
+        self.click("#product-new")
+        self.type_into("#product-sku", "bread-400")  # taken, whatever the case
+        self.type_into("#product-name", "Brown bread 400g")
+        self.type_into("#product-price", "72.50")
+        self.click("#product-save")
+        self.text_in("#product-sku-error", "SKU")
+        self.type_into("#product-sku", "BROWN-400")
+        self.type_into("#product-price", "72.505")
+        self.click("#product-save")
+        self.text_in("#product-price-error", "Unit price")
+        self.type_into("#product-price", "72.50")
+        self.click("#product-save")
+        row = "#product-table tr[data-sku='BROWN-400']"
+        self.text_in(row, "KES 72.50")
+        self.click(f"{row} a")
+        self.type_into("#product-price", "75")
+        self.click("#product-save")
+        self.text_in(row, "KES 75.00")
+        self.click(f"{row} button")
+        self.text_in("#notice", "Product updated successfully")
+        self.text_in(row, "inactive")
+        _, listing = self.api("manager", "GET", "/api/v1/products?search=BROWN-400&include_inactive=true")
+        product = listing["data"]["products"][0]
+        self.assertEqual((product["unit_price"], product["is_active"]), ("75.00", False))
+
+    def test_admin_edits_toggles_and_deletes_a_user(self):
+        status, created = self.api("admin", "POST", "/api/v1/users", {
+            "username": "temp.clerk", "email": "temp.clerk@duka.local", "password": "temp-pass-1", "role": "employee"})
+        self.assertEqual(status, 201)
+        self.sign_in("admin", demo_password("admin"))
+        self.driver.get(f"{self.base}/#/users?search=temp.clerk")
+        row = "#user-table tr[data-username='temp.clerk']"
+        self.click(f"{row} a")
+        self.type_into("#user-phone_number", "0712 345")
+        self.click("#user-save")
+        self.text_in("#user-phone_number-error", "Phone")
+        self.type_into("#user-phone_number", "+254712345678")
+        Select(self.find("#user-role-select")).select_by_value("cashier")
+        self.click("#user-save")
+        self.text_in(row, "cashier")
+        self.click(f"{row} button:nth-of-type(1)")  # Deactivate
+        self.text_in(row, "inactive")
+        _, detail = self.api("admin", "GET", f"/api/v1/users/{created['data']['id']}")
+        self.assertEqual((detail["data"]["role"], detail["data"]["phone_number"], detail["data"]["is_active"]),
+                         ("cashier", "+254712345678", False))
+        # An admin cannot delete themselves: the refusal is shown in words.
+        self.driver.get(f"{self.base}/#/users?search=admin%40duka.local")
+        self.click("#user-table tr[data-username='admin'] button.danger")
+        self.confirm()
+        self.text_in("#page-error", "cannot delete")
+        self.driver.get(f"{self.base}/#/users?search=temp.clerk")
+        self.click(f"{row} button.danger")
+        self.text_in("#confirm-text", "temp.clerk")
+        self.confirm()
+        self.text_in("#notice", "User deleted successfully")
+        status, _ = self.api("admin", "GET", f"/api/v1/users/{created['data']['id']}")
+        self.assertEqual(status, 404)
+
+    def test_long_lists_paginate(self):
+        self.sign_in("employee", demo_password("employee"))
+        self.click("#nav a[href='#/customers']")
+        self.text_in("#page-status", "Page 1 of 8")
+        first = self.find("#customer-table tbody tr").get_attribute("data-id")
+        self.click("#page-next")
+        self.text_in("#page-status", "Page 2 of 8")
+        self.assertNotEqual(self.find("#customer-table tbody tr").get_attribute("data-id"), first)
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#customer-table tbody tr")), 20)
+        self.click("#page-prev")
+        self.text_in("#page-status", "Page 1 of 8")
+
+    def test_a_session_revoked_elsewhere_returns_to_sign_in(self):
+        status, created = self.api("admin", "POST", "/api/v1/users", {
+            "username": "brief.cashier", "email": "brief@duka.local", "password": "brief-pass-1", "role": "cashier"})
+        self.assertEqual(status, 201)
+        self.sign_in("brief.cashier", "brief-pass-1")
+        self.find("#till-customer-search")
+        self.api("admin", "POST", f"/api/v1/users/{created['data']['id']}/toggle-status")
+        self.click("#nav a[href='#/users']")
+        self.text_in("#signin-error", "Your session has ended")
 
     # ------------------------------------------------------------ data helpers
 
