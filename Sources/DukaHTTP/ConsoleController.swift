@@ -51,7 +51,7 @@ struct ConsoleController {
             guard let name = context.parameters.get("name"), let asset = assets[name] else {
                 throw APIError.notFound("Asset not found")
             }
-            let versioned = request.uri.queryParameters.get("v") == version
+            let versioned = QueryReader.parse(request.uri.query ?? "")["v"] == version
             return serve(asset, request: request, cacheControl: versioned ? "public, max-age=31536000, immutable" : "no-cache")
         }
     }

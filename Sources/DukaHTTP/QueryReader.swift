@@ -8,11 +8,53 @@ struct QueryReader {
     private(set) var errors: [String: String] = [:]
 
     init(_ request: Request) {
+        self.parameters = Self.parse(request.uri.query ?? "")
+    }
+
+    /// `application/x-www-form-urlencoded`, as browsers and forms send it: `+` is a space,
+    /// `%XX` a byte (a malformed escape stays as written); the first of repeated names wins.
+    static func parse(_ query: String) -> [String: String] {
         var parameters: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters where parameters[String(key)] == nil {
-            parameters[String(key)] = String(value)
+        for pair in query.utf8.split(separator: UInt8(ascii: "&")) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let key = decode(parts[0])
+            if parameters[key] == nil { parameters[key] = parts.count > 1 ? decode(parts[1]) : "" }
         }
-        self.parameters = parameters
+        return parameters
+    }
+
+    private static func decode(_ encoded: Substring.UTF8View) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(encoded.count)
+        var index = encoded.startIndex
+        while index < encoded.endIndex {
+            let byte = encoded[index]
+            if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), encoded.distance(from: index, to: encoded.endIndex) > 2,
+                      case let high = encoded.index(after: index), case let low = encoded.index(after: high),
+                      let value = hexValue(encoded[high], encoded[low]) {
+                bytes.append(value)
+                index = low
+            } else {
+                bytes.append(byte)
+            }
+            index = encoded.index(after: index)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ high: UInt8, _ low: UInt8) -> UInt8? {
+        func digit(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        guard let h = digit(high), let l = digit(low) else { return nil }
+        return h << 4 | l
     }
 
     mutating func int(_ name: String, default value: Int64, range: ClosedRange<Int64>) -> Int64 {

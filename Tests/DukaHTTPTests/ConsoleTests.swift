@@ -136,3 +136,30 @@ import Testing
         }
     }
 }
+
+/// Query strings as browsers send them (the console's `URLSearchParams`): `+` is a space.
+@Suite struct FormEncodedQueryTests {
+    @Test func decodesPlusAndPercentEscapes() {
+        let parsed = QueryReader.parse("search=Kevin+Mugo&plus=%2B&bad=%zz&cut=%4&flag&search=second&%E2%82%AC=1&empty=")
+        #expect(parsed["search"] == "Kevin Mugo")
+        #expect(parsed["plus"] == "+")
+        #expect(parsed["bad"] == "%zz")
+        #expect(parsed["cut"] == "%4")
+        #expect(parsed["flag"] == "")
+        #expect(parsed["€"] == "1")
+        #expect(parsed["empty"] == "")
+        #expect(QueryReader.parse("").isEmpty)
+    }
+
+    @Test func aSearchWithASpaceFindsTheFullName() async throws {
+        let duka = try await UsersAPITests.staff()
+        try await duka.makeUser("kevin.m", role: .customer, profile: .init(fullName: "Kevin Mugo"))
+        try await duka.run { (api: TestAPI) async throws in
+            let employee = try await api.token("the.employee")
+            for query in ["Kevin+Mugo", "Kevin%20Mugo", "kevin+mugo", "n+M"] {
+                let found = try await api.request(.get, "/employee/customers?search=\(query)", token: employee)
+                #expect(found.json["pagination"]?["total"] == .int(1), "\(query)")
+            }
+        }
+    }
+}

@@ -235,6 +235,31 @@ class Console(unittest.TestCase):
         self.sign_in("employee", demo_password("employee"))
         self.text_in("#card-carts .figure", f"{before['total_carts'] + 1:,}")
 
+    def test_an_employee_at_the_till_finds_customers_through_the_portal(self):
+        customer = self.customer_without_active_cart(offset=2)
+        self.sign_in("employee", demo_password("employee"))
+        self.click("#nav a[href='#/till']")
+        self.type_into("#till-customer-search", customer["full_name"])
+        self.click("#till-customer-find")
+        self.click(f"#till-customers button[data-customer='{customer['full_name']}']")
+        self.text_in("#cart-panel h2", f"for {customer['full_name']}")
+        self.type_into("#add-quantity", "abc")
+        self.type_into("#product-search", "MILK-500\n")
+        self.text_in("#add-quantity-error", "Quantity")
+        self.type_into("#add-quantity", "1")
+        self.type_into("#product-search", "MILK-500\n")
+        self.find("#cart-lines")
+        # Leaving and coming back resumes the same cart rather than opening a second one.
+        cart_id = self.find("#cart-panel").get_attribute("data-cart")
+        self.click("#nav a[href='#/till']")
+        self.type_into("#till-customer-search", customer["full_name"])
+        self.click("#till-customer-find")
+        self.click(f"#till-customers button[data-customer='{customer['full_name']}']")
+        self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#cart-panel").get_attribute("data-cart") == cart_id)
+        self.click("#cart-abandon")
+        self.confirm()
+        self.text_in("#cart-outcome", "abandoned")
+
     def test_customer_fills_and_checks_out_an_online_cart(self):
         customer = self.customer_without_active_cart(offset=1)
         self.sign_in(customer["username"], CUSTOMER_PASSWORD)
