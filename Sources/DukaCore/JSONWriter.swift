@@ -34,11 +34,27 @@ public struct JSONWriter {
         needsComma = true
     }
 
-    /// A member name; its value follows.
-    public mutating func key(_ name: String) {
+    /// A member name, written in the source: plain ASCII that needs no escaping, so its
+    /// bytes are copied as they are. Its value follows.
+    public mutating func key(_ name: StaticString) {
         separate()
-        JSON.writeString(name, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// A time as its ISO 8601 string (`Timestamp.iso8601`), written without making one.
+    public mutating func timestamp(_ seconds: Int64) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        Timestamp.appendISO8601(seconds, to: &bytes)
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    public mutating func optionalTimestamp(_ seconds: Int64?) {
+        if let seconds { timestamp(seconds) } else { null() }
     }
 
     public mutating func string(_ value: String) {
@@ -53,7 +69,11 @@ public struct JSONWriter {
 
     public mutating func int(_ value: Int64) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        if value >= 0, value < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+        } else {
+            bytes.append(contentsOf: String(value).utf8)
+        }
         needsComma = true
     }
 

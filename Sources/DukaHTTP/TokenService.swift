@@ -1,5 +1,6 @@
 import DukaCore
 import JWTKit
+import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -59,6 +60,7 @@ struct SessionClaims: JWTPayload, Equatable {
 struct TokenService: Sendable {
     let keys: JWTKeyCollection
     let lifetime: Int64
+    let verified = VerifiedTokens()
 
     init(secret: String, lifetime: Int64) async {
         let keys = JWTKeyCollection()
@@ -82,6 +84,41 @@ struct TokenService: Sendable {
 
     /// The claims of a valid, unexpired token signed with our key; nil otherwise.
     func verify(_ token: String) async -> SessionClaims? {
-        try? await keys.verify(token, as: SessionClaims.self)
+        if let claims = verified.claims(of: token) { return claims }
+        guard let claims = try? await keys.verify(token, as: SessionClaims.self) else { return nil }
+        verified.remember(token, claims)
+        return claims
     }
+}
+
+/// Tokens whose signature and claims were already checked, by their exact text: a client
+/// sends the same token with every request, and parsing and verifying it again was 8% of
+/// a list request's time. Only the pure part is skipped: expiry is checked on every use,
+/// and revocation (the user row and its session version) is never cached.
+final class VerifiedTokens: Sendable {
+    private let entries = Mutex<[String: SessionClaims]>([:])
+    /// At most this many tokens are kept (a few MiB); when full, the cache starts over.
+    let capacity: Int
+
+    init(capacity: Int = 4096) {
+        self.capacity = capacity
+    }
+
+    func claims(of token: String, now: Date = Date()) -> SessionClaims? {
+        guard let claims = entries.withLock({ $0[token] }) else { return nil }
+        guard (try? claims.exp.verifyNotExpired(currentDate: now)) != nil else {
+            _ = entries.withLock { $0.removeValue(forKey: token) }
+            return nil
+        }
+        return claims
+    }
+
+    func remember(_ token: String, _ claims: SessionClaims) {
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = claims
+        }
+    }
+
+    var count: Int { entries.withLock { $0.count } }
 }

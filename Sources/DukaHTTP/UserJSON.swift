@@ -32,8 +32,8 @@ enum UserJSON {
     static func writeCustomer(_ user: User, to out: inout JSONWriter) {
         out.beginObject()
         out.key("county"); out.optionalString(user.profile.county)
-        out.key("created_at"); out.string(Timestamp.iso8601(user.createdAt))
-        out.key("deleted_at"); out.optionalString(user.deletedAt.map(Timestamp.iso8601))
+        out.key("created_at"); out.timestamp(user.createdAt)
+        out.key("deleted_at"); out.optionalTimestamp(user.deletedAt)
         out.key("email"); out.string(user.email)
         out.key("full_name"); out.optionalString(user.profile.fullName)
         out.key("id"); out.int(user.id)
@@ -43,7 +43,7 @@ enum UserJSON {
         out.key("role"); out.string(user.role.rawValue)
         out.key("street"); out.optionalString(user.profile.street)
         out.key("town"); out.optionalString(user.profile.town)
-        out.key("updated_at"); out.string(Timestamp.iso8601(user.updatedAt))
+        out.key("updated_at"); out.timestamp(user.updatedAt)
         out.key("username"); out.string(user.username)
         out.key("uuid"); out.string(user.uuid)
         out.endObject()
@@ -52,12 +52,12 @@ enum UserJSON {
     /// `<user>` written directly (keys in sorted order), for the users list.
     static func writeSummary(_ user: User, to out: inout JSONWriter) {
         out.beginObject()
-        out.key("created_at"); out.string(Timestamp.iso8601(user.createdAt))
+        out.key("created_at"); out.timestamp(user.createdAt)
         out.key("email"); out.string(user.email)
         out.key("id"); out.string(user.uuid)
         out.key("is_active"); out.bool(user.isActive)
         out.key("role"); out.string(user.role.rawValue)
-        out.key("updated_at"); out.string(Timestamp.iso8601(user.updatedAt))
+        out.key("updated_at"); out.timestamp(user.updatedAt)
         out.key("username"); out.string(user.username)
         out.endObject()
     }

@@ -43,6 +43,24 @@ import Testing
             #expect(Timestamp.parseISO8601(Timestamp.iso8601(seconds)) == seconds)
         }
     }
+
+    /// The byte writer pads each field and keeps wider years whole.
+    @Test func writesEdgeTimes() {
+        #expect(Timestamp.iso8601(-1) == "1969-12-31T23:59:59Z")
+        #expect(Timestamp.iso8601(253_402_300_799) == "9999-12-31T23:59:59Z")
+        #expect(Timestamp.iso8601(253_402_300_800) == "10000-01-01T00:00:00Z")
+        #expect(Timestamp.iso8601(-62_135_596_800) == "0001-01-01T00:00:00Z")
+        var bytes: [UInt8] = Array("x".utf8)
+        Timestamp.appendISO8601(1_736_937_000, to: &bytes)
+        #expect(String(decoding: bytes, as: UTF8.self) == "x2025-01-15T10:30:00Z")
+        // Every second of a day and every day of four years round-trip.
+        for seconds in stride(from: Int64(1_700_000_000), to: 1_700_086_400, by: 7) {
+            #expect(Timestamp.parseISO8601(Timestamp.iso8601(seconds)) == seconds)
+        }
+        for day in Int64(19_000)..<Int64(20_461) {
+            #expect(Timestamp.parseISO8601(Timestamp.iso8601(day * 86_400 + 43_210)) == day * 86_400 + 43_210)
+        }
+    }
 }
 
 @Suite struct JSONTests {

@@ -382,3 +382,38 @@ enum TestSupportKeys {
         }
     }
 }
+
+/// The cache of verified tokens skips only the signature and parsing work.
+@Suite struct VerifiedTokensTests {
+    static func claims(expiresAt: Double) -> SessionClaims {
+        SessionClaims(
+            sub: .init(value: "u"), uid: 1, role: "admin", ver: 1, iat: .init(value: Date(timeIntervalSince1970: 0)),
+            exp: .init(value: Date(timeIntervalSince1970: expiresAt)), jti: .init(value: "j")
+        )
+    }
+
+    @Test func expiredEntriesAreNotServedAndTheCacheIsBounded() {
+        let cache = VerifiedTokens(capacity: 3)
+        cache.remember("a", Self.claims(expiresAt: 1000))
+        #expect(cache.claims(of: "a", now: Date(timeIntervalSince1970: 999)) != nil)
+        #expect(cache.claims(of: "a", now: Date(timeIntervalSince1970: 1001)) == nil)
+        #expect(cache.count == 0)
+        for token in ["b", "c", "d"] { cache.remember(token, Self.claims(expiresAt: 1000)) }
+        #expect(cache.count == 3)
+        cache.remember("e", Self.claims(expiresAt: 1000))
+        #expect(cache.count == 1)
+        #expect(cache.claims(of: "b", now: Date(timeIntervalSince1970: 0)) == nil)
+    }
+
+    /// A cached token still stops working the moment its user logs out.
+    @Test func revocationIsNotCached() async throws {
+        let duka = try await UsersAPITests.staff()
+        try await duka.run { (api: TestAPI) async throws in
+            let token = try await api.token("the.manager")
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .ok)
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .ok)  // from the cache
+            #expect(try await api.request(.post, "/api/v1/auth/logout", token: token).status == .ok)
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .unauthorized)
+        }
+    }
+}
