@@ -58,6 +58,10 @@ public enum CustomerStore {
             )
             return Page(items: users, total: total, request: page)
         }
+        if searchUsesTextIndex(filter.search) {
+            // The text index finds the rows: count them in the same pass.
+            return try db.pageCountedInline(from: "users", filter: sql, page: page, selectColumns: UserStore.columns, orderBy: "id", row: UserStore.decode)
+        }
         // The page's ids come from an index-only scan; only its rows are read from the table.
         return try db.page(
             of: "users", filter: sql, knownTotal: try filter.counter.map { try Counters.value($0, in: db) }, page: page,

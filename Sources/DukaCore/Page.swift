@@ -75,18 +75,50 @@ extension Connection {
     func page<T>(
         of table: String, filter: SQLFilter, knownTotal: Int64? = nil, page: PageRequest, select: String, row: (Row) throws -> T
     ) throws -> Page<T> {
-        let total = try knownTotal ?? scalarInt("SELECT COUNT(*) FROM \(table) \(filter.whereClause)", arguments: filter.arguments) ?? 0
+        let total = try knownTotal ?? count(of: table, filter: filter)
         guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
         let items = try query(select, arguments: filter.arguments + [page.size, offset], row: row)
         return Page(items: items, total: total, request: page)
     }
 }
 
+extension Connection {
+    /// One page and its total from a single statement: `selectColumns` gets a last column
+    /// `COUNT(*) OVER ()`, so a filter whose rows come from the text index reads the index
+    /// once instead of once for the count and once for the page. For small matching sets
+    /// only (the window keeps every match). An empty first page is the whole answer; an
+    /// empty later page (past the end) still needs a plain count.
+    func pageCountedInline<T>(
+        from table: String, filter: SQLFilter, page: PageRequest, selectColumns: String, orderBy: String, row: (Row) throws -> T
+    ) throws -> Page<T> {
+        guard let offset = page.offset else { return Page(items: [], total: try count(of: table, filter: filter), request: page) }
+        var total: Int64 = 0
+        let items = try query(
+            "SELECT \(selectColumns), COUNT(*) OVER () FROM \(table) \(filter.whereClause) ORDER BY \(orderBy) LIMIT ? OFFSET ?",
+            arguments: filter.arguments + [page.size, offset]
+        ) { current in
+            total = current.int64(Int32(current.columnCount - 1))
+            return try row(current)
+        }
+        if items.isEmpty, offset > 0 { total = try count(of: table, filter: filter) }
+        return Page(items: items, total: total, request: page)
+    }
+
+    func count(of table: String, filter: SQLFilter) throws -> Int64 {
+        try scalarInt("SELECT COUNT(*) FROM \(table) \(filter.whereClause)", arguments: filter.arguments) ?? 0
+    }
+}
+
+/// Trigrams need 3 characters; shorter texts are matched with LIKE.
+func searchUsesTextIndex(_ text: String?) -> Bool {
+    (text?.count ?? 0) >= 3
+}
+
 /// The condition for "`text` is a case-insensitive substring of one of `columns`" of
 /// `users`: through the trigram index `users_search` when the text is long enough for
 /// it (3 characters), else a LIKE scan in which `%`, `_` and `\` match themselves.
 func userSearchCondition(_ text: String, columns: [String]) -> (sql: String, arguments: [any SQLBindable]) {
-    if text.count >= 3 {
+    if searchUsesTextIndex(text) {
         let phrase = "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
         return ("id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)", ["{\(columns.joined(separator: " "))}: \(phrase)"])
     }

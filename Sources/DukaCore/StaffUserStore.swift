@@ -43,7 +43,8 @@ extension UserStore {
         // unary `+` keeps SQLite from walking an order index past every non-match: the few
         // rows the text index finds are sorted instead.
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
-        let plus = (listFilter.search?.count ?? 0) >= 3 ? "+" : ""
+        let indexed = searchUsesTextIndex(listFilter.search)
+        let plus = indexed ? "+" : ""
         let order = "\(plus)\(listFilter.sortBy == .username ? "username" : "created_at") \(direction), \(plus)id \(direction)"
         // Customers without a search are counted by the triggers (other roles are few).
         var knownTotal: Int64?
@@ -53,6 +54,10 @@ extension UserStore {
             case .all: knownTotal = try Counters.value(.customersAll, in: db)
             case .deleted: knownTotal = try Counters.value(.customersAll, in: db) - Counters.value(.customersLive, in: db)
             }
+        }
+        if indexed {
+            // The text index finds the rows: count them in the same pass.
+            return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: decode)
         }
         return try db.page(
             of: "users", filter: filter, knownTotal: knownTotal, page: page,

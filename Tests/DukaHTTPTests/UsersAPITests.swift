@@ -473,3 +473,28 @@ import Testing
         }
     }
 }
+
+extension UsersAPITests {
+    /// Text-index searches count their matches in the page's own statement; the totals
+    /// must not depend on which page is asked for, past the end included.
+    @Test func searchTotalsOnEveryPage() async throws {
+        let duka = try await Self.staff()
+        for n in 1...7 { try await duka.makeUser("shopper\(n)", role: .customer, profile: .init(fullName: "Shopper Number \(n)")) }
+        try await duka.run { (api: TestAPI) async throws in
+            let admin = try await api.token("the.admin")
+            for page in 1...4 {
+                let users = try await api.request(.get, "/api/v1/users?search=shopper&limit=3&page=\(page)", token: admin)
+                #expect(users.data?["pagination"]?["total_data"] == .int(7), "users page \(page)")
+                #expect(users.data?["pagination"]?["total_page"] == .int(3))
+                #expect(users.data?["users"]?.arrayValue?.count == [3, 3, 1, 0][page - 1])
+                let customers = try await api.request(.get, "/employee/customers?search=number&per_page=3&page=\(page)", token: admin)
+                #expect(customers.json["pagination"]?["total"] == .int(7), "customers page \(page)")
+                #expect(customers.json["customers"]?.arrayValue?.count == [3, 3, 1, 0][page - 1])
+            }
+            let none = try await api.request(.get, "/api/v1/users?search=nobody-here", token: admin)
+            #expect(none.data?["pagination"]?["total_data"] == .int(0))
+            let far = try await api.request(.get, "/api/v1/users?search=shopper&page=9223372036854775807", token: admin)
+            #expect(far.data?["pagination"]?["total_data"] == .int(7))
+        }
+    }
+}
