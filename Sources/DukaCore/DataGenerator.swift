@@ -131,6 +131,7 @@ public enum DataGenerator {
             summary.lines += batchSummary.lines
             made += count
         }
+        try await database.write { try UserStore.optimizeSearchIndex(in: $0) }
         return summary
     }
 

