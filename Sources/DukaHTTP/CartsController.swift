@@ -81,10 +81,19 @@ struct CartsController {
             if let uuid { owner = try UserStore.find(uuid: uuid, in: db)?.id ?? 0 }
             return try CartStore.list(userID: owner, status: status, page: page, in: db)
         }
-        return .json(.envelope("Carts retrieved successfully", data: .object([
-            "carts": .array(result.items.map(CartJSON.cart)),
-            "pagination": .v1Pagination(result),
-        ])))
+        var out = JSONWriter(capacity: 512 + result.items.count * 1024)
+        out.beginObject()
+        out.key("data")
+        out.beginObject()
+        out.key("carts")
+        out.beginArray()
+        for cart in result.items { CartJSON.writeCart(cart, withTotal: true, to: &out) }
+        out.endArray()
+        out.key("pagination"); out.value(.v1Pagination(result))
+        out.endObject()
+        out.key("message"); out.string("Carts retrieved successfully")
+        out.endObject()
+        return .json(out)
     }
 
     @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {

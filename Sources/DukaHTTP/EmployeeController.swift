@@ -71,10 +71,12 @@ struct EmployeeController {
             return (customer, try CartStore.carts(ofUser: id, in: db))
         }
         guard let (customer, carts) = found else { throw Self.notFound }
-        var members = UserJSON.customer(customer)
-        members["carts"] = .array(carts.map { .object(CartJSON.portalCart($0)) })
-        members["total_carts"] = .int(carts.count)
-        return .json(.object(["customer": .object(members)]))
+        var out = JSONWriter(capacity: 1024 + carts.count * 1024)
+        out.beginObject()
+        out.key("customer")
+        UserJSON.writeCustomer(customer, carts: carts, to: &out)
+        out.endObject()
+        return .json(out)
     }
 
     func change(_ change: CustomerStore.Change, _ message: String, _ request: Request, _ context: DukaRequestContext) async throws -> Response {

@@ -31,6 +31,21 @@ struct ProductsController {
         ])
     }
 
+    /// `json(_:)` written directly (keys in sorted order), for the list.
+    static func write(_ product: Product, to out: inout JSONWriter) {
+        out.beginObject()
+        out.key("created_at"); out.timestamp(product.createdAt)
+        out.key("description"); out.string(product.description)
+        out.key("id"); out.int(product.id)
+        out.key("is_active"); out.bool(product.isActive)
+        out.key("name"); out.string(product.name)
+        out.key("sku"); out.string(product.sku)
+        out.key("unit"); out.string(product.unit)
+        out.key("unit_price"); out.string(FixedPoint.money(product.unitPriceCents))
+        out.key("updated_at"); out.timestamp(product.updatedAt)
+        out.endObject()
+    }
+
     @Sendable func list(_ request: Request, context: DukaRequestContext) async throws -> Response {
         var query = QueryReader(request)
         let page = query.page(sizeParameter: "limit", defaultSize: 10)
@@ -39,10 +54,19 @@ struct ProductsController {
         let result = try await authenticator.read(request, checked: query.outcome) { _, db in
             try ProductStore.list(search: search, includeInactive: includeInactive, page: page, in: db)
         }
-        return .json(.envelope("Products retrieved successfully", data: .object([
-            "products": .array(result.items.map(Self.json)),
-            "pagination": .v1Pagination(result),
-        ])))
+        var out = JSONWriter(capacity: 512 + result.items.count * 320)
+        out.beginObject()
+        out.key("data")
+        out.beginObject()
+        out.key("pagination"); out.value(.v1Pagination(result))
+        out.key("products")
+        out.beginArray()
+        for product in result.items { Self.write(product, to: &out) }
+        out.endArray()
+        out.endObject()
+        out.key("message"); out.string("Products retrieved successfully")
+        out.endObject()
+        return .json(out)
     }
 
     @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {

@@ -29,8 +29,15 @@ enum UserJSON {
     }
 
     /// The customer object written directly (keys in sorted order), for the portal's list.
-    static func writeCustomer(_ user: User, to out: inout JSONWriter) {
+    /// With `carts`, the portal's detail: the customer plus `carts` and `total_carts`.
+    static func writeCustomer(_ user: User, carts: [Cart]? = nil, to out: inout JSONWriter) {
         out.beginObject()
+        if let carts {
+            out.key("carts")
+            out.beginArray()
+            for cart in carts { CartJSON.writeCart(cart, withTotal: false, to: &out) }
+            out.endArray()
+        }
         out.key("county"); out.optionalString(user.profile.county)
         out.key("created_at"); out.timestamp(user.createdAt)
         out.key("deleted_at"); out.optionalTimestamp(user.deletedAt)
@@ -42,6 +49,7 @@ enum UserJSON {
         out.key("phone_number"); out.optionalString(user.profile.phoneNumber)
         out.key("role"); out.string(user.role.rawValue)
         out.key("street"); out.optionalString(user.profile.street)
+        if let carts { out.key("total_carts"); out.int(Int64(carts.count)) }
         out.key("town"); out.optionalString(user.profile.town)
         out.key("updated_at"); out.timestamp(user.updatedAt)
         out.key("username"); out.string(user.username)

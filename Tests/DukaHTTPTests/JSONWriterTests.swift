@@ -23,6 +23,34 @@ import Testing
             UserJSON.writeSummary(user, to: &summary)
             #expect(summary.bytes == UserJSON.summary(user).encoded())
         }
+        let product = Product(id: 3, sku: "MILK-500", name: "Milk \"fresh\"", description: "", unit: "litre", unitPriceCents: 6500,
+                              isActive: false, createdAt: 1_736_900_000, updatedAt: 1_736_937_000)
+        var productOut = JSONWriter()
+        ProductsController.write(product, to: &productOut)
+        #expect(productOut.bytes == ProductsController.json(product).encoded())
+        let items = [
+            CartItem(id: 1, cartID: 9, productID: 3, quantityMilli: 1250, saleChannel: .inStore, unitPriceCents: 3333, createdAt: 5, updatedAt: 6),
+            CartItem(id: 2, cartID: 9, productID: 4, quantityMilli: 2000, saleChannel: .online, unitPriceCents: 0, createdAt: 7, updatedAt: 8),
+        ]
+        let carts = [
+            Cart(id: 9, userID: 7, status: .checkedOut, createdAt: 1_736_900_000, updatedAt: 1_736_937_000, items: items),
+            Cart(id: 10, userID: 7, status: .active, createdAt: 1, updatedAt: 2, items: []),
+        ]
+        for cart in carts {
+            var v1 = JSONWriter()
+            CartJSON.writeCart(cart, withTotal: true, to: &v1)
+            #expect(v1.bytes == CartJSON.cart(cart).encoded())
+            var portal = JSONWriter()
+            CartJSON.writeCart(cart, withTotal: false, to: &portal)
+            #expect(portal.bytes == JSON.object(CartJSON.portalCart(cart)).encoded())
+        }
+        var detail = JSONWriter()
+        UserJSON.writeCustomer(Self.users[0], carts: carts, to: &detail)
+        var members = UserJSON.customer(Self.users[0])
+        members["carts"] = .array(carts.map { .object(CartJSON.portalCart($0)) })
+        members["total_carts"] = .int(carts.count)
+        #expect(detail.bytes == JSON.object(members).encoded())
+
         var list = JSONWriter()
         list.beginObject()
         list.key("a"); list.beginArray()
