@@ -38,6 +38,11 @@ public enum CustomerStore {
 
     /// A page of customers by id, and the total matching the filter.
     public static func list(_ filter: Filter, page: PageRequest, in db: Connection) throws -> Page<User> {
+        try list(filter, page: page, in: db, row: UserStore.decode)
+    }
+
+    /// The same page, each row given to `row` as selected by `UserStore.columns`.
+    public static func list<T: Sendable>(_ filter: Filter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
         let sql = filter.sql
         if filter.counter != nil, let offset = page.offset, offset >= PageBoundaries.stride {
             // A deep page of an unfiltered list: start from a cached boundary id.
@@ -54,13 +59,13 @@ public enum CustomerStore {
                 ORDER BY id
                 """,
                 arguments: sql.arguments + [start.id, page.size, start.skip],
-                row: UserStore.decode
+                row: row
             )
             return Page(items: users, total: total, request: page)
         }
         if searchUsesTextIndex(filter.search) {
             // The text index finds the rows: count them in the same pass.
-            return try db.pageCountedInline(from: "users", filter: sql, page: page, selectColumns: UserStore.columns, orderBy: "id", row: UserStore.decode)
+            return try db.pageCountedInline(from: "users", filter: sql, page: page, selectColumns: UserStore.columns, orderBy: "id", row: row)
         }
         // The page's ids come from an index-only scan; only its rows are read from the table.
         return try db.page(
@@ -70,7 +75,7 @@ public enum CustomerStore {
                 WHERE id IN (SELECT id FROM users \(sql.whereClause) ORDER BY id LIMIT ? OFFSET ?)
                 ORDER BY id
                 """,
-            row: UserStore.decode
+            row: row
         )
     }
 

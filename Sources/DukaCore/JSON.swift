@@ -80,17 +80,26 @@ extension JSON {
     }
 
     static func writeString(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { writeString(utf8: $0, to: &out) }
+    }
+
+    /// A string given as UTF-8 bytes (from SQLite, say). Invalid UTF-8 is replaced as
+    /// `String(decoding:)` would, so both paths give the same output.
+    static func writeString(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: copy their bytes whole.
-        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F { return false }
-            out.append(contentsOf: bytes)
-            return true
+        // Most strings need no escaping and are ASCII: copy their bytes whole.
+        var plain = true
+        for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte >= 0x7F {
+            plain = false
+            break
         }
-        if copied == true {
+        if plain {
+            out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))
             return
         }
+        let text = String(decoding: bytes, as: UTF8.self)
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         for byte in text.utf8 {
             switch byte {

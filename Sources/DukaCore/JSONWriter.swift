@@ -1,7 +1,7 @@
 /// Writes JSON straight into bytes, for the hot list answers: no `JSON` values, no
 /// dictionaries, no sorting. The caller writes each object's keys in sorted order, so the
 /// output is byte-for-byte what `JSON.encoded()` gives for the same object (tests check it).
-public struct JSONWriter {
+public struct JSONWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     private var needsComma = false
 
@@ -60,6 +60,14 @@ public struct JSONWriter {
     public mutating func string(_ value: String) {
         separate()
         JSON.writeString(value, to: &bytes)
+        needsComma = true
+    }
+
+    /// A string given as UTF-8 bytes, null when nil (a SQLite column read in place).
+    public mutating func optionalString(utf8 value: UnsafeBufferPointer<UInt8>?) {
+        guard let value else { return null() }
+        separate()
+        JSON.writeString(utf8: value, to: &bytes)
         needsComma = true
     }
 

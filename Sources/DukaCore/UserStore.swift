@@ -7,27 +7,36 @@ public enum UserStore {
         county, town, street, is_active, deleted_at, session_version, created_at, updated_at
         """
 
-    static func decode(_ row: Row) -> User {
+    /// Where each field is in a row selected with `columns`, for readers that write a
+    /// row out without decoding it into a `User` (the portal's customer list).
+    public enum Column {
+        public static let id: Int32 = 0, uuid: Int32 = 1, username: Int32 = 2, email: Int32 = 3, passwordHash: Int32 = 4
+        public static let role: Int32 = 5, fullName: Int32 = 6, idNumber: Int32 = 7, phoneNumber: Int32 = 8
+        public static let county: Int32 = 9, town: Int32 = 10, street: Int32 = 11, isActive: Int32 = 12
+        public static let deletedAt: Int32 = 13, sessionVersion: Int32 = 14, createdAt: Int32 = 15, updatedAt: Int32 = 16
+    }
+
+    public static func decode(_ row: Row) -> User {
         User(
-            id: row.int64(0),
-            uuid: row.string(1),
-            username: row.string(2),
-            email: row.string(3),
-            passwordHash: row.string(4),
-            role: Role(rawValue: row.string(5)) ?? .customer,
+            id: row.int64(Column.id),
+            uuid: row.string(Column.uuid),
+            username: row.string(Column.username),
+            email: row.string(Column.email),
+            passwordHash: row.string(Column.passwordHash),
+            role: Role(rawValue: row.string(Column.role)) ?? .customer,
             profile: .init(
-                fullName: row.optionalString(6),
-                idNumber: row.optionalString(7),
-                phoneNumber: row.optionalString(8),
-                county: row.optionalString(9),
-                town: row.optionalString(10),
-                street: row.optionalString(11)
+                fullName: row.optionalString(Column.fullName),
+                idNumber: row.optionalString(Column.idNumber),
+                phoneNumber: row.optionalString(Column.phoneNumber),
+                county: row.optionalString(Column.county),
+                town: row.optionalString(Column.town),
+                street: row.optionalString(Column.street)
             ),
-            isActive: row.bool(12),
-            deletedAt: row.optionalInt64(13),
-            sessionVersion: row.int64(14),
-            createdAt: row.int64(15),
-            updatedAt: row.int64(16)
+            isActive: row.bool(Column.isActive),
+            deletedAt: row.optionalInt64(Column.deletedAt),
+            sessionVersion: row.int64(Column.sessionVersion),
+            createdAt: row.int64(Column.createdAt),
+            updatedAt: row.int64(Column.updatedAt)
         )
     }
 

@@ -40,26 +40,27 @@ struct EmployeeController {
             search: query.string("search"),
             isActive: query.bool("is_active")
         )
-        let result = try await authenticator.read(request, roles: Self.roles, checked: query.outcome) { _, db in
-            try CustomerStore.list(filter, page: page, in: db)
+        // The hottest answer of the portal: each row is written from SQLite's bytes as it
+        // is stepped (no User values), keys in sorted order.
+        let out = try await authenticator.read(request, roles: Self.roles, checked: query.outcome) { _, db -> JSONWriter in
+            var out = JSONWriter(capacity: 512 + Int(page.size) * 480)
+            out.beginObject()
+            out.key("customers")
+            out.beginArray()
+            let result = try CustomerStore.list(filter, page: page, in: db) { row in UserJSON.writeCustomer(row: row, to: &out) }
+            out.endArray()
+            out.key("pagination")
+            out.beginObject()
+            out.key("has_next"); out.bool(page.page < result.pageCount)
+            out.key("has_prev"); out.bool(page.page > 1)
+            out.key("page"); out.int(page.page)
+            out.key("pages"); out.int(result.pageCount)
+            out.key("per_page"); out.int(page.size)
+            out.key("total"); out.int(result.total)
+            out.endObject()
+            out.endObject()
+            return out
         }
-        // The hottest answer of the portal: written directly, keys in sorted order.
-        var out = JSONWriter(capacity: 512 + result.items.count * 480)
-        out.beginObject()
-        out.key("customers")
-        out.beginArray()
-        for customer in result.items { UserJSON.writeCustomer(customer, to: &out) }
-        out.endArray()
-        out.key("pagination")
-        out.beginObject()
-        out.key("has_next"); out.bool(page.page < result.pageCount)
-        out.key("has_prev"); out.bool(page.page > 1)
-        out.key("page"); out.int(page.page)
-        out.key("pages"); out.int(result.pageCount)
-        out.key("per_page"); out.int(page.size)
-        out.key("total"); out.int(result.total)
-        out.endObject()
-        out.endObject()
         return .json(out)
     }
 

@@ -1,4 +1,5 @@
 import DukaCore
+import SQLite
 
 /// The JSON shapes of a user (API.md 3 and 4.1).
 enum UserJSON {
@@ -54,6 +55,29 @@ enum UserJSON {
         out.key("updated_at"); out.timestamp(user.updatedAt)
         out.key("username"); out.string(user.username)
         out.key("uuid"); out.string(user.uuid)
+        out.endObject()
+    }
+
+    /// `writeCustomer(_:to:)` for a row selected with `UserStore.columns`, written from
+    /// SQLite's own bytes: no `User`, no Strings (the portal's list, 20 rows a page).
+    static func writeCustomer(row: Row, to out: inout JSONWriter) {
+        typealias Column = UserStore.Column
+        out.beginObject()
+        out.key("county"); row.withUTF8(Column.county) { out.optionalString(utf8: $0) }
+        out.key("created_at"); out.timestamp(row.int64(Column.createdAt))
+        out.key("deleted_at"); out.optionalTimestamp(row.optionalInt64(Column.deletedAt))
+        out.key("email"); row.withUTF8(Column.email) { out.optionalString(utf8: $0) }
+        out.key("full_name"); row.withUTF8(Column.fullName) { out.optionalString(utf8: $0) }
+        out.key("id"); out.int(row.int64(Column.id))
+        out.key("id_number"); row.withUTF8(Column.idNumber) { out.optionalString(utf8: $0) }
+        out.key("is_active"); out.bool(row.bool(Column.isActive))
+        out.key("phone_number"); row.withUTF8(Column.phoneNumber) { out.optionalString(utf8: $0) }
+        out.key("role"); row.withUTF8(Column.role) { out.optionalString(utf8: $0) }
+        out.key("street"); row.withUTF8(Column.street) { out.optionalString(utf8: $0) }
+        out.key("town"); row.withUTF8(Column.town) { out.optionalString(utf8: $0) }
+        out.key("updated_at"); out.timestamp(row.int64(Column.updatedAt))
+        out.key("username"); row.withUTF8(Column.username) { out.optionalString(utf8: $0) }
+        out.key("uuid"); row.withUTF8(Column.uuid) { out.optionalString(utf8: $0) }
         out.endObject()
     }
 

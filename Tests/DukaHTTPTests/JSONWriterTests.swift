@@ -1,3 +1,4 @@
+import SQLite
 import Testing
 
 @testable import DukaCore
@@ -61,5 +62,34 @@ import Testing
         list.endObject()
         let generic = JSON.object(["a": .array(Self.users.map(UserJSON.summary)), "b": .object(["x": .null, "y": .int(2)]), "c": .bool(false)])
         #expect(list.bytes == generic.encoded())
+    }
+}
+
+extension JSONWriterTests {
+    /// The portal's list writes rows from SQLite's bytes; it must equal writing the
+    /// decoded `User` (escapes, non-ASCII, NULLs, soft-deleted rows).
+    @Test func rowsWriteAsTheirUsers() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("plain", role: .customer)
+        try await duka.makeUser("tricky", role: .customer, deleted: true, profile: .init(
+            fullName: "Wanjikũ \"Shiro\" Kamau\n\t\u{1}", idNumber: "12\\34", phoneNumber: "+254711000111",
+            county: "Murang'a", town: "Kangema ☕", street: "Ngong Rd /\u{7F}"))
+        let (fromRows, fromUsers) = try await duka.database.read { db -> ([[UInt8]], [[UInt8]]) in
+            let sql = "SELECT \(UserStore.columns) FROM users WHERE role = 'customer' ORDER BY id"
+            let rows = try db.query(sql) { row -> [UInt8] in
+                var out = JSONWriter()
+                UserJSON.writeCustomer(row: row, to: &out)
+                return out.bytes
+            }
+            let users = try db.query(sql, row: UserStore.decode).map { user -> [UInt8] in
+                var out = JSONWriter()
+                UserJSON.writeCustomer(user, to: &out)
+                return out.bytes
+            }
+            return (rows, users)
+        }
+        #expect(fromRows.count == 2)
+        #expect(fromRows == fromUsers)
+        #expect(fromRows.last.map { String(decoding: $0, as: UTF8.self).contains(#"Wanjikũ \"Shiro\" Kamau\n\t\u0001"#) } == true)
     }
 }
