@@ -386,11 +386,14 @@ function linesTable(cart, editable, onChange) {
     const product = productNames.get(item.product_id) || {};
     let quantityCell = `${item.quantity} ${product.unit || ''}`.trim();
     if (editable) {
-      const input = h('input', { class: 'qty', inputmode: 'decimal', value: item.quantity, 'aria-label': `Quantity of ${productLabel(item.product_id)}` });
+      const inputID = `line-${item.id}-quantity`;
+      const input = h('input', { class: 'qty', id: inputID, inputmode: 'decimal', value: item.quantity });
       const update = h('button', { type: 'button', class: 'small secondary' }, 'Update');
       update.addEventListener('click', () => onChange(update, 'PATCH', item, { quantity: input.value.trim() }));
       input.addEventListener('keydown', (event) => { if (event.key === 'Enter') { event.preventDefault(); update.click(); } });
-      quantityCell = h('div', { class: 'actions' }, input, h('span', { class: 'muted', text: product.unit || '' }), update);
+      quantityCell = h('div', { class: 'actions' },
+        h('label', { for: inputID, class: 'visually-hidden', text: `Quantity of ${productLabel(item.product_id)}` }),
+        input, h('span', { class: 'muted', text: product.unit || '' }), update);
     }
     return h('tr', { 'data-item': item.id },
       h('td', {}, productLabel(item.product_id), product.sku ? h('div', { class: 'muted', text: product.sku }) : null),

@@ -219,6 +219,7 @@ class Console(unittest.TestCase):
         self.type_into("#add-quantity", "1.250")
         self.type_into("#product-search", "tomato\n")
         self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#cart-lines tbody tr")) == 2)
+        self.assert_labelled("the till with two lines")
         cart_id = self.find("#cart-panel").get_attribute("data-cart")
         _, cart = self.api("cashier", "GET", f"/api/v1/carts/{cart_id}")
         lines = {line["quantity"]: line for line in cart["data"]["items"]}
@@ -318,6 +319,25 @@ class Console(unittest.TestCase):
         self.assertIsNone(self.driver.get_cookie("access_token"))
         self.driver.get(self.base + "/#/products")
         self.find("#signin-form")
+
+    def test_every_field_has_a_label_and_every_button_text(self):
+        self.sign_in("admin", demo_password("admin"))
+        screens = ["dashboard", "customers", "users", "users/new", "products", "products/new", "till"]
+        for screen in screens:
+            self.driver.get(f"{self.base}/#/{screen}")
+            self.find("main h1")
+            self.assert_labelled(screen)
+
+    def assert_labelled(self, where):
+        """Every form field has a label with text, and every button text of its own."""
+        unlabelled = self.driver.execute_script("""
+            return [...document.querySelectorAll('input, select, textarea')]
+              .filter((e) => e.type !== 'hidden' && !(e.labels && e.labels.length && e.labels[0].textContent.trim()))
+              .map((e) => e.outerHTML);""")
+        self.assertEqual(unlabelled, [], f"{where}: fields without a label")
+        textless = self.driver.execute_script("""
+            return [...document.querySelectorAll('button, a.button')].filter((b) => !b.textContent.trim()).map((b) => b.outerHTML);""")
+        self.assertEqual(textless, [], f"{where}: buttons without text")
 
     def test_the_phone_layout_has_no_sideways_scrolling(self):
         self.driver.quit()

@@ -3309,6 +3309,8 @@ td .actions { flex-wrap: nowrap; }
 .badge.gone { background: #fee4e2; color: var(--danger); }
 .pager { display: flex; gap: .75rem; align-items: center; margin: .75rem 0; flex-wrap: wrap; }
 .muted { color: var(--muted); }
+/* Read by screen readers, not shown: labels of inputs inside table rows. */
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 dl.profile { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0; }
 dl.profile dt { color: var(--muted); }
 dl.profile dd { margin: 0; }
@@ -3720,11 +3722,14 @@ function linesTable(cart, editable, onChange) {
     const product = productNames.get(item.product_id) || {};
     let quantityCell = `${item.quantity} ${product.unit || ''}`.trim();
     if (editable) {
-      const input = h('input', { class: 'qty', inputmode: 'decimal', value: item.quantity, 'aria-label': `Quantity of ${productLabel(item.product_id)}` });
+      const inputID = `line-${item.id}-quantity`;
+      const input = h('input', { class: 'qty', id: inputID, inputmode: 'decimal', value: item.quantity });
       const update = h('button', { type: 'button', class: 'small secondary' }, 'Update');
       update.addEventListener('click', () => onChange(update, 'PATCH', item, { quantity: input.value.trim() }));
       input.addEventListener('keydown', (event) => { if (event.key === 'Enter') { event.preventDefault(); update.click(); } });
-      quantityCell = h('div', { class: 'actions' }, input, h('span', { class: 'muted', text: product.unit || '' }), update);
+      quantityCell = h('div', { class: 'actions' },
+        h('label', { for: inputID, class: 'visually-hidden', text: `Quantity of ${productLabel(item.product_id)}` }),
+        input, h('span', { class: 'muted', text: product.unit || '' }), update);
     }
     return h('tr', { 'data-item': item.id },
       h('td', {}, productLabel(item.product_id), product.sku ? h('div', { class: 'muted', text: product.sku }) : null),
