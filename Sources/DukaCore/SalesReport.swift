@@ -30,13 +30,18 @@ public struct SalesReport: Sendable, Equatable {
         }
         let today = now / secondsPerDay
         let first = today - days + 1
-        // Served by the partial index `carts_checked_out`.
+        // Cart by cart through the partial index (left to itself, the planner walked every
+        // checked-out cart by `carts_status`); each cart's lines are summed by its own index.
+        // 27,441 carts in the window: 38 ms as a join, 22 ms this way; 62,181: 287 -> 62 ms.
         let rows = try db.query(
             """
-            SELECT c.updated_at / 86400 AS day, COUNT(DISTINCT c.id),
-                   SUM((i.unit_price_cents * i.quantity_milli + 500) / 1000)
-            FROM carts AS c JOIN cart_items AS i ON i.cart_id = c.id
-            WHERE c.status = 'checked_out' AND c.updated_at >= ?
+            SELECT day, COUNT(*), SUM(total) FROM (
+                SELECT c.updated_at / 86400 AS day,
+                       (SELECT SUM((i.unit_price_cents * i.quantity_milli + 500) / 1000)
+                        FROM cart_items AS i WHERE i.cart_id = c.id) AS total
+                FROM carts AS c INDEXED BY carts_checked_out
+                WHERE c.status = 'checked_out' AND c.updated_at >= ?
+            )
             GROUP BY day
             """,
             first * secondsPerDay,
