@@ -3653,7 +3653,14 @@ function signIn(message) {
 }
 
 async function signOut() {
-  try { await api('POST', '/api/v1/auth/logout'); } catch (error) { /* the cookie is cleared either way below */ }
+  try {
+    await api('POST', '/api/v1/auth/logout');
+  } catch (error) {
+    if (error.handled) return;  // the session had already ended: the sign-in form is showing
+    // The server did not take the sign-out: say so rather than pretend the session is closed.
+    report(new APIError(error.status, error.code, `Sign-out failed: ${error.message}`));
+    return;
+  }
   session.user = null;
   window.location.hash = '#/';
   signIn('You have signed out.');
