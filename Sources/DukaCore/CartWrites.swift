@@ -15,6 +15,8 @@ extension CartStore {
         case productUnknown
         case productInactive
         case quantityTooLarge
+        /// The change would take the cart's total past `CatalogueRules.maximumCartTotalCents`.
+        case cartTotalTooLarge
     }
 
     /// The cart with its lines, if `owner` (when given) owns it.
@@ -98,9 +100,11 @@ extension CartStore {
         }) {
             let (sum, overflow) = line.quantityMilli.addingReportingOverflow(quantityMilli)
             guard !overflow, sum <= CatalogueRules.maximumQuantityMilli else { throw ChangeError.quantityTooLarge }
+            try checkTotal(of: cart, replacing: line.id, with: (product.unitPriceCents, sum))
             try db.execute("UPDATE cart_items SET quantity_milli = ?, updated_at = ? WHERE id = ?", sum, now, line.id)
             itemID = line.id
         } else {
+            try checkTotal(of: cart, replacing: nil, with: (product.unitPriceCents, quantityMilli))
             try db.execute(
                 """
                 INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
@@ -117,6 +121,16 @@ extension CartStore {
         return try find(id: cartID, in: db)!
     }
 
+    /// Refuses a change after which the cart's total would pass the bound: the line
+    /// `replacing` (nil: a new line) gets `line`'s price and quantity.
+    static func checkTotal(of cart: Cart, replacing itemID: Int64?, with line: (priceCents: Int64, quantityMilli: Int64)) throws {
+        var total = FixedPoint.lineTotal(unitPriceCents: line.priceCents, quantityMilli: line.quantityMilli) ?? .max
+        for item in cart.items where item.id != itemID {
+            total = min(total, CatalogueRules.maximumCartTotalCents + 1) + item.lineTotalCents
+        }
+        guard total <= CatalogueRules.maximumCartTotalCents else { throw ChangeError.cartTotalTooLarge }
+    }
+
     /// Sets a line's quantity (nil: removes the line).
     public static func changeItem(
         cartID: Int64, itemID: Int64, quantityMilli: Int64?, owner: Int64?, auditActor: User?,
@@ -127,6 +141,7 @@ extension CartStore {
         let action: String
         if let quantityMilli {
             guard quantityMilli != line.quantityMilli else { return cart }
+            try checkTotal(of: cart, replacing: line.id, with: (line.unitPriceCents, quantityMilli))
             try db.execute("UPDATE cart_items SET quantity_milli = ?, updated_at = ? WHERE id = ?", quantityMilli, now, itemID)
             action = "cart.update_item"
         } else {

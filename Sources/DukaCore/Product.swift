@@ -17,6 +17,9 @@ public enum CatalogueRules {
     public static let maximumPriceCents: Int64 = 1_000_000_000
     /// 1,000,000.000 in thousandths.
     public static let maximumQuantityMilli: Int64 = 1_000_000_000
+    /// A cart's total stays at or under 100,000,000,000,000.00 (ten lines at the largest
+    /// price and quantity), so a cart's total cannot overflow a 64-bit integer.
+    public static let maximumCartTotalCents: Int64 = 10_000_000_000_000_000
 
     public static func sku(_ value: String) -> String? {
         guard (1...64).contains(value.count) else { return "must be 1 to 64 characters" }

@@ -172,6 +172,7 @@ struct CartsController {
             case .productUnknown: throw APIError.validation("product_id", "does not name a product")
             case .productInactive: throw APIError.validation("product_id", "names a product that is not on sale")
             case .quantityTooLarge: throw APIError.validation("quantity", "would take the line past 1000000.000")
+            case .cartTotalTooLarge: throw APIError.validation("quantity", "would take the cart's total past 100000000000000.00")
             }
         }
     }

@@ -59,7 +59,11 @@ struct ConsoleController {
     private func serve(_ asset: Asset, request: Request, cacheControl: String, extra: HTTPFields = [:]) -> Response {
         var headers: HTTPFields = [.contentType: asset.contentType, .eTag: asset.etag, .cacheControl: cacheControl]
         headers.append(contentsOf: extra)
-        if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { $0.trimmingCharacters(in: " \t") == asset.etag }) {
+        // If-None-Match compares weakly: `W/"x"` matches `"x"`, and `*` matches any.
+        if let tags = request.headers[.ifNoneMatch], tags.split(separator: ",").contains(where: { tag in
+            let tag = tag.trimmingCharacters(in: " \t")
+            return tag == "*" || tag == asset.etag || tag == "W/" + asset.etag
+        }) {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }

@@ -374,3 +374,42 @@ extension CartsTests {
         }
     }
 }
+
+extension CartsTests {
+    /// A cart's total is bounded (100,000,000,000,000.00), so it can never overflow: the
+    /// change that would pass it is a 400 on `quantity` and leaves the cart as it was.
+    @Test func aCartTotalPastTheBoundIsRefused() async throws {
+        let shop = try await Self.shop()
+        var dear: [Int64] = []
+        for n in 0..<11 { dear.append(try await shop.duka.makeProduct("DEAR-\(n)", priceCents: CatalogueRules.maximumPriceCents)) }
+        let products = dear
+        try await shop.duka.run { (api: TestAPI) async throws in
+            let alice = try await api.token("alice")
+            let cartID = try #require(try await api.request(.post, "/api/v1/carts", token: alice).data?["id"]?.intValue)
+            // Ten lines at the largest price and quantity reach the bound exactly.
+            for product in products.prefix(10) {
+                let added = try await api.request(.post, "/api/v1/carts/\(cartID)/items", json: Self.item(product, .string("1000000")), token: alice)
+                #expect(added.status == .created)
+            }
+            let full = try await api.request(.get, "/api/v1/carts/\(cartID)", token: alice)
+            #expect(full.data?["total"] == .string("100000000000000.00"))
+            // One more line, or more of a line, would pass it.
+            for (product, quantity) in [(products[10], "0.001"), (shop.milk, "1")] {
+                let refused = try await api.request(.post, "/api/v1/carts/\(cartID)/items", json: Self.item(product, .string(quantity)), token: alice)
+                #expect(refused.status == .badRequest)
+                #expect(refused.code == "validation_failed")
+                #expect(refused.json["errors"]?["quantity"] != nil)
+            }
+            let lineID = try #require(full.data?["items"]?.arrayValue?.first?["id"]?.intValue)
+            let lowered = try await api.request(.patch, "/api/v1/carts/\(cartID)/items/\(lineID)", json: .object(["quantity": .string("999999")]), token: alice)
+            #expect(lowered.status == .ok)
+            let raised = try await api.request(.patch, "/api/v1/carts/\(cartID)/items/\(lineID)", json: .object(["quantity": .string("1000000")]), token: alice)
+            #expect(raised.status == .ok)
+            let again = try await api.request(.patch, "/api/v1/carts/\(cartID)/items/\(lineID)", json: .object(["quantity": .string("999999")]), token: alice)
+            #expect(again.status == .ok)
+            let unchanged = try await api.request(.get, "/api/v1/carts/\(cartID)", token: alice)
+            #expect(unchanged.data?["items_count"] == .int(10))
+            #expect(unchanged.data?["total"] == .string("99999990000000.00"))
+        }
+    }
+}

@@ -34,6 +34,10 @@ import Testing
             let again = try await api.request(.get, "/", headers: [.ifNoneMatch: tag])
             #expect(again.status == .notModified)
             #expect(again.body.isEmpty)
+            for header in ["W/\(tag)", "\"other\", \(tag)", "*"] {
+                #expect(try await api.request(.get, "/", headers: [.ifNoneMatch: header]).status == .notModified, "\(header)")
+            }
+            #expect(try await api.request(.get, "/", headers: [.ifNoneMatch: "\"other\""]).status == .ok)
             #expect(try await api.request(.post, "/").status == .methodNotAllowed)
         }
     }
