@@ -88,6 +88,29 @@ extension Response {
     static let jsonContentType = "application/json; charset=utf-8"
 
     /// An answer whose JSON was written with a `JSONWriter`.
+    /// A `/api/v1` list: `{"data": {KEY: [...], "pagination": {...}}, "message": ...}`,
+    /// written directly (members in sorted order, so KEY goes before or after `pagination`).
+    static func v1List<Item>(
+        _ message: String, key: StaticString, page: Page<Item>, bytesPerItem: Int,
+        write: (Item, inout JSONWriter) -> Void
+    ) -> Response {
+        var out = JSONWriter(capacity: 512 + page.items.count * bytesPerItem)
+        let itemsFirst = key.description < "pagination"
+        out.beginObject()
+        out.key("data")
+        out.beginObject()
+        if !itemsFirst { out.key("pagination"); out.value(.v1Pagination(page)) }
+        out.key(key)
+        out.beginArray()
+        for item in page.items { write(item, &out) }
+        out.endArray()
+        if itemsFirst { out.key("pagination"); out.value(.v1Pagination(page)) }
+        out.endObject()
+        out.key("message"); out.string(message)
+        out.endObject()
+        return .json(out)
+    }
+
     static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: jsonContentType], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }

@@ -81,19 +81,9 @@ struct CartsController {
             if let uuid { owner = try UserStore.find(uuid: uuid, in: db)?.id ?? 0 }
             return try CartStore.list(userID: owner, status: status, page: page, in: db)
         }
-        var out = JSONWriter(capacity: 512 + result.items.count * 1024)
-        out.beginObject()
-        out.key("data")
-        out.beginObject()
-        out.key("carts")
-        out.beginArray()
-        for cart in result.items { CartJSON.writeCart(cart, withTotal: true, to: &out) }
-        out.endArray()
-        out.key("pagination"); out.value(.v1Pagination(result))
-        out.endObject()
-        out.key("message"); out.string("Carts retrieved successfully")
-        out.endObject()
-        return .json(out)
+        return .v1List("Carts retrieved successfully", key: "carts", page: result, bytesPerItem: 1024) {
+            CartJSON.writeCart($0, withTotal: true, to: &$1)
+        }
     }
 
     @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {

@@ -54,19 +54,7 @@ struct ProductsController {
         let result = try await authenticator.read(request, checked: query.outcome) { _, db in
             try ProductStore.list(search: search, includeInactive: includeInactive, page: page, in: db)
         }
-        var out = JSONWriter(capacity: 512 + result.items.count * 320)
-        out.beginObject()
-        out.key("data")
-        out.beginObject()
-        out.key("pagination"); out.value(.v1Pagination(result))
-        out.key("products")
-        out.beginArray()
-        for product in result.items { Self.write(product, to: &out) }
-        out.endArray()
-        out.endObject()
-        out.key("message"); out.string("Products retrieved successfully")
-        out.endObject()
-        return .json(out)
+        return .v1List("Products retrieved successfully", key: "products", page: result, bytesPerItem: 320, write: Self.write)
     }
 
     @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {

@@ -32,19 +32,7 @@ struct UsersController {
         let result = try await authenticator.read(request, roles: [.admin, .manager, .cashier], checked: query.outcome) { _, db in
             try UserStore.list(filter, page: page, in: db)
         }
-        var out = JSONWriter(capacity: 512 + result.items.count * 256)
-        out.beginObject()
-        out.key("data")
-        out.beginObject()
-        out.key("pagination"); out.value(.v1Pagination(result))
-        out.key("users")
-        out.beginArray()
-        for user in result.items { UserJSON.writeSummary(user, to: &out) }
-        out.endArray()
-        out.endObject()
-        out.key("message"); out.string("Users retrieved successfully")
-        out.endObject()
-        return .json(out)
+        return .v1List("Users retrieved successfully", key: "users", page: result, bytesPerItem: 256, write: UserJSON.writeSummary)
     }
 
     @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import SQLite
 import Testing
 
@@ -91,5 +92,22 @@ extension JSONWriterTests {
         #expect(fromRows.count == 2)
         #expect(fromRows == fromUsers)
         #expect(fromRows.last.map { String(decoding: $0, as: UTF8.self).contains(#"Wanjikũ \"Shiro\" Kamau\n\t\u0001"#) } == true)
+    }
+}
+
+extension JSONWriterTests {
+    /// The directly written list answers are what the generic encoder gives for the same
+    /// value: sorted keys, no spaces (parse, re-encode, compare bytes).
+    @Test func listAnswersAreCanonical() async throws {
+        let shop = try await CartsTests.shop()
+        try await shop.duka.makeCart(userID: shop.alice.id, createdAt: 100, items: [(shop.flour, 1250, 3333, "online")])
+        try await shop.duka.run { (api: TestAPI) async throws in
+            let admin = try await api.token("the.admin")
+            for path in ["/api/v1/users", "/api/v1/products", "/api/v1/carts", "/employee/customers", "/employee/customers/\(shop.alice.id)"] {
+                let response = try await api.request(.get, path, token: admin)
+                #expect(response.status == .ok, "\(path)")
+                #expect(try JSON.parse(response.body).encoded() == Array(response.body.utf8), "\(path)")
+            }
+        }
     }
 }
