@@ -13,13 +13,13 @@ public enum CustomerStore {
             self.isActive = isActive
         }
 
-        var sql: SQLFilter {
+        func sql(in db: Connection) throws -> SQLFilter {
             var filter = SQLFilter()
             filter.add("role = 'customer'")
             if !includeDeleted { filter.add("deleted_at IS NULL") }
             if let isActive { filter.add("is_active = ?", isActive) }
             if let search, !search.isEmpty {
-                filter.add(userSearchCondition(search, columns: ["full_name", "email", "phone_number", "id_number"]))
+                filter.add(try userSearchCondition(search, columns: ["full_name", "email", "phone_number", "id_number"], in: db))
             }
             return filter
         }
@@ -43,7 +43,7 @@ public enum CustomerStore {
 
     /// The same page, each row given to `row` as selected by `UserStore.columns`.
     public static func list<T: Sendable>(_ filter: Filter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
-        let sql = filter.sql
+        let sql = try filter.sql(in: db)
         if filter.counter != nil, let offset = page.offset, offset >= PageBoundaries.stride {
             // A deep page of an unfiltered list: start from a cached boundary id.
             let total = try Counters.value(filter.counter!, in: db)

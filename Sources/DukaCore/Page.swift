@@ -109,23 +109,6 @@ extension Connection {
     }
 }
 
-/// Trigrams need 3 characters; shorter texts are matched with LIKE.
-func searchUsesTextIndex(_ text: String?) -> Bool {
-    (text?.count ?? 0) >= 3
-}
-
-/// The condition for "`text` is a case-insensitive substring of one of `columns`" of
-/// `users`: through the trigram index `users_search` when the text is long enough for
-/// it (3 characters), else a LIKE scan in which `%`, `_` and `\` match themselves.
-func userSearchCondition(_ text: String, columns: [String]) -> (sql: String, arguments: [any SQLBindable]) {
-    if searchUsesTextIndex(text) {
-        let phrase = "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-        return ("id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)", ["{\(columns.joined(separator: " "))}: \(phrase)"])
-    }
-    let pattern = likeSubstringPattern(text)
-    return ("(" + columns.map { #"\#($0) LIKE ? ESCAPE '\'"# }.joined(separator: " OR ") + ")", columns.map { _ in pattern })
-}
-
 extension SQLFilter {
     public mutating func add(_ condition: (sql: String, arguments: [any SQLBindable])) {
         conditions.append(condition.sql)

@@ -37,7 +37,7 @@ extension UserStore {
         }
         if let role = listFilter.role { filter.add("role = ?", role.rawValue) }
         if let search = listFilter.search, !search.isEmpty {
-            filter.add(userSearchCondition(search, columns: ["username", "email"]))
+            filter.add(try userSearchCondition(search, columns: ["username", "email"], in: db))
         }
         // Only fixed identifiers are spliced in; every value is bound. With a search, the
         // unary `+` keeps SQLite from walking an order index past every non-match: the few
