@@ -9,3 +9,11 @@ static const int CSQLITE_CONSTRAINT_PRIMARYKEY = SQLITE_CONSTRAINT_PRIMARYKEY;
 static const int CSQLITE_CONSTRAINT_FOREIGNKEY = SQLITE_CONSTRAINT_FOREIGNKEY;
 static const int CSQLITE_CONSTRAINT_CHECK = SQLITE_CONSTRAINT_CHECK;
 static const int CSQLITE_CONSTRAINT_NOTNULL = SQLITE_CONSTRAINT_NOTNULL;
+
+// sqlite3_config is variadic, which Swift cannot call; it must run before the library is
+// first used. MEMSTATUS off: SQLite then keeps no allocation statistics, which it guards
+// with one global mutex taken around every malloc and free (the reader threads contend
+// for it: FTS5 queries allocate a lot).
+static inline int csqlite_disable_memory_statistics(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}

@@ -20,7 +20,15 @@ public final class Connection: @unchecked Sendable {
     public let path: String
     private var statements: [String: Statement] = [:]
 
+    /// Library-wide settings, applied once before the first connection opens. A refusal
+    /// (SQLite already initialised by someone else) only leaves the defaults in place.
+    private static let libraryConfigured: Bool = csqlite_disable_memory_statistics() == SQLITE_OK
+
+    /// Whether SQLite counts its allocations (`sqlite3_memory_used` is 0 when it does not).
+    static var memoryStatisticsAreKept: Bool { sqlite3_memory_used() > 0 }
+
     public init(path: String, mode: OpenMode = .readWriteCreate) throws {
+        _ = Self.libraryConfigured
         var handle: OpaquePointer?
         // NOMUTEX: the pool guarantees one thread at a time per connection.
         let flags = mode.flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE

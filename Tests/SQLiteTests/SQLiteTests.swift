@@ -28,6 +28,14 @@ func temporaryDatabasePath() throws -> String {
         #expect(try db.scalarInt("SELECT COUNT(*) FROM t WHERE s = ''") == 1)
     }
 
+    /// SQLite keeps no allocation statistics in this process (they cost a global mutex
+    /// around every malloc, which the reader threads contended for).
+    @Test func memoryStatisticsAreOff() throws {
+        let db = try Connection(path: ":memory:")
+        try db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (randomblob(100000));")
+        #expect(Connection.memoryStatisticsAreKept == false)
+    }
+
     @Test func cachesStatementsPerConnection() throws {
         let db = try Connection(path: ":memory:")
         let first = try db.statement("SELECT 1")
