@@ -29,22 +29,22 @@ extension UserStore {
 
     /// A page of users. Ties in the sort key are broken by id in the same direction.
     public static func list(_ listFilter: ListFilter, page: PageRequest, in db: Connection) throws -> Page<User> {
+        // Only fixed identifiers are spliced in; every value is bound. With a search, the
+        // unary `+` keeps SQLite from walking an index past every non-match: the few rows
+        // the text index finds are read by id, tested and sorted instead.
+        let indexed = searchUsesTextIndex(listFilter.search)
+        let plus = indexed ? "+" : ""
         var filter = SQLFilter()
         switch listFilter.status {
-        case .active: filter.add("deleted_at IS NULL")
-        case .deleted: filter.add("deleted_at IS NOT NULL")
+        case .active: filter.add("\(plus)deleted_at IS NULL")
+        case .deleted: filter.add("\(plus)deleted_at IS NOT NULL")
         case .all: break
         }
-        if let role = listFilter.role { filter.add("role = ?", role.rawValue) }
+        if let role = listFilter.role { filter.add("\(plus)role = ?", role.rawValue) }
         if let search = listFilter.search, !search.isEmpty {
             filter.add(try userSearchCondition(search, columns: ["username", "email"], in: db))
         }
-        // Only fixed identifiers are spliced in; every value is bound. With a search, the
-        // unary `+` keeps SQLite from walking an order index past every non-match: the few
-        // rows the text index finds are sorted instead.
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
-        let indexed = searchUsesTextIndex(listFilter.search)
-        let plus = indexed ? "+" : ""
         let order = "\(plus)\(listFilter.sortBy == .username ? "username" : "created_at") \(direction), \(plus)id \(direction)"
         // Customers without a search are counted by the triggers (other roles are few).
         var knownTotal: Int64?
