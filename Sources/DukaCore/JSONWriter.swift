@@ -97,6 +97,15 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// Values written by another writer (a comma-separated run of them), spliced in as
+    /// they are: for a list whose rows are written before the members that precede them.
+    public mutating func values(writtenBy other: JSONWriter) {
+        guard !other.bytes.isEmpty else { return }
+        separate()
+        bytes.append(contentsOf: other.bytes)
+        needsComma = true
+    }
+
     /// An already built value.
     public mutating func value(_ value: JSON) {
         separate()

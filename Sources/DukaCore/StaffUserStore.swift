@@ -29,6 +29,11 @@ extension UserStore {
 
     /// A page of users. Ties in the sort key are broken by id in the same direction.
     public static func list(_ listFilter: ListFilter, page: PageRequest, in db: Connection) throws -> Page<User> {
+        try list(listFilter, page: page, in: db, row: decode)
+    }
+
+    /// The same page, each row given to `row` as selected by `UserStore.columns`.
+    public static func list<T: Sendable>(_ listFilter: ListFilter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
         // Only fixed identifiers are spliced in; every value is bound. With a search, the
         // unary `+` keeps SQLite from walking an index past every non-match: the few rows
         // the text index finds are read by id, tested and sorted instead.
@@ -57,11 +62,11 @@ extension UserStore {
         }
         if indexed {
             // The text index finds the rows: count them in the same pass.
-            return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: decode)
+            return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: row)
         }
         return try db.page(
             of: "users", filter: filter, knownTotal: knownTotal, page: page,
-            select: "SELECT \(columns) FROM users \(filter.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", row: decode
+            select: "SELECT \(columns) FROM users \(filter.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", row: row
         )
     }
 

@@ -87,14 +87,22 @@ extension APIError {
 extension Response {
     static let jsonContentType = "application/json; charset=utf-8"
 
-    /// An answer whose JSON was written with a `JSONWriter`.
     /// A `/api/v1` list: `{"data": {KEY: [...], "pagination": {...}}, "message": ...}`,
     /// written directly (members in sorted order, so KEY goes before or after `pagination`).
     static func v1List<Item>(
         _ message: String, key: StaticString, page: Page<Item>, bytesPerItem: Int,
         write: (Item, inout JSONWriter) -> Void
     ) -> Response {
-        var out = JSONWriter(capacity: 512 + page.items.count * bytesPerItem)
+        v1List(message, key: key, page: page, capacity: 512 + page.items.count * bytesPerItem) { out in
+            for item in page.items { write(item, &out) }
+        }
+    }
+
+    /// The same list, its items written by `writeItems` (already written rows, say).
+    static func v1List<Item>(
+        _ message: String, key: StaticString, page: Page<Item>, capacity: Int, writeItems: (inout JSONWriter) -> Void
+    ) -> Response {
+        var out = JSONWriter(capacity: capacity)
         let itemsFirst = key.description < "pagination"
         out.beginObject()
         out.key("data")
@@ -102,7 +110,7 @@ extension Response {
         if !itemsFirst { out.key("pagination"); out.value(.v1Pagination(page)) }
         out.key(key)
         out.beginArray()
-        for item in page.items { write(item, &out) }
+        writeItems(&out)
         out.endArray()
         if itemsFirst { out.key("pagination"); out.value(.v1Pagination(page)) }
         out.endObject()
@@ -111,6 +119,7 @@ extension Response {
         return .json(out)
     }
 
+    /// An answer whose JSON was written with a `JSONWriter`.
     static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: jsonContentType], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }

@@ -81,7 +81,8 @@ enum UserJSON {
         out.endObject()
     }
 
-    /// `<user>` written directly (keys in sorted order), for the users list.
+    /// `<user>` written directly (keys in sorted order); the users list writes the same
+    /// from rows (`writeSummary(row:to:)`).
     static func writeSummary(_ user: User, to out: inout JSONWriter) {
         out.beginObject()
         out.key("created_at"); out.timestamp(user.createdAt)
@@ -91,6 +92,20 @@ enum UserJSON {
         out.key("role"); out.string(user.role.rawValue)
         out.key("updated_at"); out.timestamp(user.updatedAt)
         out.key("username"); out.string(user.username)
+        out.endObject()
+    }
+
+    /// `writeSummary(_:to:)` for a row selected with `UserStore.columns`, from SQLite's bytes.
+    static func writeSummary(row: Row, to out: inout JSONWriter) {
+        typealias Column = UserStore.Column
+        out.beginObject()
+        out.key("created_at"); out.timestamp(row.int64(Column.createdAt))
+        out.key("email"); row.withUTF8(Column.email) { out.optionalString(utf8: $0) }
+        out.key("id"); row.withUTF8(Column.uuid) { out.optionalString(utf8: $0) }
+        out.key("is_active"); out.bool(row.bool(Column.isActive))
+        out.key("role"); row.withUTF8(Column.role) { out.optionalString(utf8: $0) }
+        out.key("updated_at"); out.timestamp(row.int64(Column.updatedAt))
+        out.key("username"); row.withUTF8(Column.username) { out.optionalString(utf8: $0) }
         out.endObject()
     }
 

@@ -29,10 +29,16 @@ struct UsersController {
             sortBy: query.choice("sort_by", as: UserStore.ListFilter.SortKey.self) ?? .createdAt,
             sortOrder: query.choice("sort_order", as: UserStore.ListFilter.SortOrder.self) ?? .desc
         )
-        let result = try await authenticator.read(request, roles: [.admin, .manager, .cashier], checked: query.outcome) { _, db in
-            try UserStore.list(filter, page: page, in: db)
+        // Rows are written from SQLite's bytes as they are stepped (no User values); the
+        // pagination that goes before them is known once the page has been read.
+        let (rows, result) = try await authenticator.read(request, roles: [.admin, .manager, .cashier], checked: query.outcome) { _, db in
+            var rows = JSONWriter(capacity: Int(page.size) * 256)
+            let result = try UserStore.list(filter, page: page, in: db) { row in UserJSON.writeSummary(row: row, to: &rows) }
+            return (rows, result)
         }
-        return .v1List("Users retrieved successfully", key: "users", page: result, bytesPerItem: 256, write: UserJSON.writeSummary)
+        return .v1List("Users retrieved successfully", key: "users", page: result, capacity: 512 + rows.bytes.count) { out in
+            out.values(writtenBy: rows)
+        }
     }
 
     @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {

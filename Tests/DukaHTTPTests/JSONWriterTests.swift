@@ -67,8 +67,8 @@ import Testing
 }
 
 extension JSONWriterTests {
-    /// The portal's list writes rows from SQLite's bytes; it must equal writing the
-    /// decoded `User` (escapes, non-ASCII, NULLs, soft-deleted rows).
+    /// The portal's and the users API's lists write rows from SQLite's bytes; each must
+    /// equal writing the decoded `User` (escapes, non-ASCII, NULLs, soft-deleted rows).
     @Test func rowsWriteAsTheirUsers() async throws {
         let duka = try await TestDuka.make()
         try await duka.makeUser("plain", role: .customer)
@@ -91,6 +91,23 @@ extension JSONWriterTests {
         }
         #expect(fromRows.count == 2)
         #expect(fromRows == fromUsers)
+        // The users API's summaries, for every role.
+        let (summaryRows, summaryUsers) = try await duka.database.read { db -> ([[UInt8]], [[UInt8]]) in
+            let sql = "SELECT \(UserStore.columns) FROM users ORDER BY id"
+            let rows = try db.query(sql) { row -> [UInt8] in
+                var out = JSONWriter()
+                UserJSON.writeSummary(row: row, to: &out)
+                return out.bytes
+            }
+            let users = try db.query(sql, row: UserStore.decode).map { user -> [UInt8] in
+                var out = JSONWriter()
+                UserJSON.writeSummary(user, to: &out)
+                return out.bytes
+            }
+            return (rows, users)
+        }
+        #expect(summaryRows.count >= 3)
+        #expect(summaryRows == summaryUsers)
         #expect(fromRows.last.map { String(decoding: $0, as: UTF8.self).contains(#"Wanjikũ \"Shiro\" Kamau\n\t\u0001"#) } == true)
     }
 }
