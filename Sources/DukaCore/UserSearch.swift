@@ -14,8 +14,8 @@ func searchUsesTextIndex(_ text: String?) -> Bool {
 /// common as `gen` (in every generated username) costs more than the rest of the request.
 /// So when four characters of an ASCII text are rare, only they are looked up, and each
 /// row found is confirmed: by `instr(lower(column))` when its columns are printable
-/// ASCII (where `lower` folds case as the index does), else by the index's own match of the whole text. The
-/// rows are exactly those of the whole phrase either way; only the work differs.
+/// ASCII (where `lower` folds case as the index does), else by the index's own match of
+/// the whole text. The rows are exactly those of the whole phrase; only the work differs.
 func userSearchCondition(_ text: String, columns: [String], in db: Connection) throws -> (sql: String, arguments: [any SQLBindable]) {
     guard searchUsesTextIndex(text) else {
         let pattern = likeSubstringPattern(text)
@@ -50,6 +50,7 @@ final class TrigramFrequencies: Sendable {
     static let cap: Int64 = 1024
     static let lifetime = Duration.seconds(300)
     static let capacity = 16_384
+    static let windows = 32
 
     private struct Key: Hashable {
         let path: String
@@ -65,12 +66,13 @@ final class TrigramFrequencies: Sendable {
     private let entries = Mutex<[Key: Entry]>([:])
 
     /// The four characters of `text` whose two trigrams are rarest together, when they
-    /// are rarer than `cap` and are not the whole text; nil for texts that are not
-    /// ASCII (their folding is the index's business) or shorter than five characters.
+    /// are rarer than `cap`; nil for texts that are not ASCII (their folding is the
+    /// index's business) or shorter than five characters (four would be the whole text).
+    /// Only the first `windows` trigrams are counted, so a long text costs no more.
     func rarestFourCharacters(of text: String, cap: Int64 = TrigramFrequencies.cap, in db: Connection) throws -> Substring? {
         let bytes = text.utf8
         guard bytes.count >= 5, bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-        let starts = Array(bytes.indices.dropLast(2))
+        let starts = Array(bytes.indices.dropLast(2).prefix(Self.windows))
         var counts: [Int64] = []
         for start in starts {
             let trigram = bytes[start..<bytes.index(start, offsetBy: 3)].map(asciiLowercased)

@@ -316,7 +316,8 @@ extension SearchIndexTests {
     /// itself (the Kelvin sign folds to `k` there, not in `lower`).
     @Test func narrowedSearchFindsWhatTheWholeTextFinds() async throws {
         let database = try DukaDatabase.open(path: try temporaryPath(), configuration: .init(readers: 1))
-        let names = ["Wanjiku Kamau", "\u{212A}amau Njoroge", "Otieno \"Odhis\" Ochieng", "Achieng 100%_sure", "Élodie Wanjiru", "Kamau Kamau"]
+        let names = ["Wanjiku Kamau", "\u{212A}amau Njoroge", "Otieno \"Odhis\" Ochieng", "Achieng 100%_sure", "Élodie Wanjiru", "Kamau Kamau",
+                     "Wambui wa Kariuki Njoroge Kamau Otieno Achieng Mwangi"]
         try await database.write { db in
             for n in 0..<40 {
                 try UserStore.insert(NewUser(
@@ -327,7 +328,8 @@ extension SearchIndexTests {
             }
         }
         let texts = ["kamau", "KAMAU", "amau n", "user1", "ser12_", "Odhis\"", "\"Odhis\" O", "100%_s", "0%_su", "u3@kamau", "kamau3.co",
-                     "71100", "00037", "nobody", "élodie", "lodie W", "Kamau Kamau"]
+                     "71100", "00037", "nobody", "élodie", "lodie W", "Kamau Kamau",
+                     "WA KARIUKI njoroge Kamau Otieno Achieng Mwan", "wa Kariuki Njoroge Kamau Otieno Achieng Mwangi!"]
         for text in texts {
             let narrowed = try await database.read { db in
                 (try TrigramFrequencies.shared.rarestFourCharacters(of: text, in: db), try TrigramFrequencies.shared.rarestFourCharacters(of: text, cap: 1, in: db))
@@ -347,8 +349,9 @@ extension SearchIndexTests {
             }
             #expect(portal == portalIndex, "portal search \(text)")
             #expect(staff == staffIndex, "users search \(text)")
-            // With a cap of 1 only trigrams found nowhere are rare enough.
-            #expect((narrowed.1 == nil) == !(portalIndex.isEmpty && staffIndex.isEmpty) || !ascii, "\(text) with cap 1")
+            // With a cap of 1 only trigrams found nowhere are rare enough, and then nothing matches.
+            #expect(narrowed.1 == nil || (portalIndex.isEmpty && staffIndex.isEmpty), "\(text) with cap 1")
+            if text.hasPrefix("WA KARIUKI") || text == "kamau" { #expect(!portal.isEmpty, "\(text) finds customers") }
         }
         let kelvin = try await database.read { db in
             try CustomerStore.list(.init(search: "kamau nj"), page: .init(page: 1, size: 100), in: db).items.map(\.profile.fullName)
