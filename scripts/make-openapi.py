@@ -138,6 +138,10 @@ def query(name, schema, description=""):
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+SEARCH = query("search", {"type": "string", "maxLength": 200},
+               "Case-insensitive substring; at most 200 characters, no control characters (else 400 validation_failed).")
+
+
 def path_id(name="id", uuid=False):
     return {"name": name, "in": "path", "required": True,
             "schema": UUID if uuid else {"type": "integer", "minimum": 0, "maximum": 9223372036854775807}}
@@ -164,7 +168,7 @@ paths = {
     "/employee/customers": {"get": op("Customers by id", "employee portal", "200", obj({
         "customers": {"type": "array", "items": ref("Customer")}, "pagination": ref("PortalPagination")}), ["400", "403"], params=[
         PAGE, query("per_page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
-        query("include_deleted", BOOL), query("is_active", BOOL), query("search", {"type": "string"})])},
+        query("include_deleted", BOOL), query("is_active", BOOL), SEARCH])},
     "/employee/customers/{id}": {
         "parameters": [path_id()],
         "get": op("A customer with carts", "employee portal", "200", customer_detail, ["400", "403", "404"]),
@@ -176,7 +180,7 @@ for action in ["restore", "activate", "deactivate"]:
         f"{action.capitalize()} a customer", "employee portal", "200", customer_change, ["400", "403", "404"])}
 paths["/api/v1/users"] = {
     "get": op("List users", "users", "200", listing("users", "User"), ["400", "403"], params=[
-        PAGE, LIMIT, query("search", {"type": "string"}), query("role", ROLE),
+        PAGE, LIMIT, SEARCH, query("role", ROLE),
         query("status", {"type": "string", "enum": ["active", "deleted", "all"]}),
         query("sort_by", {"type": "string", "enum": ["created_at", "username"]}),
         query("sort_order", {"type": "string", "enum": ["asc", "desc"]})]),
@@ -194,7 +198,7 @@ paths["/api/v1/audit-log"] = {"get": op("Audit log, newest first", "operations",
                                         params=[PAGE, LIMIT, query("actor", UUID), query("action", {"type": "string"})])}
 paths["/api/v1/products"] = {
     "get": op("List products", "catalogue", "200", listing("products", "Product"), ["400"], params=[
-        PAGE, LIMIT, query("search", {"type": "string"}), query("include_inactive", BOOL)]),
+        PAGE, LIMIT, SEARCH, query("include_inactive", BOOL)]),
     "post": op("Create a product", "catalogue", "201", envelope(ref("Product")), ["403", "409"], body="ProductCreate"),
 }
 paths["/api/v1/products/{id}"] = {

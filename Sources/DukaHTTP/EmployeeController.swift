@@ -37,7 +37,7 @@ struct EmployeeController {
         let page = query.page(sizeParameter: "per_page", defaultSize: 20)
         let filter = CustomerStore.Filter(
             includeDeleted: query.bool("include_deleted") ?? false,
-            search: query.string("search"),
+            search: query.search(),
             isActive: query.bool("is_active")
         )
         // The hottest answer of the portal: each row is written from SQLite's bytes as it

@@ -49,7 +49,7 @@ struct ProductsController {
     @Sendable func list(_ request: Request, context: DukaRequestContext) async throws -> Response {
         var query = QueryReader(request)
         let page = query.page(sizeParameter: "limit", defaultSize: 10)
-        let search = query.string("search")
+        let search = query.search()
         let includeInactive = query.bool("include_inactive") ?? false
         let result = try await authenticator.read(request, checked: query.outcome) { _, db in
             try ProductStore.list(search: search, includeInactive: includeInactive, page: page, in: db)

@@ -85,6 +85,25 @@ struct QueryReader {
         return text
     }
 
+    /// The longest `search`: no searchable field holds more (product names, 200).
+    static let maximumSearchLength = 200
+
+    /// A free-text search; empty counts as absent. Longer than any searchable field, or
+    /// with control characters (no searchable field may hold one; a NUL would cut the
+    /// text-index query short), it is refused rather than searched for.
+    mutating func search(_ name: String = "search") -> String? {
+        guard let text = string(name) else { return nil }
+        if text.count > Self.maximumSearchLength {
+            errors[name] = "must be at most \(Self.maximumSearchLength) characters"
+            return nil
+        }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            errors[name] = "must not contain control characters"
+            return nil
+        }
+        return text
+    }
+
     /// A UUID parameter, in the canonical lower-case form.
     mutating func uuid(_ name: String) -> String? {
         guard let text = string(name) else { return nil }

@@ -23,7 +23,7 @@ struct UsersController {
         var query = QueryReader(request)
         let page = query.page(sizeParameter: "limit", defaultSize: 10)
         let filter = UserStore.ListFilter(
-            search: query.string("search"),
+            search: query.search(),
             role: query.choice("role", as: Role.self),
             status: query.choice("status", as: UserStore.ListFilter.Status.self) ?? .active,
             sortBy: query.choice("sort_by", as: UserStore.ListFilter.SortKey.self) ?? .createdAt,

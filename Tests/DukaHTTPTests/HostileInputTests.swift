@@ -58,3 +58,30 @@ import Testing
         }
     }
 }
+
+extension HostileInputTests {
+    /// A search with a control character (a NUL cut the text-index query short: 500) or
+    /// longer than any searchable field is refused in words on all three lists; the
+    /// longest allowed one is searched for.
+    @Test func searchTextIsChecked() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("staff.employee", role: .employee)
+        try await duka.run { (api: TestAPI) async throws in
+            let admin = try await api.token("admin", TestDuka.adminPassword)
+            let employee = try await api.token("staff.employee")
+            let lists = [("/employee/customers", employee), ("/api/v1/users", admin), ("/api/v1/products", admin)]
+            for (path, token) in lists {
+                for bad in ["adm%00in", "ad%00", "%00", "kam%0Aau", "x%7F", String(repeating: "a", count: 201)] {
+                    let response = try await api.request(.get, "\(path)?search=\(bad)", token: token)
+                    #expect(response.status == .badRequest, "\(path) search=\(bad.prefix(12))")
+                    #expect(response.code == "validation_failed")
+                    #expect(TestSupportKeys.errors(response) == ["search"])
+                }
+                let longest = try await api.request(.get, "\(path)?search=\(String(repeating: "a", count: 200))", token: token)
+                #expect(longest.status == .ok, "\(path) 200 characters")
+                let spaced = try await api.request(.get, "\(path)?search=the+admin", token: token)
+                #expect(spaced.status == .ok)
+            }
+        }
+    }
+}

@@ -6892,11 +6892,12 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
       }
      },
      {
-      "description": "",
+      "description": "Case-insensitive substring; at most 200 characters, no control characters (else 400 validation_failed).",
       "in": "query",
       "name": "search",
       "required": false,
       "schema": {
+       "maxLength": 200,
        "type": "string"
       }
      },
@@ -7530,11 +7531,12 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
       }
      },
      {
-      "description": "",
+      "description": "Case-insensitive substring; at most 200 characters, no control characters (else 400 validation_failed).",
       "in": "query",
       "name": "search",
       "required": false,
       "schema": {
+       "maxLength": 200,
        "type": "string"
       }
      },
@@ -8349,11 +8351,12 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
       }
      },
      {
-      "description": "",
+      "description": "Case-insensitive substring; at most 200 characters, no control characters (else 400 validation_failed).",
       "in": "query",
       "name": "search",
       "required": false,
       "schema": {
+       "maxLength": 200,
        "type": "string"
       }
      }
