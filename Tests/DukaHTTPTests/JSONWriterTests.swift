@@ -75,37 +75,36 @@ extension JSONWriterTests {
         try await duka.makeUser("tricky", role: .customer, deleted: true, profile: .init(
             fullName: "Wanjikũ \"Shiro\" Kamau\n\t\u{1}", idNumber: "12\\34", phoneNumber: "+254711000111",
             county: "Murang'a", town: "Kangema ☕", street: "Ngong Rd /\u{7F}"))
-        let (fromRows, fromUsers) = try await duka.database.read { db -> ([[UInt8]], [[UInt8]]) in
-            let sql = "SELECT \(UserStore.columns) FROM users WHERE role = 'customer' ORDER BY id"
-            let rows = try db.query(sql) { row -> [UInt8] in
-                var out = JSONWriter()
-                UserJSON.writeCustomer(row: row, to: &out)
-                return out.bytes
+        /// Each row written both ways: from its bytes, and decoded into a `User`.
+        func bothWays(
+            _ sql: String, row writeRow: @escaping @Sendable (Row, inout JSONWriter) -> Void,
+            user writeUser: @escaping @Sendable (User, inout JSONWriter) -> Void
+        ) async throws -> (rows: [[UInt8]], users: [[UInt8]]) {
+            try await duka.database.read { db in
+                let rows = try db.query(sql) { row -> [UInt8] in
+                    var out = JSONWriter()
+                    writeRow(row, &out)
+                    return out.bytes
+                }
+                let users = try db.query(sql, row: UserStore.decode).map { user -> [UInt8] in
+                    var out = JSONWriter()
+                    writeUser(user, &out)
+                    return out.bytes
+                }
+                return (rows, users)
             }
-            let users = try db.query(sql, row: UserStore.decode).map { user -> [UInt8] in
-                var out = JSONWriter()
-                UserJSON.writeCustomer(user, to: &out)
-                return out.bytes
-            }
-            return (rows, users)
         }
+        let (fromRows, fromUsers) = try await bothWays(
+            "SELECT \(UserStore.columns) FROM users WHERE role = 'customer' ORDER BY id",
+            row: { UserJSON.writeCustomer(row: $0, to: &$1) }, user: { UserJSON.writeCustomer($0, to: &$1) }
+        )
         #expect(fromRows.count == 2)
         #expect(fromRows == fromUsers)
         // The users API's summaries, for every role.
-        let (summaryRows, summaryUsers) = try await duka.database.read { db -> ([[UInt8]], [[UInt8]]) in
-            let sql = "SELECT \(UserStore.columns) FROM users ORDER BY id"
-            let rows = try db.query(sql) { row -> [UInt8] in
-                var out = JSONWriter()
-                UserJSON.writeSummary(row: row, to: &out)
-                return out.bytes
-            }
-            let users = try db.query(sql, row: UserStore.decode).map { user -> [UInt8] in
-                var out = JSONWriter()
-                UserJSON.writeSummary(user, to: &out)
-                return out.bytes
-            }
-            return (rows, users)
-        }
+        let (summaryRows, summaryUsers) = try await bothWays(
+            "SELECT \(UserStore.columns) FROM users ORDER BY id",
+            row: { UserJSON.writeSummary(row: $0, to: &$1) }, user: { UserJSON.writeSummary($0, to: &$1) }
+        )
         #expect(summaryRows.count >= 3)
         #expect(summaryRows == summaryUsers)
         #expect(fromRows.last.map { String(decoding: $0, as: UTF8.self).contains(#"Wanjikũ \"Shiro\" Kamau\n\t\u0001"#) } == true)
