@@ -1,31 +1,106 @@
-import NIOConcurrencyHelpers
+import Crypto
+import Synchronization
 
-/// Counts failed logins per login name and per client address in a sliding window
-/// (API.md section 2: 5 per name or 30 per address in 15 minutes).
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Counts attempts per account and per client address in a sliding window
+/// (API.md section 2: 5 per account or 30 per address in 15 minutes).
+///
+/// An attempt **reserves** its place before the slow password check and keeps it (a
+/// failure), gives it back (a success, or an attempt that is not a failure), so that
+/// attempts in flight count: however many arrive at once, at most `perAccount` checks
+/// per account and `perAddress` per address run in a window.
 ///
 /// Kept in memory: a restart forgets the counts, which is acceptable for one shop's
-/// server and keeps failed logins from writing to the database.
+/// server and keeps failed logins from writing to the database. Memory is bounded:
+/// at most `maxEntries` accounts and as many addresses, each key at most
+/// `maxKeyBytes` (longer keys are replaced by a digest), each with at most its limit of
+/// timestamps.
 public final class LoginThrottle: Sendable {
     public struct Limits: Sendable {
-        public var perName: Int
+        public var perAccount: Int
         public var perAddress: Int
         public var window: Int64
+        public var maxEntries: Int
 
-        public init(perName: Int = 5, perAddress: Int = 30, window: Int64 = 15 * 60) {
-            self.perName = perName
+        public init(perAccount: Int = 5, perAddress: Int = 30, window: Int64 = 15 * 60, maxEntries: Int = 10_000) {
+            self.perAccount = perAccount
             self.perAddress = perAddress
             self.window = window
+            self.maxEntries = maxEntries
+        }
+    }
+
+    /// A place held in the counts while a password is checked.
+    public struct Reservation: Sendable {
+        let account: String?
+        let address: String
+        let id: UInt64
+        let time: Int64
+    }
+
+    /// The key longest kept as it is; longer ones (never a valid login) become a digest.
+    public static let maxKeyBytes = 256
+
+    private struct Attempt {
+        var id: UInt64
+        var time: Int64
+    }
+
+    /// Attempts per key, with each key's last use for evicting the stalest when full.
+    private struct Table {
+        var attempts: [String: [Attempt]] = [:]
+
+        mutating func count(_ key: String, since cutoff: Int64) -> (count: Int, oldest: Int64?) {
+            guard var list = attempts[key] else { return (0, nil) }
+            list.removeAll { $0.time <= cutoff }
+            attempts[key] = list.isEmpty ? nil : list
+            return (list.count, list.first?.time)
+        }
+
+        mutating func add(_ key: String, _ attempt: Attempt, maxEntries: Int, cutoff: Int64) {
+            if attempts[key] == nil, attempts.count >= maxEntries { makeRoom(maxEntries: maxEntries, cutoff: cutoff) }
+            attempts[key, default: []].append(attempt)
+        }
+
+        func contains(_ key: String, id: UInt64) -> Bool {
+            attempts[key]?.contains { $0.id == id } ?? false
+        }
+
+        mutating func remove(_ key: String, id: UInt64) -> Bool {
+            guard var list = attempts[key], let index = list.firstIndex(where: { $0.id == id }) else { return false }
+            list.remove(at: index)
+            attempts[key] = list.isEmpty ? nil : list
+            return true
+        }
+
+        /// Drops what the window has left behind; if still full, the tenth of keys least
+        /// recently used (so a flood of new keys costs O(1) amortised per key).
+        private mutating func makeRoom(maxEntries: Int, cutoff: Int64) {
+            attempts = attempts.compactMapValues { list in
+                let recent = list.filter { $0.time > cutoff }
+                return recent.isEmpty ? nil : recent
+            }
+            guard attempts.count >= maxEntries else { return }
+            let stalest = attempts.map { ($0.key, $0.value.last?.time ?? 0) }
+                .sorted { $0.1 < $1.1 }
+                .prefix(max(1, maxEntries / 10))
+            for (key, _) in stalest { attempts[key] = nil }
         }
     }
 
     private struct State {
-        var byName: [String: [Int64]] = [:]
-        var byAddress: [String: [Int64]] = [:]
-        var lastSweep: Int64 = 0
+        var byAccount = Table()
+        var byAddress = Table()
+        var nextID: UInt64 = 0
     }
 
     public let limits: Limits
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
     private let now: @Sendable () -> Int64
 
     public init(limits: Limits = .init(), now: @escaping @Sendable () -> Int64 = Timestamp.now) {
@@ -33,50 +108,82 @@ public final class LoginThrottle: Sendable {
         self.now = now
     }
 
-    static func key(forName name: String) -> String { name.lowercased() }
+    /// The account key of a known user (by id, so its username and email share one count).
+    public static func accountKey(userID: Int64) -> String { "user:\(userID)" }
 
-    /// Seconds to wait before trying again, or nil when the attempt may go ahead.
-    public func retryAfter(name: String, address: String) -> Int64? {
+    /// The account key of a name that matches no user: the typed text, case-folded.
+    public static func accountKey(unknownName name: String) -> String {
+        bounded("name:" + name.lowercased())
+    }
+
+    /// Takes a place for one attempt, or answers the seconds to wait when a limit is reached.
+    /// `account` nil counts the address only (registrations).
+    public func reserve(account: String?, address: String) -> Result<Reservation, Wait> {
         let time = now()
-        let window = limits.window
-        return state.withLockedValue { state in
+        let cutoff = time - limits.window
+        let address = Self.bounded(address)
+        return state.withLock { state in
             var waits: [Int64] = []
-            if let failures = state.byName[Self.key(forName: name)] {
-                let recent = failures.filter { $0 > time - window }
-                if recent.count >= limits.perName { waits.append(recent[recent.count - limits.perName] + window - time) }
+            if let account {
+                let (count, oldest) = state.byAccount.count(account, since: cutoff)
+                if count >= limits.perAccount, let oldest { waits.append(oldest + limits.window - time) }
             }
-            if let failures = state.byAddress[address] {
-                let recent = failures.filter { $0 > time - window }
-                if recent.count >= limits.perAddress { waits.append(recent[recent.count - limits.perAddress] + window - time) }
-            }
-            return waits.max().map { max(1, $0) }
+            let (count, oldest) = state.byAddress.count(address, since: cutoff)
+            if count >= limits.perAddress, let oldest { waits.append(oldest + limits.window - time) }
+            if let wait = waits.max() { return .failure(Wait(seconds: max(1, wait))) }
+
+            state.nextID &+= 1
+            let attempt = Attempt(id: state.nextID, time: time)
+            if let account { state.byAccount.add(account, attempt, maxEntries: limits.maxEntries, cutoff: cutoff) }
+            state.byAddress.add(address, attempt, maxEntries: limits.maxEntries, cutoff: cutoff)
+            return .success(Reservation(account: account, address: address, id: attempt.id, time: time))
         }
     }
 
-    public func recordFailure(name: String, address: String) {
-        let time = now()
-        let window = limits.window
-        state.withLockedValue { state in
-            state.byName[Self.key(forName: name), default: []].append(time)
-            state.byAddress[address, default: []].append(time)
-            // Drop stale entries now and then, so memory stays bounded by recent traffic.
-            if time - state.lastSweep > 60 {
-                state.lastSweep = time
-                state.byName = state.byName.compactMapValues(Self.trimmer(time - window))
-                state.byAddress = state.byAddress.compactMapValues(Self.trimmer(time - window))
+    /// The attempt failed: its place stays taken for the window. (If a success of the same
+    /// account cleared the count meanwhile, the failure is counted again.)
+    public func failed(_ reservation: Reservation) {
+        let cutoff = now() - limits.window
+        state.withLock { state in
+            let attempt = Attempt(id: reservation.id, time: reservation.time)
+            if let account = reservation.account, !state.byAccount.contains(account, id: reservation.id) {
+                state.byAccount.add(account, attempt, maxEntries: limits.maxEntries, cutoff: cutoff)
+            }
+            if !state.byAddress.contains(reservation.address, id: reservation.id) {
+                state.byAddress.add(reservation.address, attempt, maxEntries: limits.maxEntries, cutoff: cutoff)
             }
         }
     }
 
-    /// A success resets the name's count (not the address's).
-    public func recordSuccess(name: String) {
-        state.withLockedValue { _ = $0.byName.removeValue(forKey: Self.key(forName: name)) }
+    /// The attempt succeeded: the account's count starts over; the address keeps its
+    /// earlier failures but not this attempt.
+    public func succeeded(_ reservation: Reservation) {
+        state.withLock { state in
+            if let account = reservation.account { state.byAccount.attempts[account] = nil }
+            _ = state.byAddress.remove(reservation.address, id: reservation.id)
+        }
     }
 
-    private static func trimmer(_ cutoff: Int64) -> ([Int64]) -> [Int64]? {
-        { times in
-            let recent = times.filter { $0 > cutoff }
-            return recent.isEmpty ? nil : recent
+    /// The attempt was not a failure (a right password on a deactivated account): its
+    /// place is given back and nothing else changes.
+    public func release(_ reservation: Reservation) {
+        state.withLock { state in
+            if let account = reservation.account { _ = state.byAccount.remove(account, id: reservation.id) }
+            _ = state.byAddress.remove(reservation.address, id: reservation.id)
         }
+    }
+
+    /// How many keys are kept (for tests of the memory bound).
+    public var entryCount: (accounts: Int, addresses: Int) {
+        state.withLock { ($0.byAccount.attempts.count, $0.byAddress.attempts.count) }
+    }
+
+    public struct Wait: Error, Sendable, Equatable {
+        public let seconds: Int64
+    }
+
+    /// Keys longer than `maxKeyBytes` are replaced by their SHA-256, so no key costs more.
+    static func bounded(_ key: String) -> String {
+        key.utf8.count <= maxKeyBytes ? key : "sha256:" + Data(SHA256.hash(data: Array(key.utf8))).base64EncodedString()
     }
 }

@@ -56,9 +56,23 @@ public enum DukaDatabaseError: Error, CustomStringConvertible, Sendable {
 
 /// Opens Duka's database file: checks it, switches it to WAL, migrates it.
 public enum DukaDatabase {
-    public static func open(path: String, configuration: Database.Configuration = .init()) throws -> Database {
+    /// A new file is created 0600 (SQLite's own would follow the umask). An existing one
+    /// that group or others may read is tightened to 0600, each change reported to
+    /// `tightened`, unless `sharedFile` (the operator's `--allow-shared-file`).
+    public static func open(
+        path: String,
+        configuration: Database.Configuration = .init(),
+        sharedFile: Bool = false,
+        tightened: (PrivateFiles.Tightened) -> Void = { _ in }
+    ) throws -> Database {
         do {
-            return try Database.open(
+            try PrivateFiles.createIfAbsent(path)
+        } catch {
+            throw DukaDatabaseError.cannotOpen(path: path, reason: error.description)
+        }
+        let database: Database
+        do {
+            database = try Database.open(
                 path: path,
                 configuration: configuration,
                 prepare: Migrations.checkCompatible,
@@ -69,6 +83,9 @@ public enum DukaDatabase {
         } catch let error as SQLiteError {
             throw DukaDatabaseError.cannotOpen(path: path, reason: error.message)
         }
+        // After the checks, so a file that is refused is left untouched.
+        if !sharedFile { PrivateFiles.tightenDatabase(path).forEach(tightened) }
+        return database
     }
 }
 

@@ -98,6 +98,12 @@ public enum UserStore {
         return try find(id: db.lastInsertRowID, in: db)!
     }
 
+    /// Re-made hash of the same password (another bcrypt cost): no session ends, nothing
+    /// visible changes. Skipped when the password was changed meanwhile.
+    public static func replacePasswordHash(id: Int64, old: String, new: String, in db: Connection) throws {
+        try db.execute("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", new, id, old)
+    }
+
     /// Revokes every token issued so far to the user.
     public static func bumpSessionVersion(id: Int64, in db: Connection) throws {
         try db.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", id)

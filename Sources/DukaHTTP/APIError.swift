@@ -77,6 +77,16 @@ extension APIError {
         return error
     }
 
+    static func tooManyRegistrations(retryAfter seconds: Int64) -> APIError {
+        var error = APIError(.tooManyRequests, code: "too_many_requests", message: "Too many registrations from this address; try again later")
+        error.headers[.retryAfter] = String(seconds)
+        return error
+    }
+
+    static let requestTimeout = APIError(
+        .requestTimeout, code: "request_timeout", message: "The request did not arrive in time; the connection is closed"
+    )
+
     static let internalError = APIError(.internalServerError, code: "internal_error", message: "Internal server error")
 
     static func unavailable(_ message: String) -> APIError {

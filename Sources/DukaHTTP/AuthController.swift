@@ -10,6 +10,8 @@ struct AuthController {
     let tokens: TokenService
     let authenticator: Authenticator
     let throttle: LoginThrottle
+    /// Registrations per client address (the account is not known yet).
+    let registrations: LoginThrottle
     let secureCookies: Bool
 
     static let invalidCredentials = "Invalid username or password"
@@ -21,27 +23,55 @@ struct AuthController {
         routes.post("/api/v1/auth/register", registerCustomer)
     }
 
+    /// The longest login name looked at: an email is at most 254 characters (RFC 5321).
+    static let maximumLoginLength = 254
+
     @Sendable func login(_ request: Request, context: DukaRequestContext) async throws -> Response {
         var reader = FieldReader(try await RequestBody.object(request))
         let login = reader.string("username", required: true).value
         let password = reader.string("password", required: true).value
+        reader.check("username", login) { $0.count > Self.maximumLoginLength ? "must be at most \(Self.maximumLoginLength) characters" : nil }
         try reader.finish()
         guard let login, let password else { throw APIError.validation("username", "is required") }
 
-        if let wait = throttle.retryAfter(name: login, address: context.clientAddress) {
-            throw APIError.tooManyRequests(retryAfter: wait)
-        }
+        let address = context.clientAddress
         let user = try await database.read { try UserStore.find(login: login, in: $0) }
+        // One count per account (its username and email alike), per typed text for nobody.
+        let account = user.map { LoginThrottle.accountKey(userID: $0.id) } ?? LoginThrottle.accountKey(unknownName: login)
+        let who = user.map { SecurityLog.user($0) } ?? SecurityLog.unknownName(login)
+        let reservation: LoginThrottle.Reservation
+        switch throttle.reserve(account: account, address: address) {
+        case .success(let held):
+            reservation = held
+        case .failure(let wait):
+            SecurityLog.event(context.logger, "login_throttled", address: address, user: who)
+            throw APIError.tooManyRequests(retryAfter: wait.seconds)
+        }
         // Always one bcrypt check (a dummy hash for nobody), so timing does not tell who exists.
-        let matches = try await hasher.verify(password, against: user?.passwordHash)
+        let matches: Bool
+        do {
+            matches = try await hasher.verify(password, against: user?.passwordHash)
+        } catch {
+            throttle.release(reservation)
+            throw error
+        }
         guard let user, matches, !user.isDeleted else {
-            throttle.recordFailure(name: login, address: context.clientAddress)
+            throttle.failed(reservation)
+            SecurityLog.event(context.logger, "login_failed", address: address, user: who)
             throw APIError.unauthorized(Self.invalidCredentials)
         }
         guard user.isActive else {
+            throttle.release(reservation)
+            SecurityLog.event(context.logger, "login_inactive_account", address: address, user: who)
             throw APIError(.forbidden, code: "account_inactive", message: "This account is deactivated")
         }
-        throttle.recordSuccess(name: login)
+        throttle.succeeded(reservation)
+        if hasher.needsRehash(user.passwordHash) {
+            // Made at another cost (the operator changed it): re-made at today's cost.
+            let fresh = try await hasher.hash(password)
+            let (id, old) = (user.id, user.passwordHash)
+            try await database.write { try UserStore.replacePasswordHash(id: id, old: old, new: fresh, in: $0) }
+        }
         let token = try await tokens.issue(for: user)
         var headers = HTTPFields()
         headers[.setCookie] = cookie(token, maxAge: tokens.lifetime, request: request)
@@ -69,7 +99,9 @@ struct AuthController {
         return .json(.envelope("Profile retrieved successfully", data: UserJSON.detail(user)))
     }
 
-    /// Customer self-sign-up: `role` and `is_active` in the body are ignored.
+    /// Customer self-sign-up: `role` and `is_active` in the body are ignored. Throttled per
+    /// address (every well-formed attempt counts), and a taken name is answered before
+    /// any password is hashed.
     @Sendable func registerCustomer(_ request: Request, context: DukaRequestContext) async throws -> Response {
         let body = try await RequestBody.object(request)
         let payload = try UserPayload.read(
@@ -80,6 +112,11 @@ struct AuthController {
         guard let username = payload.username, let email = payload.email, let password = payload.password else {
             throw APIError.validation("username", "is required")
         }
+        if case .failure(let wait) = registrations.reserve(account: nil, address: context.clientAddress) {
+            SecurityLog.event(context.logger, "registration_throttled", address: context.clientAddress, user: nil)
+            throw APIError.tooManyRegistrations(retryAfter: wait.seconds)
+        }
+        try await UserWrites.refuseTaken(username: username, email: email, database: database)
         let hash = try await hasher.hash(password)
         let newUser = NewUser(username: username, email: email, passwordHash: hash, role: .customer, profile: payload.newProfile)
         let user = try await UserWrites.insertUnique(newUser, database: database)
@@ -113,6 +150,12 @@ enum UserWrites {
             // Only reachable if the check above raced with another writer; writes are serialised.
             throw duplicate([error.message.contains("email") ? "email" : "username"])
         }
+    }
+
+    /// 409 `duplicate` when the username or email is taken: checked before the slow hash.
+    static func refuseTaken(username: String, email: String, database: Database) async throws {
+        let taken = try await database.read { try UserStore.takenFields(username: username, email: email, in: $0) }
+        guard taken.isEmpty else { throw duplicate(taken) }
     }
 
     static func duplicate(_ fields: [String]) -> APIError {

@@ -48,7 +48,7 @@ struct Authenticator: Sendable {
               user.sessionVersion == claims.ver,
               user.isActive, !user.isDeleted
         else {
-            throw APIError.unauthorized()
+            throw RevokedToken(userID: claims.uid)
         }
         return user
     }
@@ -74,6 +74,12 @@ extension String {
     func trimmingWhitespaceAndNewlines() -> String {
         String(Substring(self).trimmingCharacters(in: " \t\r\n"))
     }
+}
+
+/// A token signed by us whose user no longer accepts it (logged out, deactivated,
+/// deleted, demoted): answered 401 like any bad token, and logged as a security event.
+struct RevokedToken: Error {
+    let userID: Int64
 }
 
 /// Role sets used across controllers.

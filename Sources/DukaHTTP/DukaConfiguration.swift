@@ -24,6 +24,8 @@ public struct DukaConfiguration: Sendable {
     /// Add `Secure` to the session cookie even when the request did not come over HTTPS.
     public var secureCookies = false
     public var loginLimits = LoginThrottle.Limits()
+    /// Registrations per client address (the per-account limit does not apply).
+    public var registrationLimits = LoginThrottle.Limits(perAddress: 30)
     /// Origins allowed to call the API from a browser (CORS); none by default.
     public var corsOrigins: [String] = []
     /// Seconds a connection may sit without a complete request before it is closed
@@ -31,6 +33,12 @@ public struct DukaConfiguration: Sendable {
     public var idleTimeout: Double = 30
     /// Connections served at once; more wait in the listen backlog.
     public var maxConnections = 1000
+    /// Seconds a request (head and body) may take to arrive once its first byte has.
+    public var requestTimeout: Double = 30
+    /// Peers whose `X-Forwarded-For` (and `X-Forwarded-Host`) are believed; none by default.
+    public var trustedProxies: [IPRange] = []
+    /// Keep the database file's permissions as they are (else group/other bits are removed).
+    public var allowSharedFile = false
     /// PEM files for serving HTTPS directly; plain HTTP when nil.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?

@@ -21,6 +21,8 @@ public struct DukaServer: Sendable {
     public let hasher: PasswordHasher
     public let bootstrap: Bootstrap.Outcome
     public let routes: RouteTable
+    /// Failed logins per account and address (kept in memory).
+    public let loginThrottle: LoginThrottle
     public let application: Application<RouterResponder<DukaRequestContext>>
 
     public static let minimumSecretLength = 32
@@ -28,8 +30,11 @@ public struct DukaServer: Sendable {
     public static func make(_ configuration: DukaConfiguration, logger: Logger) async throws -> DukaServer {
         let database = try DukaDatabase.open(
             path: configuration.databasePath,
-            configuration: .init(readers: configuration.readers, synchronous: configuration.synchronous)
-        )
+            configuration: .init(readers: configuration.readers, synchronous: configuration.synchronous),
+            sharedFile: configuration.allowSharedFile
+        ) { tightened in
+            logger.notice("\(tightened.path) could be read by other users (mode \(PrivateFiles.octal(tightened.previousMode))); it is now 0600 (--allow-shared-file keeps modes as they are)")
+        }
         let hasher = PasswordHasher(cost: configuration.bcryptCost, threads: configuration.readers)
         do {
             let bootstrap = try await Bootstrap.run(
@@ -40,13 +45,18 @@ public struct DukaServer: Sendable {
 
             let router = Router(context: DukaRequestContext.self)
             let routes = RouteTable(router: router)
+            let proxies = ClientAddressMiddleware(trustedProxies: configuration.trustedProxies)
+            router.add(middleware: proxies)
             router.add(middleware: SecurityHeadersMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
             router.add(middleware: ErrorAndLogMiddleware(routes: routes))
+            router.add(middleware: CrossSiteRequestMiddleware(allowedOrigins: Set(configuration.corsOrigins), proxies: proxies))
             let authenticator = Authenticator(tokens: tokens, database: database)
+            let loginThrottle = LoginThrottle(limits: configuration.loginLimits)
             HealthController(database: database).register(in: routes)
             AuthController(
                 database: database, hasher: hasher, tokens: tokens, authenticator: authenticator,
-                throttle: LoginThrottle(limits: configuration.loginLimits),
+                throttle: loginThrottle,
+                registrations: LoginThrottle(limits: configuration.registrationLimits),
                 secureCookies: configuration.secureCookies || configuration.usesTLS
             ).register(in: routes)
             EmployeeController(database: database, authenticator: authenticator).register(in: routes)
@@ -57,6 +67,11 @@ public struct DukaServer: Sendable {
             ReportsController(authenticator: authenticator).register(in: routes)
             ConsoleController().register(in: routes)
 
+            // Stopped in reverse order: the database closes last.
+            var services: [any Service] = [ShutdownService(database: database, hasher: hasher, logger: logger)]
+            if configuration.jwtSecret == nil {
+                services.append(SecretWatcher(database: database, tokens: tokens, current: secret, logger: logger))
+            }
             let application = Application(
                 router: router,
                 server: try serverBuilder(configuration),
@@ -65,12 +80,12 @@ public struct DukaServer: Sendable {
                     serverName: nil,
                     availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)
                 ),
-                services: [ShutdownService(database: database, hasher: hasher, logger: logger)],
+                services: services,
                 logger: logger
             )
             return DukaServer(
                 configuration: configuration, database: database, hasher: hasher, bootstrap: bootstrap,
-                routes: routes, application: application
+                routes: routes, loginThrottle: loginThrottle, application: application
             )
         } catch {
             await hasher.shutdown()
@@ -79,12 +94,15 @@ public struct DukaServer: Sendable {
         }
     }
 
-    /// HTTP/1.1 with an idle timeout and header limits, wrapped in TLS when configured.
+    /// HTTP/1.1 with an idle timeout, a request deadline and header limits, wrapped in TLS when configured.
     static func serverBuilder(_ configuration: DukaConfiguration) throws -> HTTPServerBuilder {
-        let http = HTTPServerBuilder.http1(configuration: .init(
-            idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)),
-            httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)
-        ))
+        let http = HTTPServerBuilder.http1(
+            configuration: .init(
+                idleTimeout: .milliseconds(Int64(configuration.idleTimeout * 1000)),
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 64 * 1024, maxHeaderFieldCount: 100)
+            ),
+            requestTimeout: .milliseconds(Int64(configuration.requestTimeout * 1000))
+        )
         guard let certificatePath = configuration.tlsCertificatePath else { return http }
         guard let keyPath = configuration.tlsKeyPath else { throw ConfigurationError.tls("--tls-cert needs --tls-key") }
         do {
@@ -104,11 +122,7 @@ public struct DukaServer: Sendable {
             guard secret.utf8.count >= minimumSecretLength else { throw ConfigurationError.shortSecret }
             return secret
         }
-        var generator = SystemRandomNumberGenerator()
-        let candidate = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-            .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-            .joined()
-        return try await database.write { try SettingsStore.insertIfAbsent("jwt_secret", value: candidate, in: $0) }
+        return try await database.write { try SigningSecret.stored(in: $0) }
     }
 }
 

@@ -2,6 +2,8 @@ import DukaCore
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTP1
 import SQLite
 
 /// The outermost middleware: refuses oversized bodies up front, turns every error into
@@ -34,6 +36,18 @@ struct ErrorAndLogMiddleware: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error.response()
+        case let error as RevokedToken:
+            SecurityLog.event(context.logger, "revoked_token_used", address: context.clientAddress, user: "#\(error.userID)")
+            return APIError.unauthorized().response()
+        case is NIOTooManyBytesError:
+            // A chunked body that grew past the limit (a declared length is refused up front).
+            return APIError.payloadTooLarge.response()
+        case is HTTPParserError:
+            // The body's framing is broken (a chunk size that is not a number, say): the
+            // connection cannot be read further.
+            var answer = APIError.badRequest("Malformed HTTP request body")
+            answer.headers[.connection] = "close"
+            return answer.response()
         case let error as HTTPError where error.status == .notFound:
             let methods = routes.methods(forPath: request.uri.path)
             if methods.isEmpty {

@@ -1,5 +1,8 @@
 import DukaCore
 import JWTKit
+import Logging
+import SQLite
+import ServiceLifecycle
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -57,16 +60,31 @@ struct SessionClaims: JWTPayload, Equatable {
 }
 
 /// Signs and verifies HS256 session tokens with jwt-kit.
+///
+/// jwt-kit picks the key by the token's `kid` and does not compare the header's `alg`
+/// with the key, so the header is checked here first: only `{"alg": "HS256"}` (with an
+/// optional `"typ": "JWT"`) is Duka's; `crit`, `kid` or any other member is refused. A
+/// token must also not live longer than the configured lifetime (`exp - iat`), nor be
+/// issued in the future.
 struct TokenService: Sendable {
     let keys: JWTKeyCollection
     let lifetime: Int64
     let verified = VerifiedTokens()
+
+    /// Clock differences tolerated on `iat` (seconds).
+    static let allowedSkew: Int64 = 60
 
     init(secret: String, lifetime: Int64) async {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.keys = keys
         self.lifetime = lifetime
+    }
+
+    /// Signs with `secret` from now on; tokens signed with the old one stop verifying.
+    func replaceSecret(with secret: String) async {
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        verified.removeAll()
     }
 
     func issue(for user: User, now: Int64 = Timestamp.now()) async throws -> String {
@@ -83,11 +101,67 @@ struct TokenService: Sendable {
     }
 
     /// The claims of a valid, unexpired token signed with our key; nil otherwise.
-    func verify(_ token: String) async -> SessionClaims? {
+    func verify(_ token: String, now: Int64 = Timestamp.now()) async -> SessionClaims? {
         if let claims = verified.claims(of: token) { return claims }
-        guard let claims = try? await keys.verify(token, as: SessionClaims.self) else { return nil }
+        guard Self.hasDukaHeader(token),
+              let claims = try? await keys.verify(token, as: SessionClaims.self)
+        else { return nil }
+        let issued = Int64(claims.iat.value.timeIntervalSince1970)
+        let expires = Int64(claims.exp.value.timeIntervalSince1970)
+        guard expires - issued <= lifetime, issued <= now + Self.allowedSkew else { return nil }
         verified.remember(token, claims)
         return claims
+    }
+
+    /// True when the token's header is exactly what Duka writes.
+    static func hasDukaHeader(_ token: String) -> Bool {
+        guard let end = token.utf8.firstIndex(of: UInt8(ascii: ".")),
+              let bytes = Base64URL.decode(token.utf8[..<end]),
+              case .object(let header)? = try? JSON.parse(bytes),
+              header["alg"] == .string("HS256")
+        else { return false }
+        if let type = header["typ"], type != .string("JWT") { return false }
+        return Set(header.keys).isSubset(of: ["alg", "typ"])
+    }
+}
+
+/// Base64url without padding (RFC 7515), as JWTs use it.
+enum Base64URL {
+    static func decode(_ text: some Collection<UInt8>) -> [UInt8]? {
+        var standard = text.map { byte -> UInt8 in
+            switch byte {
+            case UInt8(ascii: "-"): return UInt8(ascii: "+")
+            case UInt8(ascii: "_"): return UInt8(ascii: "/")
+            default: return byte
+            }
+        }
+        guard !standard.contains(UInt8(ascii: "=")), standard.count % 4 != 1 else { return nil }
+        while standard.count % 4 != 0 { standard.append(UInt8(ascii: "=")) }
+        return Data(base64Encoded: Data(standard)).map { Array($0) }
+    }
+}
+
+/// Watches the stored signing secret, so that `duka rotate-secret` takes effect on a
+/// running server within `interval` (it also ends every session at once).
+struct SecretWatcher: Service {
+    let database: Database
+    let tokens: TokenService
+    let current: String
+    let logger: Logger
+    var interval: Duration = .seconds(2)
+
+    func run() async throws {
+        var current = self.current
+        while !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard !Task.isShuttingDownGracefully,
+                  let stored = try? await database.read({ try SettingsStore.value(SigningSecret.key, in: $0) }),
+                  stored != current
+            else { continue }
+            await tokens.replaceSecret(with: stored)
+            current = stored
+            logger.notice("the token signing secret was rotated; tokens signed with the old one are refused")
+        }
     }
 }
 
@@ -118,6 +192,10 @@ final class VerifiedTokens: Sendable {
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[token] = claims
         }
+    }
+
+    func removeAll() {
+        entries.withLock { $0.removeAll() }
     }
 
     var count: Int { entries.withLock { $0.count } }

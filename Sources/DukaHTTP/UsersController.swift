@@ -54,6 +54,7 @@ struct UsersController {
         guard let username = payload.username, let email = payload.email, let password = payload.password, let role = payload.role else {
             throw APIError.validation("username", "is required")
         }
+        try await UserWrites.refuseTaken(username: username, email: email, database: database)
         let hash = try await hasher.hash(password)
         let newUser = NewUser(
             username: username, email: email, passwordHash: hash, role: role, profile: payload.newProfile,

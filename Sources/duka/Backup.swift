@@ -10,7 +10,7 @@ import Foundation
 
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy the database to DEST while the server may be running (SQLite's online backup).",
+        abstract: "Copy the database to DEST while the server may be running (SQLite's online backup); DEST is made 0600.",
         discussion: "The copy is one consistent snapshot. To restore, stop duka and start it with --db DEST (or move DEST into place)."
     )
 
@@ -23,8 +23,11 @@ struct Backup: AsyncParsableCommand {
             printError("\(source) does not exist")
             throw ExitCode(1)
         }
-        guard !FileManager.default.fileExists(atPath: destination) else {
-            printError("\(destination) already exists; refusing to overwrite it")
+        do {
+            // Created here, 0600 whatever the umask, and only if nothing is there yet.
+            try PrivateFiles.createNew(destination)
+        } catch {
+            printError(error.description)
             throw ExitCode(1)
         }
         do {

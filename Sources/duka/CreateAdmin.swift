@@ -26,7 +26,7 @@ struct CreateAdmin: AsyncParsableCommand {
         let cost = try Env.int("DUKA_BCRYPT_COST", flag: bcryptCost, default: 12, range: PasswordHasher.allowedCosts)
         let db: Database
         do {
-            db = try DukaDatabase.open(path: database.resolvedPath, configuration: .init(readers: 1))
+            db = try database.open(configuration: .init(readers: 1))
         } catch let error as DukaDatabaseError {
             printError(error.description)
             throw ExitCode(1)

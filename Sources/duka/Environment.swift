@@ -1,5 +1,7 @@
 import ArgumentParser
+import DukaCore
 import Logging
+import SQLite
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -24,6 +26,12 @@ enum Env {
             throw ValidationError("\(name)=\(text) is not a whole number within \(range.lowerBound)...\(range.upperBound)")
         }
         return parsed
+    }
+
+    /// A repeatable flag, else the variable's comma-separated items.
+    static func list(_ name: String, flag: [String]) throws -> [String] {
+        guard flag.isEmpty else { return flag }
+        return string(name)?.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) }.filter { !$0.isEmpty } ?? []
     }
 
     static func bool(_ name: String, flag: Bool) throws -> Bool {
@@ -56,10 +64,29 @@ enum Env {
     }
 }
 
-/// `--db`, shared by every command that opens the database.
+/// `--db` and `--allow-shared-file`, shared by every command that opens the database.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: "The SQLite file (env DUKA_DB; default ./duka.sqlite).")
     var path: String?
 
+    @Flag(help: "Keep the database file's permissions as they are; by default a file that other users may read is made 0600 (env DUKA_ALLOW_SHARED_FILE).")
+    var allowSharedFile = false
+
     var resolvedPath: String { path ?? Env.string("DUKA_DB") ?? "./duka.sqlite" }
+
+    func sharedFile() throws -> Bool {
+        try Env.bool("DUKA_ALLOW_SHARED_FILE", flag: allowSharedFile)
+    }
+
+    /// Opens (creating 0600, migrating) the file for a one-off command; tightened
+    /// permissions are reported on standard error.
+    func open(configuration: Database.Configuration) throws -> Database {
+        try DukaDatabase.open(path: resolvedPath, configuration: configuration, sharedFile: try sharedFile()) { tightened in
+            printError(Self.tightenedNotice(tightened))
+        }
+    }
+
+    static func tightenedNotice(_ tightened: PrivateFiles.Tightened) -> String {
+        "\(tightened.path) could be read by other users (mode \(PrivateFiles.octal(tightened.previousMode))); it is now 0600 (--allow-shared-file keeps modes as they are)"
+    }
 }

@@ -29,7 +29,7 @@ struct Generate: AsyncParsableCommand {
         let started = ContinuousClock.now
         let db: Database
         do {
-            db = try DukaDatabase.open(path: database.resolvedPath, configuration: .init(readers: 1, synchronous: .normal))
+            db = try database.open(configuration: .init(readers: 1, synchronous: .normal))
         } catch let error as DukaDatabaseError {
             printError(error.description)
             throw ExitCode(1)

@@ -26,6 +26,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The PEM private key for --tls-cert (env DUKA_TLS_KEY).") var tlsKey: String?
     @Option(help: "Seconds before an idle or stalled connection is closed (env DUKA_IDLE_TIMEOUT; default 30).") var idleTimeout: Int?
     @Option(help: "Connections served at once; more wait (env DUKA_MAX_CONNECTIONS; default 1000).") var maxConnections: Int?
+    @Option(help: "Seconds a request (head and body) may take to arrive; then 408 and close (env DUKA_REQUEST_TIMEOUT; default 30).")
+    var requestTimeout: Int?
+    @Option(help: "A proxy (address or CIDR range) whose X-Forwarded-For names the client; repeatable (env DUKA_TRUSTED_PROXIES, comma-separated). None by default.")
+    var trustedProxy: [String] = []
+    @Option(help: "Customer registrations allowed per client address in 15 minutes (env DUKA_REGISTRATION_LIMIT; default 30).")
+    var registrationLimit: Int?
 
     func run() async throws {
         var configuration = DukaConfiguration()
@@ -38,13 +44,20 @@ struct Serve: AsyncParsableCommand {
         configuration.tokenTTL = Int64(try Env.int("DUKA_TOKEN_TTL", flag: tokenTtl, default: 86_400, range: 60...31_536_000))
         configuration.readers = try Env.int("DUKA_READERS", flag: readers, default: System.coreCount, range: 1...256)
         configuration.secureCookies = try Env.bool("DUKA_SECURE_COOKIES", flag: secureCookies)
-        configuration.corsOrigins = corsOrigin.isEmpty
-            ? (Env.string("DUKA_CORS_ORIGINS")?.split(separator: ",").map { String($0.filter { !$0.isWhitespace }) } ?? [])
-            : corsOrigin
+        configuration.corsOrigins = try Env.list("DUKA_CORS_ORIGINS", flag: corsOrigin)
         configuration.tlsCertificatePath = tlsCert ?? Env.string("DUKA_TLS_CERT")
         configuration.tlsKeyPath = tlsKey ?? Env.string("DUKA_TLS_KEY")
         configuration.idleTimeout = Double(try Env.int("DUKA_IDLE_TIMEOUT", flag: idleTimeout, default: 30, range: 1...3600))
         configuration.maxConnections = try Env.int("DUKA_MAX_CONNECTIONS", flag: maxConnections, default: 1000, range: 1...100_000)
+        configuration.requestTimeout = Double(try Env.int("DUKA_REQUEST_TIMEOUT", flag: requestTimeout, default: 30, range: 1...3600))
+        configuration.trustedProxies = try Env.list("DUKA_TRUSTED_PROXIES", flag: trustedProxy).map { text in
+            guard let range = IPRange(text) else { throw ValidationError("\(text) is not an IP address or CIDR range (e.g. 10.0.0.0/8)") }
+            return range
+        }
+        configuration.registrationLimits.perAddress = try Env.int(
+            "DUKA_REGISTRATION_LIMIT", flag: registrationLimit, default: 30, range: 1...1_000_000
+        )
+        configuration.allowSharedFile = try database.sharedFile()
         configuration.jwtSecret = Env.string("DUKA_JWT_SECRET")
         configuration.adminPassword = Env.string("DUKA_ADMIN_PASSWORD")
 
@@ -61,7 +74,9 @@ struct Serve: AsyncParsableCommand {
         }
         switch server.bootstrap {
         case .admin(let generated?):
-            logger.notice("created the bootstrap admin 'admin' (admin@duka.local) with password: \(generated) (shown only this once)")
+            // The password never enters the log stream: the terminal, else a 0600 file.
+            logger.notice("created the bootstrap admin 'admin' (admin@duka.local) with a generated password")
+            BootstrapPassword.hand(generated, databasePath: configuration.databasePath, logger: logger)
         case .admin(nil):
             logger.notice("created the bootstrap admin 'admin' (admin@duka.local) with the password from DUKA_ADMIN_PASSWORD")
         case .demo:

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import SQLite
+import Synchronization
 import Testing
 
 @testable import DukaHTTP
@@ -17,7 +18,9 @@ struct TestDuka {
 
     static let adminPassword = "admin-password-1"
 
-    static func make(demo: Bool = false, _ adjust: (inout DukaConfiguration) -> Void = { _ in }) async throws -> TestDuka {
+    static func make(
+        demo: Bool = false, logger: Logger? = nil, _ adjust: (inout DukaConfiguration) -> Void = { _ in }
+    ) async throws -> TestDuka {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("duka-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = DukaConfiguration()
@@ -28,9 +31,9 @@ struct TestDuka {
         configuration.adminPassword = adminPassword
         configuration.port = 0
         adjust(&configuration)
-        var logger = Logger(label: "duka-test")
-        logger.logLevel = .warning
-        return TestDuka(server: try await DukaServer.make(configuration, logger: logger), directory: directory)
+        var quiet = Logger(label: "duka-test")
+        quiet.logLevel = .error
+        return TestDuka(server: try await DukaServer.make(configuration, logger: logger ?? quiet), directory: directory)
     }
 
     var database: Database { server.database }
@@ -63,6 +66,43 @@ struct TestDuka {
 
     func user(id: Int64) async throws -> User? {
         try await database.read { try UserStore.find(id: id, in: $0) }
+    }
+}
+
+/// A logger that keeps what is logged, for tests of the security events.
+final class CapturedLog: Sendable {
+    private let lines = Mutex<[(message: String, metadata: [String: String])]>([])
+
+    var logger: Logger {
+        var logger = Logger(label: "duka-test-captured") { _ in Handler(log: self) }
+        logger.logLevel = .notice
+        return logger
+    }
+
+    var entries: [(message: String, metadata: [String: String])] { lines.withLock { $0 } }
+
+    /// The security events logged so far, as their metadata.
+    var events: [[String: String]] { entries.filter { $0.message == "security event" }.map(\.metadata) }
+
+    /// Everything logged, as one text.
+    var text: String { entries.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n") }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .notice
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            var all = metadata.mapValues { "\($0)" }
+            for (key, value) in event.metadata ?? [:] { all[key] = "\(value)" }
+            let entry = (message: "\(event.message)", metadata: all)
+            log.lines.withLock { $0.append(entry) }
+        }
     }
 }
 

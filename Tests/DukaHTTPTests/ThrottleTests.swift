@@ -48,16 +48,4 @@ import Testing
             #expect(blocked.headers[.retryAfter] != nil)
         }
     }
-
-    @Test func theWindowSlides() {
-        final class Clock: @unchecked Sendable { var now: Int64 = 1_000_000 }
-        let clock = Clock()
-        let throttle = LoginThrottle(limits: .init(perName: 5, perAddress: 30, window: 900), now: { clock.now })
-        for _ in 0..<5 { throttle.recordFailure(name: "A", address: "x") }
-        #expect(throttle.retryAfter(name: "a", address: "y") == 900)
-        clock.now += 600
-        #expect(throttle.retryAfter(name: "a", address: "y") == 300)
-        clock.now += 300
-        #expect(throttle.retryAfter(name: "a", address: "y") == nil)
-    }
 }

@@ -1,0 +1,106 @@
+import HTTPTypes
+import Hummingbird
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An IPv4 or IPv6 address range in CIDR form (`10.0.0.0/8`, `fd00::/8`, or one address).
+public struct IPRange: Sendable, Hashable, CustomStringConvertible {
+    let bytes: [UInt8]
+    let prefixLength: Int
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let address = IPRange.parse(String(parts[0])) else { return nil }
+        let bits = address.count * 8
+        if parts.count == 2 {
+            guard let length = Int(parts[1]), (0...bits).contains(length), parts[1].allSatisfy(\.isASCII) else { return nil }
+            prefixLength = length
+        } else {
+            prefixLength = bits
+        }
+        bytes = address
+    }
+
+    /// The address's bytes (4 or 16), with an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`)
+    /// read as IPv4; nil when `text` is not an address.
+    static func parse(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return withUnsafeBytes(of: &v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        // A zone (`fe80::1%eth0`) does not change which range an address is in.
+        let unzoned = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
+        guard inet_pton(AF_INET6, unzoned, &v6) == 1 else { return nil }
+        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF { return Array(bytes[12...]) }
+        return bytes
+    }
+
+    public func contains(_ address: String) -> Bool {
+        guard let other = IPRange.parse(address) else { return false }
+        return contains(bytes: other)
+    }
+
+    func contains(bytes other: [UInt8]) -> Bool {
+        guard other.count == bytes.count else { return false }
+        var remaining = prefixLength
+        for index in bytes.indices where remaining > 0 {
+            let mask: UInt8 = remaining >= 8 ? 0xFF : ~(0xFF >> UInt8(remaining))
+            if bytes[index] & mask != other[index] & mask { return false }
+            remaining -= 8
+        }
+        return true
+    }
+
+    public var description: String {
+        let text: String
+        if bytes.count == 4 {
+            text = bytes.map(String.init).joined(separator: ".")
+        } else {
+            text = stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
+        }
+        return "\(text)/\(prefixLength)"
+    }
+}
+
+/// Finds the client's address: the socket's peer, unless that peer is a trusted proxy
+/// (`--trusted-proxy`), in which case `X-Forwarded-For` is read from the right: the
+/// first address that is not itself a trusted proxy is the client. Without trusted
+/// proxies the header is ignored (anyone can write it).
+struct ClientAddressMiddleware: RouterMiddleware {
+    typealias Context = DukaRequestContext
+
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    let trustedProxies: [IPRange]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !trustedProxies.isEmpty, isTrusted(context.clientAddress) else { return try await next(request, context) }
+        var context = context
+        context.clientAddress = clientAddress(peer: context.clientAddress, forwardedFor: request.headers[values: Self.forwardedFor])
+        return try await next(request, context)
+    }
+
+    func isTrusted(_ address: String) -> Bool {
+        guard let bytes = IPRange.parse(address) else { return false }
+        return trustedProxies.contains { $0.contains(bytes: bytes) }
+    }
+
+    /// `peer` is trusted; the hops are read right to left while they are trusted too.
+    func clientAddress(peer: String, forwardedFor lines: [String]) -> String {
+        let hops = lines.flatMap { $0.split(separator: ",") }.map { String(Substring($0).trimmingCharacters(in: " \t")) }
+        var client = peer
+        for hop in hops.reversed() {
+            // A malformed hop cannot be trusted or blamed: the last good one stands.
+            guard IPRange.parse(hop) != nil else { break }
+            client = hop
+            if !isTrusted(hop) { break }
+        }
+        return client
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import DukaCore
+import SQLite
+
+struct RotateSecret: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate-secret",
+        abstract: "Replace the stored token signing secret: every session ends, the old secret is gone.",
+        discussion: """
+            Safe while duka serves the file: every token stops working at once, and the server signs \
+            with the new secret within a few seconds. When DUKA_JWT_SECRET is set, the server uses that \
+            instead of the stored secret: change the variable and restart.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let db: Database
+        do {
+            db = try database.open(configuration: .init(readers: 1))
+        } catch let error as DukaDatabaseError {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        try await db.write { try SigningSecret.rotate(in: $0) }
+        await db.close()
+        print("rotated the token signing secret of \(database.resolvedPath); every session has ended")
+        if Env.string("DUKA_JWT_SECRET") != nil {
+            printError("DUKA_JWT_SECRET is set: a server started with it signs with that, not with the stored secret")
+        }
+    }
+}

@@ -1,0 +1,437 @@
+import Crypto
+import DukaCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SQLite
+import Testing
+
+@testable import DukaHTTP
+
+/// The security pass (issue 13): each test here failed before its fix.
+@Suite struct LoginThrottleUnderLoadTests {
+    /// Runs `count` logins at once; answers their statuses.
+    static func concurrentLogins(_ api: TestAPI, count: Int, name: @escaping @Sendable (Int) -> String, password: String) async throws -> [HTTPResponse.Status] {
+        try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            for index in 0..<count {
+                group.addTask { try await api.login(name(index), password).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    @Test func parallelWrongPasswordsAreCheckedAtMostFiveTimes() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("thr1", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            let statuses = try await Self.concurrentLogins(api, count: 40, name: { _ in "thr1" }, password: "wrong-one")
+            #expect(statuses.filter { $0 == .unauthorized }.count == 5)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 35)
+            // The right password is refused too, until the window passes.
+            #expect(try await api.login("thr1").status == .tooManyRequests)
+        }
+    }
+
+    @Test func parallelGuessesFromOneAddressAreCheckedAtMostThirtyTimes() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            let statuses = try await Self.concurrentLogins(api, count: 60, name: { "nobody-\($0)" }, password: "wrong-one")
+            #expect(statuses.filter { $0 == .unauthorized }.count == 30)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 30)
+        }
+    }
+
+    @Test func aUsernameAndItsEmailShareOneCount() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("thr2", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            for _ in 0..<5 { #expect(try await api.login("thr2", "wrong-one").status == .unauthorized) }
+            #expect(try await api.login("thr2@example.com").status == .tooManyRequests)
+            #expect(try await api.login("THR2@EXAMPLE.COM", "wrong-one").status == .tooManyRequests)
+            // A name that matches nobody is counted by its text (case-folded), as cheaply.
+            for _ in 0..<5 { #expect(try await api.login("ghost", "wrong-one").status == .unauthorized) }
+            #expect(try await api.login("GHOST", "wrong-one").status == .tooManyRequests)
+            #expect(try await api.login("ghost2", "wrong-one").status == .unauthorized)
+        }
+    }
+
+    @Test func aRightPasswordOnADeactivatedAccountGivesItsPlaceBack() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("resting", role: .cashier, isActive: false)
+        try await duka.run { (api: TestAPI) async throws in
+            for _ in 0..<8 { #expect(try await api.login("resting").code == "account_inactive") }
+        }
+    }
+
+    @Test func aLoginNameOver254CharactersIsRefusedBeforeAnythingIsKept() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            let long = try await api.login(String(repeating: "a", count: 255), "wrong-one")
+            #expect(long.status == .badRequest)
+            #expect(long.code == "validation_failed")
+            #expect(long.json["errors"]?["username"]?.stringValue == "must be at most 254 characters")
+            let huge = try await api.login(String(repeating: "b", count: 1 << 19), "wrong-one")
+            #expect(huge.status == .badRequest)
+            #expect(duka.server.loginThrottle.entryCount == (0, 0))
+            #expect(try await api.login(String(repeating: "c", count: 254), "wrong-one").status == .unauthorized)
+            #expect(duka.server.loginThrottle.entryCount == (1, 1))
+        }
+    }
+
+    @Test func theThrottlesMemoryIsBounded() {
+        let throttle = LoginThrottle(limits: .init(perAccount: 5, perAddress: 30, window: 900, maxEntries: 100))
+        for index in 0..<5_000 {
+            guard case .success(let held) = throttle.reserve(
+                account: LoginThrottle.accountKey(unknownName: "name-\(index)"), address: "10.0.\(index / 256).\(index % 256)"
+            ) else {
+                Issue.record("attempt \(index) was refused")
+                return
+            }
+            throttle.failed(held)
+        }
+        #expect(throttle.entryCount.accounts <= 100)
+        #expect(throttle.entryCount.addresses <= 100)
+        // However long the text, a key costs at most a few hundred bytes.
+        #expect(LoginThrottle.accountKey(unknownName: String(repeating: "x", count: 1 << 20)).utf8.count <= LoginThrottle.maxKeyBytes)
+    }
+
+    @Test func theWindowSlides() {
+        final class Clock: @unchecked Sendable { var now: Int64 = 1_000_000 }
+        let clock = Clock()
+        let throttle = LoginThrottle(limits: .init(perAccount: 5, perAddress: 30, window: 900), now: { clock.now })
+        let key = LoginThrottle.accountKey(unknownName: "A")
+        for _ in 0..<5 {
+            guard case .success(let held) = throttle.reserve(account: key, address: "x") else { Issue.record("refused"); return }
+            throttle.failed(held)
+        }
+        #expect(throttle.reserve(account: LoginThrottle.accountKey(unknownName: "a"), address: "y").waitSeconds == 900)
+        clock.now += 600
+        #expect(throttle.reserve(account: key, address: "y").waitSeconds == 300)
+        clock.now += 300
+        #expect(throttle.reserve(account: key, address: "y").waitSeconds == nil)
+    }
+
+    @Test func aSuccessDuringOtherAttemptsStillCountsTheirFailures() {
+        let throttle = LoginThrottle(limits: .init(perAccount: 2, perAddress: 30, window: 900))
+        let key = LoginThrottle.accountKey(userID: 7)
+        guard case .success(let first) = throttle.reserve(account: key, address: "a"),
+              case .success(let second) = throttle.reserve(account: key, address: "a") else { Issue.record("refused"); return }
+        #expect(throttle.reserve(account: key, address: "a").waitSeconds != nil)
+        throttle.succeeded(first)
+        throttle.failed(second)
+        guard case .success(let third) = throttle.reserve(account: key, address: "a") else { Issue.record("refused"); return }
+        throttle.failed(third)
+        #expect(throttle.reserve(account: key, address: "a").waitSeconds != nil)
+    }
+}
+
+extension Result where Success == LoginThrottle.Reservation, Failure == LoginThrottle.Wait {
+    var waitSeconds: Int64? {
+        if case .failure(let wait) = self { return wait.seconds }
+        return nil
+    }
+}
+
+@Suite struct PasswordCostTests {
+    @Test func aLoginRemakesAHashOfAnotherCost() async throws {
+        let duka = try await TestDuka.make { $0.bcryptCost = 5 }
+        let cheap = PasswordHasher(cost: 4, threads: 1)
+        let oldHash = try await cheap.hash("old-cost-pass")
+        await cheap.shutdown()
+        let user = try await duka.database.write { db in
+            try UserStore.insert(NewUser(username: "oldcost", email: "oldcost@example.com", passwordHash: oldHash, role: .cashier), in: db)
+        }
+        #expect(PasswordHasher.cost(of: oldHash) == 4)
+        try await duka.run { (api: TestAPI) async throws in
+            let token = try await api.token("oldcost", "old-cost-pass")
+            let stored = try #require(try await duka.user(id: user.id))
+            #expect(PasswordHasher.cost(of: stored.passwordHash) == 5)
+            #expect(stored.sessionVersion == user.sessionVersion)
+            #expect(stored.updatedAt == user.updatedAt)
+            // The same password still works, and the session it opened goes on.
+            #expect(try await api.login("oldcost", "old-cost-pass").status == .ok)
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .ok)
+        }
+    }
+
+    @Test func anOldCheaperHashTakesAsLongAsAnUnknownName() async throws {
+        // At cost 9 a check takes ~30 ms here; a cost-4 hash ~1 ms.
+        let duka = try await TestDuka.make { $0.bcryptCost = 9 }
+        let cheap = PasswordHasher(cost: 4, threads: 1)
+        let oldHash = try await cheap.hash("old-cost-pass")
+        await cheap.shutdown()
+        try await duka.database.write { db in
+            try UserStore.insert(NewUser(username: "cheap", email: "cheap@example.com", passwordHash: oldHash, role: .cashier), in: db)
+        }
+        try await duka.run { (api: TestAPI) async throws in
+            _ = try await api.login("warm-up", "wrong-one")
+            func median(_ name: @escaping (Int) -> String) async throws -> Duration {
+                var times: [Duration] = []
+                for index in 0..<3 {
+                    let start = ContinuousClock.now
+                    #expect(try await api.login(name(index), "wrong-one").status == .unauthorized)
+                    times.append(ContinuousClock.now - start)
+                }
+                return times.sorted()[1]
+            }
+            let known = try await median { _ in "cheap" }
+            let unknown = try await median { "nobody-\($0)" }
+            #expect(known * 10 >= unknown * 7, "known \(known), unknown \(unknown)")
+        }
+    }
+}
+
+@Suite struct RegistrationHardeningTests {
+    static func body(_ name: String) -> JSON {
+        .object([
+            "username": .string(name), "email": .string("\(name)@example.co.ke"), "password": .string("karibu-sana"),
+            "full_name": .string("Reg Test"), "phone_number": .string("+254700123456"),
+        ])
+    }
+
+    @Test func registrationsAreThrottledPerAddress() async throws {
+        let duka = try await TestDuka.make { $0.registrationLimits.perAddress = 3 }
+        try await duka.run { (api: TestAPI) async throws in
+            for index in 0..<3 {
+                #expect(try await api.request(.post, "/api/v1/auth/register", json: Self.body("reg\(index)")).status == .created)
+            }
+            let refused = try await api.request(.post, "/api/v1/auth/register", json: Self.body("reg9"))
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.code == "too_many_requests")
+            #expect(refused.headers[.retryAfter].flatMap(Int.init) != nil)
+            #expect(try await api.request(.get, "/api/v1/users?search=reg9", token: api.token("admin", TestDuka.adminPassword)).data?["users"] == .array([]))
+        }
+    }
+
+    @Test func aTakenNameIsAnsweredBeforeAnyPasswordIsHashed() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.run { (api: TestAPI) async throws in
+            #expect(try await api.request(.post, "/api/v1/auth/register", json: Self.body("taken")).status == .created)
+            let admin = try await api.token("admin", TestDuka.adminPassword)
+            let before = duka.server.hasher.runs
+            let again = try await api.request(.post, "/api/v1/auth/register", json: Self.body("taken"))
+            #expect(again.status == .conflict)
+            #expect(again.code == "duplicate")
+            guard case .object(var staff) = Self.body("taken") else { return }
+            staff["role"] = .string("cashier")
+            #expect(try await api.request(.post, "/api/v1/users", json: .object(staff), token: admin).status == .conflict)
+            #expect(duka.server.hasher.runs == before)
+        }
+    }
+}
+
+@Suite struct SecurityEventLogTests {
+    @Test func failedThrottledAndRevokedAreLoggedWithoutSecrets() async throws {
+        let log = CapturedLog()
+        let duka = try await TestDuka.make(logger: log.logger)
+        let user = try await duka.makeUser("watched", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            let token = try await api.token("watched")
+            for _ in 0..<5 { _ = try await api.login("watched", "s3cret-guess") }
+            _ = try await api.login("watched", "s3cret-guess")
+            _ = try await api.login("Typed-Password-Maybe", "s3cret-guess")
+            // A token used after its user logged out elsewhere.
+            try await duka.database.write { try UserStore.bumpSessionVersion(id: user.id, in: $0) }
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .unauthorized)
+
+            let events = log.events
+            let failed = events.filter { $0["event"] == "login_failed" }
+            #expect(failed.count == 6)
+            #expect(failed.first?["user"] == "watched#\(user.id)")
+            #expect(failed.allSatisfy { $0["address"] != nil })
+            #expect(failed.last?["user"]?.hasPrefix("unknown:") == true)
+            #expect(events.contains { $0["event"] == "login_throttled" && $0["user"] == "watched#\(user.id)" })
+            #expect(events.contains { $0["event"] == "revoked_token_used" && $0["user"] == "#\(user.id)" })
+            let text = log.text
+            #expect(!text.contains("s3cret-guess"))
+            #expect(!text.contains("Typed-Password-Maybe"))
+            #expect(!text.contains(token))
+            #expect(!text.contains("$2b$"))
+        }
+    }
+}
+
+@Suite struct CrossSiteRequestTests {
+    @Test func cookieWritesFromAnotherOriginAreRefused() async throws {
+        let duka = try await TestDuka.make { $0.corsOrigins = ["https://till.example.com"] }
+        try await duka.makeUser("csrf", role: .cashier)
+        try await duka.run { (api: TestAPI) async throws in
+            let token = try await api.token("csrf")
+            let cookie: HTTPFields = [.cookie: "access_token=\(token)"]
+            func logout(_ extra: HTTPFields, bearer: Bool = false) async throws -> APIResponse {
+                var headers = bearer ? [:] : cookie
+                headers.append(contentsOf: extra)
+                return try await api.request(.post, "/api/v1/auth/logout", token: bearer ? token : nil, headers: headers)
+            }
+            for (name, headers) in [
+                ("foreign origin", [.origin: "https://evil.example"]),
+                ("null origin", [.origin: "null"]),
+                ("foreign referer", [.referer: "https://evil.example/page"]),
+                ("same host, other port", [.origin: "http://localhost:9999"]),
+            ] as [(String, HTTPFields)] {
+                let refused = try await logout(headers)
+                #expect(refused.status == .forbidden, "\(name)")
+                #expect(refused.code == "forbidden", "\(name)")
+            }
+            // Still signed in: nothing was done.
+            #expect(try await api.request(.get, "/api/v1/auth/me", headers: [.cookie: "access_token=\(token)", .origin: "https://evil.example"]).status == .ok)
+            // A cross-site login is refused too (no Authorization header).
+            let crossLogin = try await api.login("csrf", headers: [.origin: "https://evil.example"])
+            #expect(crossLogin.status == .forbidden)
+            // Bearer requests are not affected; the server's own origin and allowed origins pass.
+            #expect(try await logout([.origin: "https://evil.example"], bearer: true).status == .ok)
+            let again = try await api.token("csrf")
+            #expect(try await api.request(.post, "/api/v1/auth/logout", headers: [.cookie: "access_token=\(again)", .origin: "http://localhost"]).status == .ok)
+            let third = try await api.token("csrf")
+            #expect(try await api.request(.post, "/api/v1/auth/logout", headers: [.cookie: "access_token=\(third)", .referer: "http://localhost/till"]).status == .ok)
+            let fourth = try await api.token("csrf")
+            #expect(try await api.request(.post, "/api/v1/auth/logout", headers: [.cookie: "access_token=\(fourth)", .origin: "https://till.example.com"]).status == .ok)
+        }
+    }
+}
+
+/// Tokens built by hand, to try what jwt-kit alone would accept.
+@Suite struct TokenHeaderTests {
+    static let secret = "a-test-secret-that-is-at-least-32-bytes-long"
+
+    static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func token(header: String, claims: String, sha512: Bool = false) -> String {
+        let input = base64URL(Array(header.utf8)) + "." + base64URL(Array(claims.utf8))
+        let key = SymmetricKey(data: Array(secret.utf8))
+        let signature = sha512
+            ? Array(HMAC<SHA512>.authenticationCode(for: Array(input.utf8), using: key))
+            : Array(HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: key))
+        return input + "." + base64URL(signature)
+    }
+
+    @Test func onlyDukasHeaderAndLifetimeAreAccepted() async throws {
+        let duka = try await TestDuka.make { $0.jwtSecret = Self.secret }
+        let user = try await duka.makeUser("hdr", role: .cashier)
+        let now = Timestamp.now()
+        func claims(iat: Int64 = now, exp: Int64 = now + 600) -> String {
+            #"{"exp":\#(exp),"iat":\#(iat),"jti":"j","role":"cashier","sub":"\#(user.uuid)","uid":\#(user.id),"ver":\#(user.sessionVersion)}"#
+        }
+        let good = Self.token(header: #"{"alg":"HS256","typ":"JWT"}"#, claims: claims())
+        let cases: [(String, String)] = [
+            ("HS512 header", Self.token(header: #"{"alg":"HS512","typ":"JWT"}"#, claims: claims(), sha512: true)),
+            ("HS512 header, HS256 signature", Self.token(header: #"{"alg":"HS512","typ":"JWT"}"#, claims: claims())),
+            ("crit", Self.token(header: #"{"alg":"HS256","crit":["exp"],"typ":"JWT"}"#, claims: claims())),
+            ("kid", Self.token(header: #"{"alg":"HS256","kid":"other","typ":"JWT"}"#, claims: claims())),
+            ("longer than the TTL", Self.token(header: #"{"alg":"HS256","typ":"JWT"}"#, claims: claims(iat: now - 10, exp: now + 86_400))),
+            ("issued in the future", Self.token(header: #"{"alg":"HS256","typ":"JWT"}"#, claims: claims(iat: now + 3600, exp: now + 3700))),
+        ]
+        try await duka.run { (api: TestAPI) async throws in
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: good).status == .ok)
+            for (name, token) in cases {
+                #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .unauthorized, "\(name)")
+            }
+        }
+    }
+
+    @Test func aRotatedSecretEndsEverySessionAndSignsNewOnes() async throws {
+        let duka = try await TestDuka.make()
+        try await duka.makeUser("rot", role: .cashier)
+        try await duka.run(.live) { (api: TestAPI) async throws in
+            let before = try await api.token("rot")
+            let oldSecret = try #require(try await duka.database.read { try SettingsStore.value(SigningSecret.key, in: $0) })
+            try await duka.database.write { try SigningSecret.rotate(in: $0) }
+            // Every session ends at once.
+            #expect(try await api.request(.get, "/api/v1/auth/me", token: before).status == .unauthorized)
+            let newSecret = try #require(try await duka.database.read { try SettingsStore.value(SigningSecret.key, in: $0) })
+            #expect(newSecret != oldSecret)
+            // Within a few seconds the running server signs and verifies with the new secret only.
+            var signedWithNew = false
+            for _ in 0..<40 where !signedWithNew {
+                try await Task.sleep(for: .milliseconds(250))
+                let token = try await api.token("rot")
+                signedWithNew = Self.isSigned(token, with: newSecret)
+                #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .ok)
+            }
+            #expect(signedWithNew)
+        }
+    }
+
+    static func isSigned(_ token: String, with secret: String) -> Bool {
+        let parts = token.split(separator: ".")
+        guard parts.count == 3 else { return false }
+        let input = Array("\(parts[0]).\(parts[1])".utf8)
+        let signature = HMAC<SHA256>.authenticationCode(for: input, using: SymmetricKey(data: Array(secret.utf8)))
+        return base64URL(Array(signature)) == parts[2]
+    }
+}
+
+@Suite struct TrustedProxyTests {
+    @Test func forwardedForIsBelievedOnlyFromATrustedProxy() {
+        let proxies = ClientAddressMiddleware(trustedProxies: [IPRange("10.0.0.0/8")!, IPRange("::1")!])
+        #expect(proxies.isTrusted("10.1.2.3"))
+        #expect(proxies.isTrusted("::ffff:10.1.2.3"))
+        #expect(proxies.isTrusted("::1"))
+        #expect(!proxies.isTrusted("192.168.1.10"))
+        // Read from the right; the first hop that is not a proxy is the client.
+        #expect(proxies.clientAddress(peer: "10.0.0.1", forwardedFor: ["203.0.113.9, 10.0.0.2"]) == "203.0.113.9")
+        #expect(proxies.clientAddress(peer: "10.0.0.1", forwardedFor: ["1.1.1.1", "203.0.113.9"]) == "203.0.113.9")
+        #expect(proxies.clientAddress(peer: "10.0.0.1", forwardedFor: ["203.0.113.9, not-an-ip"]) == "10.0.0.1")
+        #expect(proxies.clientAddress(peer: "10.0.0.1", forwardedFor: []) == "10.0.0.1")
+        #expect(IPRange("10.0.0.0/33") == nil)
+        #expect(IPRange("shop.local") == nil)
+        #expect(IPRange("2001:db8::/32")!.contains("2001:db8:1::5"))
+        #expect(!IPRange("2001:db8::/32")!.contains("2001:db9::5"))
+    }
+
+    @Test func theThrottleCountsTheForwardedClient() async throws {
+        func run(trusting: Bool) async throws -> [HTTPResponse.Status] {
+            let duka = try await TestDuka.make {
+                $0.loginLimits.perAddress = 3
+                if trusting { $0.trustedProxies = [IPRange("127.0.0.1")!, IPRange("::1")!] }
+            }
+            return try await duka.run(.live) { (api: TestAPI) async throws in
+                var statuses: [HTTPResponse.Status] = []
+                for index in 0..<3 {
+                    statuses.append(try await api.login("n\(index)", "wrong-one", headers: [ClientAddressMiddleware.forwardedFor: "198.51.100.1"]).status)
+                }
+                statuses.append(try await api.login("n9", "wrong-one", headers: [ClientAddressMiddleware.forwardedFor: "198.51.100.1"]).status)
+                statuses.append(try await api.login("n9", "wrong-one", headers: [ClientAddressMiddleware.forwardedFor: "198.51.100.2"]).status)
+                return statuses
+            }
+        }
+        // Behind a trusted proxy each client has its own count.
+        #expect(try await run(trusting: true) == [.unauthorized, .unauthorized, .unauthorized, .tooManyRequests, .unauthorized])
+        // Otherwise the header is anyone's to write: the socket's address counts.
+        #expect(try await run(trusting: false) == [.unauthorized, .unauthorized, .unauthorized, .tooManyRequests, .tooManyRequests])
+    }
+}
+
+@Suite struct DatabaseFileModeTests {
+    @Test func theDatabaseIsCreatedAndKeptOwnerOnly() async throws {
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        let duka = try await TestDuka.make()
+        let path = duka.server.configuration.databasePath
+        try await duka.run { (api: TestAPI) async throws in
+            #expect(try await api.request(.post, "/api/v1/auth/register", json: RegistrationHardeningTests.body("modes")).status == .created)
+            for file in [path, path + "-wal", path + "-shm"] {
+                #expect(PrivateFiles.mode(of: file) == 0o600, "\(file)")
+            }
+        }
+    }
+
+    @Test func aReadableDatabaseIsTightenedUnlessSharingIsAllowed() async throws {
+        for allowShared in [false, true] {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("duka-mode-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("old.sqlite").path
+            #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]))
+            var tightened: [PrivateFiles.Tightened] = []
+            let database = try DukaDatabase.open(path: path, configuration: .init(readers: 1), sharedFile: allowShared) { tightened.append($0) }
+            await database.close()
+            #expect(PrivateFiles.mode(of: path) == (allowShared ? 0o644 : 0o600))
+            #expect(tightened.map(\.path).contains(path) == !allowShared)
+        }
+    }
+}
