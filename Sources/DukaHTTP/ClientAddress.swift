@@ -1,5 +1,7 @@
 import HTTPTypes
 import Hummingbird
+import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -78,9 +80,23 @@ struct ClientAddressMiddleware: RouterMiddleware {
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     let trustedProxies: [IPRange]
+    /// Set once the operator has been told that a proxy seems to be in front.
+    private let warned = Once()
+
+    init(trustedProxies: [IPRange]) {
+        self.trustedProxies = trustedProxies
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !trustedProxies.isEmpty, isTrusted(context.clientAddress) else { return try await next(request, context) }
+        if trustedProxies.isEmpty {
+            if request.headers[Self.forwardedFor] != nil, warned.first() {
+                context.logger.warning(
+                    "requests carry X-Forwarded-For but no --trusted-proxy is set: every client behind that proxy shares one address, and 30 failed logins lock them all out. Name the proxy with --trusted-proxy."
+                )
+            }
+            return try await next(request, context)
+        }
+        guard isTrusted(context.clientAddress) else { return try await next(request, context) }
         var context = context
         context.clientAddress = clientAddress(peer: context.clientAddress, forwardedFor: request.headers[values: Self.forwardedFor])
         return try await next(request, context)
@@ -103,4 +119,11 @@ struct ClientAddressMiddleware: RouterMiddleware {
         }
         return client
     }
+}
+
+/// True the first time only.
+final class Once: Sendable {
+    private let done = Atomic<Bool>(false)
+
+    func first() -> Bool { !done.exchange(true, ordering: .relaxed) }
 }

@@ -384,8 +384,9 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
     }
 
     @Test func theThrottleCountsTheForwardedClient() async throws {
+        let log = CapturedLog()
         func run(trusting: Bool) async throws -> [HTTPResponse.Status] {
-            let duka = try await TestDuka.make {
+            let duka = try await TestDuka.make(logger: trusting ? nil : log.logger) {
                 $0.loginLimits.perAddress = 3
                 if trusting { $0.trustedProxies = [IPRange("127.0.0.1")!, IPRange("::1")!] }
             }
@@ -403,6 +404,8 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
         #expect(try await run(trusting: true) == [.unauthorized, .unauthorized, .unauthorized, .tooManyRequests, .unauthorized])
         // Otherwise the header is anyone's to write: the socket's address counts.
         #expect(try await run(trusting: false) == [.unauthorized, .unauthorized, .unauthorized, .tooManyRequests, .tooManyRequests])
+        // ... and the operator is told, once, that a proxy seems to be in front.
+        #expect(log.entries.filter { $0.message.contains("no --trusted-proxy is set") }.count == 1)
     }
 }
 
