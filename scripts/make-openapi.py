@@ -67,7 +67,7 @@ schemas["PortalPagination"] = obj({"page": {"type": "integer", "minimum": 1}, "p
 schemas["AuditEntry"] = obj({"id": ID, "actor_id": UUID, "actor_username": {"type": "string"}, "action": {"type": "string"},
                              "target_type": {"type": "string", "enum": ["user", "product", "cart", "cart_item"]},
                              "target_id": {"type": "string"}, "created_at": TIME})
-schemas["Login"] = obj({"username": {"type": "string"}, "password": {"type": "string"}}, extra=True)
+schemas["Login"] = obj({"username": {"type": "string", "maxLength": 254}, "password": {"type": "string"}}, extra=True)
 USER_IN = {"username": {"type": "string", "minLength": 3, "maxLength": 50, "pattern": r"^[A-Za-z0-9._-]+$"},
            "email": {"type": "string", "maxLength": 100, "format": "email"},
            "password": {"type": "string", "minLength": 6, "maxLength": 100}, "role": ROLE, "is_active": {"type": "boolean"},
@@ -101,9 +101,12 @@ def listing(key, item):
 
 ERRORS = {
     "400": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error",
-    "401": "No valid token", "403": "Authenticated but not allowed", "404": "Not found",
+    "401": "No valid token",
+    "403": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)",
+    "404": "Not found",
     "409": "Conflict: a duplicate or a guard", "413": "Body over 1 MiB", "415": "Body is not JSON",
-    "429": "Too many failed logins", "503": "The database cannot take the change",
+    "429": "Too many failed logins (per account or address), or registrations from one address",
+    "503": "The database cannot take the change",
 }
 
 
@@ -162,7 +165,7 @@ paths = {
         "user": ref("User")})), ["401", "403", "429"], auth=False, body="Login")},
     "/api/v1/auth/logout": {"post": op("Log out everywhere", "auth", "200", ref("Message"), [])},
     "/api/v1/auth/me": {"get": op("The signed-in user", "auth", "200", envelope(ref("UserDetail")), [])},
-    "/api/v1/auth/register": {"post": op("Customer self sign-up", "auth", "201", envelope(ref("UserDetail")), ["409"], auth=False, body="Register")},
+    "/api/v1/auth/register": {"post": op("Customer self sign-up", "auth", "201", envelope(ref("UserDetail")), ["409", "429"], auth=False, body="Register")},
     "/employee/dashboard": {"get": op("Dashboard figures", "employee portal", "200", obj({
         k: {"type": "integer", "minimum": 0} for k in ["total_customers", "total_products", "total_carts"]}), ["403"])},
     "/employee/customers": {"get": op("Customers by id", "employee portal", "200", obj({
@@ -262,7 +265,9 @@ for path, item in paths.items():
 document = {
     "openapi": "3.1.0",
     "info": {"title": "Duka", "version": "0.1.0",
-             "description": "The back office of a small shop: one binary, one SQLite file. See API.md for the contract."},
+             "description": "The back office of a small shop: one binary, one SQLite file. See API.md for the contract. "
+                            "Any request whose head and body have not arrived within --request-timeout (30 s) of its "
+                            "first byte is answered 408 request_timeout and its connection closed."},
     "servers": [{"url": "http://127.0.0.1:8080"}],
     "security": [{"bearerAuth": []}, {"cookieAuth": []}],
     "paths": paths,

@@ -4774,6 +4774,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
       "type": "string"
      },
      "username": {
+      "maxLength": 254,
       "type": "string"
      }
     },
@@ -5509,7 +5510,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
   }
  },
  "info": {
-  "description": "The back office of a small shop: one binary, one SQLite file. See API.md for the contract.",
+  "description": "The back office of a small shop: one binary, one SQLite file. See API.md for the contract. Any request whose head and body have not arrived within --request-timeout (30 s) of its first byte is answered 408 request_timeout and its connection closed.",
   "title": "Duka",
   "version": "0.1.0"
  },
@@ -5672,7 +5673,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "413": {
       "content": {
@@ -5784,7 +5785,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "413": {
       "content": {
@@ -5814,7 +5815,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Too many failed logins",
+      "description": "Too many failed logins (per account or address), or registrations from one address",
       "headers": {
        "Retry-After": {
         "schema": {
@@ -6016,6 +6017,23 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
        }
       },
       "description": "Body is not JSON"
+     },
+     "429": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Too many failed logins (per account or address), or registrations from one address",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      }
      }
     },
     "security": [],
@@ -7071,7 +7089,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "409": {
       "content": {
@@ -7159,7 +7177,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -7359,7 +7377,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -7484,7 +7502,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "413": {
       "content": {
@@ -7672,7 +7690,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "413": {
       "content": {
@@ -7761,7 +7779,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "409": {
       "content": {
@@ -7849,7 +7867,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -7948,7 +7966,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -8058,7 +8076,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -8180,7 +8198,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -8423,7 +8441,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "413": {
       "content": {
@@ -8504,7 +8522,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -8589,7 +8607,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -8704,7 +8722,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -8807,7 +8825,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -8910,7 +8928,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "404": {
       "content": {
@@ -8998,7 +9016,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
         }
        }
       },
-      "description": "Authenticated but not allowed"
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
      },
      "413": {
       "content": {
