@@ -24,13 +24,7 @@ struct CreateAdmin: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let cost = try Env.int("DUKA_BCRYPT_COST", flag: bcryptCost, default: 12, range: PasswordHasher.allowedCosts)
-        let db: Database
-        do {
-            db = try database.open(configuration: .init(readers: 1))
-        } catch let error as DukaDatabaseError {
-            printError(error.description)
-            throw ExitCode(1)
-        }
+        let db = try database.open(configuration: .init(readers: 1))
         let hasher = PasswordHasher(cost: cost, threads: 1)
         defer { Task { await hasher.shutdown() } }
         let hash = try await hasher.hash(password)

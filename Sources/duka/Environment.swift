@@ -79,10 +79,16 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Opens (creating 0600, migrating) the file for a one-off command; tightened
-    /// permissions are reported on standard error.
+    /// permissions are reported on standard error. A file that cannot be opened ends the
+    /// command with its reason and exit code 1.
     func open(configuration: Database.Configuration) throws -> Database {
-        try DukaDatabase.open(path: resolvedPath, configuration: configuration, sharedFile: try sharedFile()) { tightened in
-            printError(Self.tightenedNotice(tightened))
+        do {
+            return try DukaDatabase.open(path: resolvedPath, configuration: configuration, sharedFile: try sharedFile()) { tightened in
+                printError(Self.tightenedNotice(tightened))
+            }
+        } catch let error as DukaDatabaseError {
+            printError(error.description)
+            throw ExitCode(1)
         }
     }
 

@@ -27,13 +27,7 @@ struct Generate: AsyncParsableCommand {
 
     func run() async throws {
         let started = ContinuousClock.now
-        let db: Database
-        do {
-            db = try database.open(configuration: .init(readers: 1, synchronous: .normal))
-        } catch let error as DukaDatabaseError {
-            printError(error.description)
-            throw ExitCode(1)
-        }
+        let db = try database.open(configuration: .init(readers: 1, synchronous: .normal))
         let hasher = PasswordHasher(cost: bcryptCost, threads: 1)
         let existing = try await db.read { try Counters.value(.customersAll, in: $0) }
         guard existing == 0 else {

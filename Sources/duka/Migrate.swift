@@ -9,15 +9,10 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let path = database.resolvedPath
-        do {
-            let db = try database.open(configuration: .init(readers: 1))
-            let version = try await db.read { try Migrations.version(of: $0) }
-            await db.close()
-            print("\(path): schema version \(version) (latest \(Migrations.latestVersion))")
-        } catch let error as DukaDatabaseError {
-            printError(error.description)
-            throw ExitCode(1)
-        }
+        let db = try database.open(configuration: .init(readers: 1))
+        let version = try await db.read { try Migrations.version(of: $0) }
+        await db.close()
+        print("\(path): schema version \(version) (latest \(Migrations.latestVersion))")
     }
 }
 

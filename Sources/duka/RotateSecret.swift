@@ -16,13 +16,7 @@ struct RotateSecret: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let db: Database
-        do {
-            db = try database.open(configuration: .init(readers: 1))
-        } catch let error as DukaDatabaseError {
-            printError(error.description)
-            throw ExitCode(1)
-        }
+        let db = try database.open(configuration: .init(readers: 1))
         try await db.write { try SigningSecret.rotate(in: $0) }
         await db.close()
         print("rotated the token signing secret of \(database.resolvedPath); every session has ended")
