@@ -17,9 +17,9 @@ import Foundation
 ///
 /// Kept in memory: a restart forgets the counts, which is acceptable for one shop's
 /// server and keeps failed logins from writing to the database. Memory is bounded:
-/// at most `maxEntries` accounts and as many addresses, each key at most
-/// `maxKeyBytes` (longer keys are replaced by a digest), each with at most its limit of
-/// timestamps.
+/// `maxEntries` accounts and as many addresses in the normal run of things (at most four
+/// times that while keys at their limit fill it), each key at most `maxKeyBytes` (longer
+/// keys are replaced by a digest), each with at most its limit of timestamps.
 public final class LoginThrottle: Sendable {
     public struct Limits: Sendable {
         public var perAccount: Int
@@ -27,7 +27,7 @@ public final class LoginThrottle: Sendable {
         public var window: Int64
         public var maxEntries: Int
 
-        public init(perAccount: Int = 5, perAddress: Int = 30, window: Int64 = 15 * 60, maxEntries: Int = 10_000) {
+        public init(perAccount: Int = 5, perAddress: Int = 30, window: Int64 = 15 * 60, maxEntries: Int = 5_000) {
             self.perAccount = perAccount
             self.perAddress = perAddress
             self.window = window
@@ -49,11 +49,21 @@ public final class LoginThrottle: Sendable {
     private struct Attempt {
         var id: UInt64
         var time: Int64
+        /// Reserved, its password still being checked.
+        var inFlight = true
     }
 
-    /// Attempts per key, with each key's last use for evicting the stalest when full.
+    /// Attempts per key. When it holds `maxEntries` keys, expired attempts go, then the
+    /// least recently used keys that are *not* at their limit (a key at its limit is
+    /// blocking someone, and forgetting it would give an attacker new guesses). Keys at
+    /// their limit can only be made by checked attempts, so their number is bounded by
+    /// bcrypt's speed; still, past four times `maxEntries` new keys are refused (fail closed).
     private struct Table {
+        let limit: Int
+        let maxEntries: Int
         var attempts: [String: [Attempt]] = [:]
+
+        var hardCap: Int { maxEntries * 4 }
 
         mutating func count(_ key: String, since cutoff: Int64) -> (count: Int, oldest: Int64?) {
             guard var list = attempts[key] else { return (0, nil) }
@@ -62,13 +72,28 @@ public final class LoginThrottle: Sendable {
             return (list.count, list.first?.time)
         }
 
-        mutating func add(_ key: String, _ attempt: Attempt, maxEntries: Int, cutoff: Int64) {
-            if attempts[key] == nil, attempts.count >= maxEntries { makeRoom(maxEntries: maxEntries, cutoff: cutoff) }
+        /// Whether `key` can be counted: it is there already, or there is (or can be made) room.
+        mutating func hasRoom(for key: String, cutoff: Int64) -> Bool {
+            guard attempts[key] == nil, attempts.count >= maxEntries else { return true }
+            makeRoom(cutoff: cutoff)
+            return attempts.count < hardCap
+        }
+
+        mutating func add(_ key: String, _ attempt: Attempt) {
             attempts[key, default: []].append(attempt)
         }
 
-        func contains(_ key: String, id: UInt64) -> Bool {
-            attempts[key]?.contains { $0.id == id } ?? false
+        /// Marks a reservation as a failure; false when it is no longer there (evicted).
+        mutating func settle(_ key: String, id: UInt64) -> Bool {
+            guard let index = attempts[key]?.firstIndex(where: { $0.id == id }) else { return false }
+            attempts[key]![index].inFlight = false
+            return true
+        }
+
+        /// Forgets the failures already known, keeping the attempts still in flight.
+        mutating func clearFailures(_ key: String) {
+            attempts[key]?.removeAll { !$0.inFlight }
+            if attempts[key]?.isEmpty == true { attempts[key] = nil }
         }
 
         mutating func remove(_ key: String, id: UInt64) -> Bool {
@@ -78,34 +103,41 @@ public final class LoginThrottle: Sendable {
             return true
         }
 
-        /// Drops what the window has left behind; if still full, the tenth of keys least
-        /// recently used (so a flood of new keys costs O(1) amortised per key).
-        private mutating func makeRoom(maxEntries: Int, cutoff: Int64) {
+        /// Drops what the window has left behind; if still full, the least recently used
+        /// keys below their limit, down to 90% (so a flood of new keys does not sweep the
+        /// table at every key).
+        private mutating func makeRoom(cutoff: Int64) {
             attempts = attempts.compactMapValues { list in
                 let recent = list.filter { $0.time > cutoff }
                 return recent.isEmpty ? nil : recent
             }
-            guard attempts.count >= maxEntries else { return }
-            let stalest = attempts.map { ($0.key, $0.value.last?.time ?? 0) }
+            let excess = attempts.count - maxEntries * 9 / 10
+            guard excess > 0 else { return }
+            let stalest = attempts.filter { $0.value.count < limit }
+                .map { ($0.key, $0.value.last?.time ?? 0) }
                 .sorted { $0.1 < $1.1 }
-                .prefix(max(1, maxEntries / 10))
+                .prefix(excess)
             for (key, _) in stalest { attempts[key] = nil }
         }
     }
 
     private struct State {
-        var byAccount = Table()
-        var byAddress = Table()
+        var byAccount: Table
+        var byAddress: Table
         var nextID: UInt64 = 0
     }
 
     public let limits: Limits
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let now: @Sendable () -> Int64
 
     public init(limits: Limits = .init(), now: @escaping @Sendable () -> Int64 = Timestamp.now) {
         self.limits = limits
         self.now = now
+        self.state = Mutex(State(
+            byAccount: Table(limit: limits.perAccount, maxEntries: limits.maxEntries),
+            byAddress: Table(limit: limits.perAddress, maxEntries: limits.maxEntries)
+        ))
     }
 
     /// The account key of a known user (by id, so its username and email share one count).
@@ -131,35 +163,42 @@ public final class LoginThrottle: Sendable {
             let (count, oldest) = state.byAddress.count(address, since: cutoff)
             if count >= limits.perAddress, let oldest { waits.append(oldest + limits.window - time) }
             if let wait = waits.max() { return .failure(Wait(seconds: max(1, wait))) }
+            // Full of keys that are blocking someone: a new one is refused rather than counted nowhere.
+            guard account.map({ state.byAccount.hasRoom(for: $0, cutoff: cutoff) }) ?? true,
+                  state.byAddress.hasRoom(for: address, cutoff: cutoff)
+            else { return .failure(Wait(seconds: limits.window)) }
 
             state.nextID &+= 1
             let attempt = Attempt(id: state.nextID, time: time)
-            if let account { state.byAccount.add(account, attempt, maxEntries: limits.maxEntries, cutoff: cutoff) }
-            state.byAddress.add(address, attempt, maxEntries: limits.maxEntries, cutoff: cutoff)
+            if let account { state.byAccount.add(account, attempt) }
+            state.byAddress.add(address, attempt)
             return .success(Reservation(account: account, address: address, id: attempt.id, time: time))
         }
     }
 
-    /// The attempt failed: its place stays taken for the window. (If a success of the same
-    /// account cleared the count meanwhile, the failure is counted again.)
+    /// The attempt failed: its place stays taken for the window. (If its entry was evicted
+    /// meanwhile, the failure is counted again.)
     public func failed(_ reservation: Reservation) {
-        let cutoff = now() - limits.window
         state.withLock { state in
-            let attempt = Attempt(id: reservation.id, time: reservation.time)
-            if let account = reservation.account, !state.byAccount.contains(account, id: reservation.id) {
-                state.byAccount.add(account, attempt, maxEntries: limits.maxEntries, cutoff: cutoff)
+            let attempt = Attempt(id: reservation.id, time: reservation.time, inFlight: false)
+            if let account = reservation.account, !state.byAccount.settle(account, id: reservation.id) {
+                state.byAccount.add(account, attempt)
             }
-            if !state.byAddress.contains(reservation.address, id: reservation.id) {
-                state.byAddress.add(reservation.address, attempt, maxEntries: limits.maxEntries, cutoff: cutoff)
+            if !state.byAddress.settle(reservation.address, id: reservation.id) {
+                state.byAddress.add(reservation.address, attempt)
             }
         }
     }
 
-    /// The attempt succeeded: the account's count starts over; the address keeps its
-    /// earlier failures but not this attempt.
+    /// The attempt succeeded: the account's earlier failures are forgotten, but attempts
+    /// still in flight keep their places (a success beside a burst of guesses does not
+    /// let more of them through). The address keeps its failures, not this attempt.
     public func succeeded(_ reservation: Reservation) {
         state.withLock { state in
-            if let account = reservation.account { state.byAccount.attempts[account] = nil }
+            if let account = reservation.account {
+                _ = state.byAccount.remove(account, id: reservation.id)
+                state.byAccount.clearFailures(account)
+            }
             _ = state.byAddress.remove(reservation.address, id: reservation.id)
         }
     }

@@ -24,9 +24,10 @@ public enum PrivateFiles {
         }
     }
 
-    /// Creates an empty file readable by its owner only; fails if `path` exists (so a
-    /// file or link put there meanwhile is never written through).
-    public static func createNew(_ path: String) throws(Failure) {
+    /// Creates a file readable by its owner only, holding `contents`; fails if `path`
+    /// exists (so a file or link put there meanwhile is never written through). What is
+    /// written goes through the descriptor that created the file.
+    public static func createNew(_ path: String, contents: [UInt8] = []) throws(Failure) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, fileMode)
         guard fd >= 0 else {
             let code = errno
@@ -36,6 +37,11 @@ public enum PrivateFiles {
         defer { close(fd) }
         // The umask may have taken bits away, never added: set exactly 0600.
         _ = fchmod(fd, fileMode)
+        guard contents.isEmpty || write(fd, contents, contents.count) == contents.count else {
+            let reason = String(cString: strerror(errno))
+            unlink(path)
+            throw .cannotCreate(path, reason: reason)
+        }
     }
 
     /// Creates `path` as an empty private file when nothing is there yet.

@@ -35,10 +35,14 @@ public enum SigningSecret {
     }
 
     /// `duka rotate-secret`: a new secret replaces the old one, which is gone, and every
-    /// user's session version moves on, so every token ends at once, even on a running
-    /// server that has not yet picked the new secret up.
-    public static func rotate(in db: Connection) throws {
+    /// user's session version jumps by one random amount, so every token ends at once,
+    /// even on a running server that has not yet picked the new secret up, and whoever
+    /// holds the old secret cannot guess the versions to forge for in the meantime.
+    /// Answers how many users' sessions ended.
+    @discardableResult
+    public static func rotate(in db: Connection) throws -> Int64 {
         try SettingsStore.set(key, value: random(), in: db)
-        try db.execute("UPDATE users SET session_version = session_version + 1")
+        let jump = Int64.random(in: 1 << 20 ... 1 << 40)
+        return Int64(try db.execute("UPDATE users SET session_version = session_version + ?", jump))
     }
 }

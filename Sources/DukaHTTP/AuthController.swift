@@ -1,5 +1,6 @@
 import DukaCore
 import HTTPTypes
+import Logging
 import Hummingbird
 import SQLite
 
@@ -23,14 +24,14 @@ struct AuthController {
         routes.post("/api/v1/auth/register", registerCustomer)
     }
 
-    /// The longest login name looked at: an email is at most 254 characters (RFC 5321).
+    /// The longest login name looked at: an email is at most 254 octets (RFC 5321).
     static let maximumLoginLength = 254
 
     @Sendable func login(_ request: Request, context: DukaRequestContext) async throws -> Response {
         var reader = FieldReader(try await RequestBody.object(request))
         let login = reader.string("username", required: true).value
         let password = reader.string("password", required: true).value
-        reader.check("username", login) { $0.count > Self.maximumLoginLength ? "must be at most \(Self.maximumLoginLength) characters" : nil }
+        reader.check("username", login) { $0.utf8.count > Self.maximumLoginLength ? "must be at most \(Self.maximumLoginLength) characters" : nil }
         try reader.finish()
         guard let login, let password else { throw APIError.validation("username", "is required") }
 
@@ -40,7 +41,7 @@ struct AuthController {
         let account = user.map { LoginThrottle.accountKey(userID: $0.id) } ?? LoginThrottle.accountKey(unknownName: login)
         let who = user.map { SecurityLog.user($0) } ?? SecurityLog.unknownName(login)
         let reservation: LoginThrottle.Reservation
-        switch throttle.reserve(account: account, address: address) {
+        switch throttle.reserve(account: account, address: IPRange.throttleKey(for: address)) {
         case .success(let held):
             reservation = held
         case .failure(let wait):
@@ -52,7 +53,8 @@ struct AuthController {
         do {
             matches = try await hasher.verify(password, against: user?.passwordHash)
         } catch {
-            throttle.release(reservation)
+            // The check may have run: fail closed.
+            throttle.failed(reservation)
             throw error
         }
         guard let user, matches, !user.isDeleted else {
@@ -67,10 +69,15 @@ struct AuthController {
         }
         throttle.succeeded(reservation)
         if hasher.needsRehash(user.passwordHash) {
-            // Made at another cost (the operator changed it): re-made at today's cost.
-            let fresh = try await hasher.hash(password)
-            let (id, old) = (user.id, user.passwordHash)
-            try await database.write { try UserStore.replacePasswordHash(id: id, old: old, new: fresh, in: $0) }
+            // Made at another cost (the operator changed it): re-made at today's cost. Best
+            // effort: the login stands if it cannot be saved now; the next one tries again.
+            do {
+                let fresh = try await hasher.hash(password)
+                let (id, old) = (user.id, user.passwordHash)
+                try await database.write { try UserStore.replacePasswordHash(id: id, old: old, new: fresh, in: $0) }
+            } catch {
+                context.logger.warning("could not re-hash the password of user #\(user.id) at the configured cost: \(type(of: error))")
+            }
         }
         let token = try await tokens.issue(for: user)
         var headers = HTTPFields()
@@ -112,7 +119,7 @@ struct AuthController {
         guard let username = payload.username, let email = payload.email, let password = payload.password else {
             throw APIError.validation("username", "is required")
         }
-        if case .failure(let wait) = registrations.reserve(account: nil, address: context.clientAddress) {
+        if case .failure(let wait) = registrations.reserve(account: nil, address: IPRange.throttleKey(for: context.clientAddress)) {
             SecurityLog.event(context.logger, "registration_throttled", address: context.clientAddress, user: nil)
             throw APIError.tooManyRegistrations(retryAfter: wait.seconds)
         }

@@ -43,6 +43,39 @@ public struct IPRange: Sendable, Hashable, CustomStringConvertible {
         return bytes
     }
 
+    /// The address as one client's key for counting attempts: an IPv6 address by its
+    /// /64 (one subscriber's network, in which an attacker can take any of 2^64
+    /// addresses); anything else as it is.
+    static func throttleKey(for address: String) -> String {
+        guard let bytes = parse(address), bytes.count == 16 else { return address }
+        return IPRange(bytes: Array(bytes[0..<8]) + Array(repeating: 0, count: 8), prefixLength: 64).description
+    }
+
+    init(bytes: [UInt8], prefixLength: Int) {
+        self.bytes = bytes
+        self.prefixLength = prefixLength
+    }
+
+    /// The canonical text of an address (`[2001:DB8::1]:443` -> `2001:db8::1`, an IPv4
+    /// address with a port -> the address), or nil when it is none.
+    static func canonical(_ text: String) -> String? {
+        var host = Substring(text)
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+            host = host[host.index(after: host.startIndex)..<close]
+        } else if host.filter({ $0 == ":" }).count == 1, let colon = host.firstIndex(of: ":") {
+            host = host[..<colon]
+        }
+        guard let bytes = parse(String(host)) else { return nil }
+        return format(bytes)
+    }
+
+    static func format(_ bytes: [UInt8]) -> String {
+        var output = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        let ok = bytes.withUnsafeBytes { raw in inet_ntop(family, raw.baseAddress, &output, socklen_t(output.count)) != nil }
+        return ok ? String(cString: output) : ""
+    }
+
     public func contains(_ address: String) -> Bool {
         guard let other = IPRange.parse(address) else { return false }
         return contains(bytes: other)
@@ -60,13 +93,7 @@ public struct IPRange: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        let text: String
-        if bytes.count == 4 {
-            text = bytes.map(String.init).joined(separator: ".")
-        } else {
-            text = stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
-        }
-        return "\(text)/\(prefixLength)"
+        "\(IPRange.format(bytes))/\(prefixLength)"
     }
 }
 
@@ -108,14 +135,15 @@ struct ClientAddressMiddleware: RouterMiddleware {
     }
 
     /// `peer` is trusted; the hops are read right to left while they are trusted too.
+    /// Each is taken in its canonical form (ports, brackets and zones dropped).
     func clientAddress(peer: String, forwardedFor lines: [String]) -> String {
         let hops = lines.flatMap { $0.split(separator: ",") }.map { String(Substring($0).trimmingCharacters(in: " \t")) }
         var client = peer
         for hop in hops.reversed() {
             // A malformed hop cannot be trusted or blamed: the last good one stands.
-            guard IPRange.parse(hop) != nil else { break }
-            client = hop
-            if !isTrusted(hop) { break }
+            guard let address = IPRange.canonical(hop) else { break }
+            client = address
+            if !isTrusted(address) { break }
         }
         return client
     }

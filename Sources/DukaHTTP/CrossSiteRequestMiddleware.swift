@@ -7,16 +7,20 @@ import Hummingbird
 /// and is neither this server's own origin nor a `--cors-origin` gets 403 `forbidden`.
 /// Bearer requests are not affected: a browser never adds that header on its own.
 ///
-/// "Own origin" is the request's `Host` (or, from a trusted proxy, `X-Forwarded-Host`),
-/// with any scheme: one host and port cannot serve both http and https.
+/// "Own origin" is the request's `Host` (or, from a trusted proxy, `X-Forwarded-Host`)
+/// with the scheme the client used when Duka knows it (its own TLS, or a trusted proxy's
+/// `X-Forwarded-Proto`); behind a proxy it does not trust, either scheme.
 struct CrossSiteRequestMiddleware: RouterMiddleware {
     typealias Context = DukaRequestContext
 
     static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
     static let refused = APIError(.forbidden, code: "forbidden", message: "Cross-site request refused")
 
     let allowedOrigins: Set<String>
     let proxies: ClientAddressMiddleware
+    /// Duka serves HTTPS itself: only an `https` origin can be its own.
+    let servesTLS: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         switch request.method {
@@ -43,18 +47,26 @@ struct CrossSiteRequestMiddleware: RouterMiddleware {
 
     func isOwn(_ origin: String, request: Request, context: Context) -> Bool {
         var host = request.head.authority
-        if proxies.isTrusted(context.socketAddress), let forwarded = request.headers[Self.forwardedHost] {
-            host = forwarded.split(separator: ",").first.map { String(Substring($0).trimmingCharacters(in: " \t")) }
+        // The scheme the client used, when Duka knows it: its own TLS, or a trusted proxy's word.
+        var servedScheme: String? = servesTLS ? "https" : nil
+        if proxies.isTrusted(context.socketAddress) {
+            if let forwarded = request.headers[Self.forwardedHost] { host = Self.first(forwarded) }
+            if let proto = request.headers[Self.forwardedProto] { servedScheme = Self.first(proto).lowercased() }
         }
         guard let host, let (originScheme, authority) = Self.splitScheme(origin) else { return false }
         let scheme = originScheme.lowercased()
-        guard scheme == "http" || scheme == "https" else { return false }
+        guard scheme == "http" || scheme == "https", scheme == servedScheme ?? scheme else { return false }
         let defaultPort = scheme == "https" ? ":443" : ":80"
         func normalised(_ authority: some StringProtocol) -> String {
             let lowered = authority.lowercased()
             return lowered.hasSuffix(defaultPort) ? String(lowered.dropLast(defaultPort.count)) : lowered
         }
         return normalised(authority) == normalised(host)
+    }
+
+    /// The first of a proxy header's comma-separated values.
+    static func first(_ value: String) -> String {
+        String(Substring(value.split(separator: ",").first ?? "").trimmingCharacters(in: " \t"))
     }
 
     /// `https://shop:8080/x` as (`https`, `shop:8080/x`).

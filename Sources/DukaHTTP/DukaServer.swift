@@ -49,7 +49,9 @@ public struct DukaServer: Sendable {
             router.add(middleware: proxies)
             router.add(middleware: SecurityHeadersMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
             router.add(middleware: ErrorAndLogMiddleware(routes: routes))
-            router.add(middleware: CrossSiteRequestMiddleware(allowedOrigins: Set(configuration.corsOrigins), proxies: proxies))
+            router.add(middleware: CrossSiteRequestMiddleware(
+                allowedOrigins: Set(configuration.corsOrigins), proxies: proxies, servesTLS: configuration.usesTLS
+            ))
             let authenticator = Authenticator(tokens: tokens, database: database)
             let loginThrottle = LoginThrottle(limits: configuration.loginLimits)
             HealthController(database: database).register(in: routes)

@@ -54,13 +54,16 @@ final class RequestBytesHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // After a 408 the rest of the request is read and dropped until the close.
+        guard !deadline.hasExpired else { return }
         deadline.requestBytesArrived()
         context.fireChannelRead(data)
     }
 }
 
 /// HTTP parts, after the decoder: a request's end stops its clock; at the deadline the
-/// client gets 408 (or, if an answer was already begun, just the close).
+/// client gets 408, but only when that is unambiguous: every earlier (pipelined) request
+/// has had its whole answer and this one none yet. Otherwise the connection just closes.
 ///
 /// Both handlers of a connection run on its event loop, hence `@unchecked Sendable`.
 final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
@@ -75,8 +78,19 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var timer: Scheduled<Void>?
     /// A request has begun arriving and its end has not been read.
     private var receiving = false
-    /// An answer to the current request has begun.
-    private var answered = false
+    /// The request being received has had its head read.
+    private var headRead = false
+    /// Request heads read, answer heads and answer ends written, on this connection.
+    private var requestHeads = 0
+    private var answerHeads = 0
+    private var answerEnds = 0
+    /// The deadline passed: the connection is closing.
+    private(set) var hasExpired = false
+
+    /// After a 408, how long the client's further bytes are read and dropped before the
+    /// connection closes: closing at once, with unread bytes, makes the kernel reset the
+    /// connection, and the client may lose the answer.
+    static let lingering: TimeAmount = .seconds(2)
 
     init(timeout: TimeAmount, logger: Logger) {
         self.timeout = timeout
@@ -96,13 +110,16 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func requestBytesArrived() {
         guard !receiving, let context else { return }
         receiving = true
-        answered = false
+        headRead = false
         timer = context.eventLoop.scheduleTask(in: timeout) { [self] in expired() }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: requestBytesArrived()
+        case .head:
+            requestBytesArrived()
+            headRead = true
+            requestHeads += 1
         case .body: break
         case .end:
             receiving = false
@@ -113,7 +130,11 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .head = unwrapOutboundIn(data) { answered = true }
+        switch unwrapOutboundIn(data) {
+        case .head(let head) where head.status.kind != .informational: answerHeads += 1
+        case .end: answerEnds += 1
+        default: break
+        }
         context.write(data, promise: promise)
     }
 
@@ -126,8 +147,11 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func expired() {
         timer = nil
         guard receiving, let context else { return }
+        hasExpired = true
         logger.notice("request not received within \(timeout.nanoseconds / 1_000_000_000)s; closing the connection")
-        if !answered {
+        // Answers go out in order: earlier requests all answered, none begun for this one.
+        let earlier = requestHeads - (headRead ? 1 : 0)
+        if answerEnds == answerHeads, answerHeads == earlier {
             let body = APIError.requestTimeout.json.encoded()
             let head = HTTPResponse(status: .requestTimeout, headerFields: [
                 .contentType: Response.jsonContentType,
@@ -139,6 +163,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
             context.write(wrapOutboundOut(.body(ByteBuffer(bytes: body))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
-        context.close(promise: nil)
+        context.close(mode: .output, promise: nil)
+        context.eventLoop.scheduleTask(in: Self.lingering) { [self] in self.context?.close(promise: nil) }
     }
 }

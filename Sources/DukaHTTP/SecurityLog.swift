@@ -24,9 +24,13 @@ enum SecurityLog {
     }
 
     /// A name that matches nobody is not written out (it may be a password typed into the
-    /// wrong field): a short digest lets repeated attempts be told apart.
+    /// wrong field): a short keyed digest lets repeated attempts be told apart within one
+    /// run of the server, and cannot be looked up in a dictionary (the key is random and
+    /// never leaves the process).
     static func unknownName(_ name: String) -> String {
-        let digest = Data(SHA256.hash(data: Array(name.lowercased().utf8))).base64EncodedString()
-        return "unknown:" + digest.prefix(10)
+        let code = HMAC<SHA256>.authenticationCode(for: Array(name.lowercased().utf8), using: digestKey)
+        return "unknown:" + Data(code).base64EncodedString().prefix(10)
     }
+
+    private static let digestKey = SymmetricKey(size: .bits256)
 }

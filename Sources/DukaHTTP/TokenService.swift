@@ -103,13 +103,15 @@ struct TokenService: Sendable {
     /// The claims of a valid, unexpired token signed with our key; nil otherwise.
     func verify(_ token: String, now: Int64 = Timestamp.now()) async -> SessionClaims? {
         if let claims = verified.claims(of: token) { return claims }
+        // A verification begun with the old key must not be cached after a rotation.
+        let generation = verified.generation
         guard Self.hasDukaHeader(token),
               let claims = try? await keys.verify(token, as: SessionClaims.self)
         else { return nil }
         let issued = Int64(claims.iat.value.timeIntervalSince1970)
         let expires = Int64(claims.exp.value.timeIntervalSince1970)
         guard expires - issued <= lifetime, issued <= now + Self.allowedSkew else { return nil }
-        verified.remember(token, claims)
+        verified.remember(token, claims, generation: generation)
         return claims
     }
 
@@ -170,7 +172,12 @@ struct SecretWatcher: Service {
 /// a list request's time. Only the pure part is skipped: expiry is checked on every use,
 /// and revocation (the user row and its session version) is never cached.
 final class VerifiedTokens: Sendable {
-    private let entries = Mutex<[String: SessionClaims]>([:])
+    private struct State {
+        var claims: [String: SessionClaims] = [:]
+        var generation: UInt64 = 0
+    }
+
+    private let entries = Mutex(State())
     /// At most this many tokens are kept (a few MiB); when full, the cache starts over.
     let capacity: Int
 
@@ -179,24 +186,32 @@ final class VerifiedTokens: Sendable {
     }
 
     func claims(of token: String, now: Date = Date()) -> SessionClaims? {
-        guard let claims = entries.withLock({ $0[token] }) else { return nil }
+        guard let claims = entries.withLock({ $0.claims[token] }) else { return nil }
         guard (try? claims.exp.verifyNotExpired(currentDate: now)) != nil else {
-            _ = entries.withLock { $0.removeValue(forKey: token) }
+            _ = entries.withLock { $0.claims.removeValue(forKey: token) }
             return nil
         }
         return claims
     }
 
-    func remember(_ token: String, _ claims: SessionClaims) {
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[token] = claims
+    /// Keeps `claims` unless the cache was emptied (the secret rotated) since `generation`
+    /// was read, before the token was verified.
+    func remember(_ token: String, _ claims: SessionClaims, generation: UInt64? = nil) {
+        entries.withLock { state in
+            guard state.generation == generation ?? state.generation else { return }
+            if state.claims.count >= capacity { state.claims.removeAll(keepingCapacity: true) }
+            state.claims[token] = claims
         }
     }
 
     func removeAll() {
-        entries.withLock { $0.removeAll() }
+        entries.withLock { state in
+            state.claims.removeAll()
+            state.generation &+= 1
+        }
     }
 
-    var count: Int { entries.withLock { $0.count } }
+    var generation: UInt64 { entries.withLock { $0.generation } }
+
+    var count: Int { entries.withLock { $0.claims.count } }
 }

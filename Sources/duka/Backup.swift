@@ -45,6 +45,10 @@ struct Backup: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: destination)
             printError(error.description)
             throw ExitCode(1)
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            printError("backup failed: \(error)")
+            throw ExitCode(1)
         }
     }
 }

@@ -19,15 +19,9 @@ enum BootstrapPassword {
         }
         let path = databasePath + ".admin-password"
         do {
+            // A stale file from an earlier empty database is replaced, never written through.
             unlink(path)
-            try PrivateFiles.createNew(path)
-            let fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
-            guard fd >= 0 else { throw PrivateFiles.Failure.cannotCreate(path, reason: String(cString: strerror(errno))) }
-            defer { close(fd) }
-            let bytes = Array("\(password)\n".utf8)
-            guard write(fd, bytes, bytes.count) == bytes.count else {
-                throw PrivateFiles.Failure.cannotCreate(path, reason: String(cString: strerror(errno)))
-            }
+            try PrivateFiles.createNew(path, contents: Array("\(password)\n".utf8))
             logger.notice("the admin's password is in \(path) (readable by this user only); delete it after signing in")
         } catch {
             logger.critical("could not write the admin's password: \(error). Stop duka, delete the database and start again with DUKA_ADMIN_PASSWORD set")

@@ -16,10 +16,15 @@ struct RotateSecret: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
+        // A mistyped path must not "succeed" on a new, empty database.
+        guard PrivateFiles.mode(of: database.resolvedPath) != nil else {
+            printError("\(database.resolvedPath) does not exist")
+            throw ExitCode(1)
+        }
         let db = try database.open(configuration: .init(readers: 1))
-        try await db.write { try SigningSecret.rotate(in: $0) }
+        let ended = try await db.write { try SigningSecret.rotate(in: $0) }
         await db.close()
-        print("rotated the token signing secret of \(database.resolvedPath); every session has ended")
+        print("rotated the token signing secret of \(database.resolvedPath); the sessions of all \(ended) users have ended")
         if Env.string("DUKA_JWT_SECRET") != nil {
             printError("DUKA_JWT_SECRET is set: a server started with it signs with that, not with the stored secret")
         }

@@ -75,7 +75,7 @@ final class CapturedLog: Sendable {
 
     var logger: Logger {
         var logger = Logger(label: "duka-test-captured") { _ in Handler(log: self) }
-        logger.logLevel = .notice
+        logger.logLevel = .trace
         return logger
     }
 
@@ -90,7 +90,7 @@ final class CapturedLog: Sendable {
     struct Handler: LogHandler {
         let log: CapturedLog
         var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .notice
+        var logLevel: Logger.Level = .trace
 
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import socket
+import sqlite3
 import stat
 import subprocess
 import threading
@@ -67,23 +68,29 @@ def parallel_logins(server):
              "phone_number": "+254700000001"})
     statuses = []
     lock = threading.Lock()
-    barrier = threading.Barrier(40)
+    barrier = threading.Barrier(39)
 
-    def attempt(password):
-        barrier.wait()
+    def attempt(password, wait):
+        if wait:
+            barrier.wait()
+        else:
+            time.sleep(1.0)  # the right password comes last, once the guesses have taken their places
         status, _ = request(server.port, "POST", "/api/v1/auth/login", {"username": "thr1", "password": password})
         with lock:
-            statuses.append(status)
+            statuses.append((password, status))
 
-    threads = [threading.Thread(target=attempt, args=("right-password" if i == 39 else "wrong-guess",)) for i in range(40)]
+    threads = [threading.Thread(target=attempt, args=("wrong-guess", True)) for _ in range(39)]
+    threads.append(threading.Thread(target=attempt, args=("right-password", False)))
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    checked = statuses.count(401) + statuses.count(200)
-    note("40 logins for one account at the same moment", f"{checked} checked, {statuses.count(429)} got 429, {statuses.count(200)} logged in")
-    if checked > 5:
-        fail(f"{checked} parallel attempts were checked (at most 5 may be)")
+    checked = [s for _, s in statuses].count(401)
+    right = [s for p, s in statuses if p == "right-password"][0]
+    note("39 wrong passwords for one account at the same moment, the right one last",
+         f"{checked} checked, {[s for _, s in statuses].count(429)} got 429, the right one {right}")
+    if checked > 5 or right != 429:
+        fail(f"{checked} parallel guesses were checked (at most 5 may be); the right password got {right} (429 expected)")
     status, _ = request(server.port, "POST", "/api/v1/auth/login", {"username": "thr1@x.test", "password": "right-password"})
     note("then its email with the right password", status)
     if status != 429:
@@ -135,6 +142,8 @@ def trickle(server, payload_head, payload_rest, what):
             answer += chunk
         except socket.timeout:
             pass
+        except ConnectionResetError:
+            break
         if time.monotonic() - started > REQUEST_TIMEOUT + 8:
             break
     s.settimeout(5)
@@ -152,6 +161,30 @@ def trickle(server, payload_head, payload_rest, what):
     note(f"{what} trickled a byte every 0.5 s", f"{line or 'closed'} after {took:.1f}s")
     if not line.startswith("HTTP/1.1 408") or took > REQUEST_TIMEOUT + 3:
         fail(f"a trickled {what} was not cut off with 408 near {REQUEST_TIMEOUT}s: {answer[:200]!r} after {took:.1f}s")
+
+
+def pipelined(server):
+    """A complete request, then in the same packet the start of one that never finishes:
+    the first gets its own answer, the second its 408, in that order."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=REQUEST_TIMEOUT + 10)
+    started = time.monotonic()
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+              b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{")
+    answer = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+    statuses = re.findall(rb"HTTP/1.1 (\d{3})", answer)
+    note("a complete request pipelined with one that never finishes",
+         f"answers {[int(x) for x in statuses]} after {time.monotonic() - started:.1f}s")
+    if statuses != [b"200", b"408"]:
+        fail(f"pipelined answers were {statuses}, expected 200 then 408")
 
 
 def file_modes():
@@ -225,23 +258,41 @@ def forge(secret, claims):
     return head + "." + b64url(signature)
 
 
+def signed_with(token, secret):
+    head, _, signature = token.rpartition(".")
+    return b64url(hmac.new(secret.encode(), head.encode(), hashlib.sha256).digest()) == signature
+
+
 def rotate_secret(server):
     token = login(server.port, "admin")
     claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-    import sqlite3
     con = sqlite3.connect(server.db)
     old_secret = con.execute("SELECT value FROM settings WHERE key = 'jwt_secret'").fetchone()[0]
     con.close()
     forged = forge(old_secret, claims)
     if request(server.port, "GET", "/api/v1/auth/me", token=forged)[0] != 200:
         fail("the forging helper is wrong: a token it made with the current secret is refused")
+    missing = os.path.join(server.dir, "typo.sqlite")
+    typo = subprocess.run([binary(), "rotate-secret", "--db", missing], capture_output=True, text=True, timeout=30)
+    if typo.returncode == 0 or os.path.exists(missing):
+        fail("rotate-secret on a mistyped path succeeded (or made a new file)")
     result = subprocess.run([binary(), "rotate-secret", "--db", server.db], capture_output=True, text=True, timeout=30)
     if result.returncode != 0:
         fail(f"rotate-secret failed: {result.stderr}")
     old = request(server.port, "GET", "/api/v1/auth/me", token=token)[0]
-    time.sleep(3)
-    fresh = login(server.port, "admin")
-    claims = json.loads(base64.urlsafe_b64decode(fresh.split(".")[1] + "=="))
+    con = sqlite3.connect(server.db)
+    new_secret = con.execute("SELECT value FROM settings WHERE key = 'jwt_secret'").fetchone()[0]
+    con.close()
+    # The running server picks the new secret up within its 2 s poll.
+    deadline = time.monotonic() + 15
+    while True:
+        fresh = login(server.port, "admin")
+        claims = json.loads(base64.urlsafe_b64decode(fresh.split(".")[1] + "=="))
+        if signed_with(fresh, new_secret) or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    if not signed_with(fresh, new_secret):
+        fail("the running server did not sign with the new secret within 15 s")
     forged_again = request(server.port, "GET", "/api/v1/auth/me", token=forge(old_secret, claims))[0]
     fresh_works = request(server.port, "GET", "/api/v1/auth/me", token=fresh)[0]
     note("duka rotate-secret while serving", f"old token {old}, token forged with the old secret {forged_again}, new login {fresh_works}")
@@ -277,6 +328,7 @@ def main():
         attempt(trickle, server, b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                                  b"Content-Length: %d\r\n\r\n" % len(body), body, "body"),
         attempt(trickle, server, b"", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 40 + b"\r\n\r\n", "request head"),
+        attempt(pipelined, server),
         attempt(rotate_secret, server),
     ]
     if request(server.port, "GET", "/healthz")[0] != 200:
