@@ -2,7 +2,11 @@
 """The attacks of the security pass (issue 13), against the real binary on loopback:
 parallel logins against the throttle, 1 MiB usernames, chunked bodies, a trickled body
 and head, file modes under umask 022, the bootstrap password, secret rotation. Each line
-printed is one attack and what the server did; any other answer fails the check."""
+printed is one attack and what the server did; any other answer fails the check.
+
+SECURITY_REPORT=1 runs every check even after a failure; SECURITY_OLD_FLAGS=1 starts the
+server without the flags an older binary lacks (--request-timeout): together they fill the
+before/after table of docs/RELIABILITY.md from an older build."""
 import base64
 import hashlib
 import hmac
