@@ -191,6 +191,26 @@ def pipelined(server):
         fail(f"pipelined answers were {statuses}, expected 200 then 408")
 
 
+def keep_alive_in_time(server):
+    """On one connection: a quick request, a pause, then a slow but timely one. The clock
+    of the first must not cut the second (each request has its own deadline)."""
+    s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    first = s.recv(65536)
+    time.sleep(REQUEST_TIMEOUT * 0.75)
+    body = json.dumps({"username": "nobody-here", "password": "wrong-password"}).encode()
+    s.sendall(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(body) + body[:5])
+    time.sleep(REQUEST_TIMEOUT * 0.5)
+    s.sendall(body[5:])
+    second = s.recv(65536)
+    s.close()
+    statuses = re.findall(rb"HTTP/1.1 (\d{3})", first + second)
+    note("a quick request, a pause, then a slow one within its time, on one connection", [int(x) for x in statuses])
+    if statuses != [b"200", b"401"]:
+        fail(f"a timely request on a kept-alive connection was cut off: {statuses}")
+
+
 def file_modes():
     os.umask(0o022)
     server = Server().start()
@@ -333,6 +353,7 @@ def main():
                                  b"Content-Length: %d\r\n\r\n" % len(body), body, "body"),
         attempt(trickle, server, b"", b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 40 + b"\r\n\r\n", "request head"),
         attempt(pipelined, server),
+        attempt(keep_alive_in_time, server),
         attempt(rotate_secret, server),
     ]
     if request(server.port, "GET", "/healthz")[0] != 200:
