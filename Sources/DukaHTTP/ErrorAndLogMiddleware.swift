@@ -6,9 +6,10 @@ import NIOCore
 import NIOHTTP1
 import SQLite
 
-/// The outermost middleware: refuses oversized bodies up front, turns every error into
-/// the contract's JSON shape, and logs one line per request (method, path, status,
-/// duration; never the query, headers, tokens or bodies).
+/// Refuses oversized bodies up front, turns every error into the contract's JSON shape,
+/// and logs one line per request (method, path, status, duration; never the query,
+/// headers, tokens or bodies). Inside the client-address and security-header
+/// middlewares, so its answers carry those headers and its logs the resolved address.
 struct ErrorAndLogMiddleware: RouterMiddleware {
     typealias Context = DukaRequestContext
 

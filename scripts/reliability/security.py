@@ -54,6 +54,21 @@ def raw(port, payload, read_timeout=10):
         s.close()
 
 
+def read_until_closed(s):
+    """What the server sends until it closes (or stops sending for the socket's timeout)."""
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+    return data
+
+
 def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -151,15 +166,7 @@ def trickle(server, payload_head, payload_rest, what):
         if time.monotonic() - started > REQUEST_TIMEOUT + 8:
             break
     s.settimeout(5)
-    try:
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            answer += chunk
-    except (socket.timeout, ConnectionResetError):
-        pass
-    s.close()
+    answer += read_until_closed(s)
     took = time.monotonic() - started
     line = answer.split(b"\r\n", 1)[0].decode(errors="replace")
     note(f"{what} trickled a byte every 0.5 s", f"{line or 'closed'} after {took:.1f}s")
@@ -174,16 +181,7 @@ def pipelined(server):
     started = time.monotonic()
     s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
               b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{")
-    answer = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-    except (socket.timeout, ConnectionResetError):
-        pass
-    s.close()
+    answer = read_until_closed(s)
     statuses = re.findall(rb"HTTP/1.1 (\d{3})", answer)
     note("a complete request pipelined with one that never finishes",
          f"answers {[int(x) for x in statuses]} after {time.monotonic() - started:.1f}s")
