@@ -1,5 +1,5 @@
-import NIOConcurrencyHelpers
 import SQLite
+import Synchronization
 
 /// Every `stride`-th id of the unfiltered customer lists, so that page N starts its scan
 /// from a known id near its first row instead of stepping over (N-1) × per_page index
@@ -22,13 +22,13 @@ final class PageBoundaries: Sendable {
         let ids: [Int64]
     }
 
-    private let entries = NIOLockedValueBox<[Key: Entry]>([:])
+    private let entries = Mutex<[Key: Entry]>([:])
 
     /// The id to start from and the rows to skip after it, for `offset` into the list.
     func start(forOffset offset: Int64, includeDeleted: Bool, condition: String, in db: Connection) throws -> (id: Int64, skip: Int64)? {
         let key = Key(path: db.path, includeDeleted: includeDeleted)
         let version = try Counters.value(.customersVersion, in: db)
-        var ids = entries.withLockedValue { $0[key] }.flatMap { $0.version == version ? $0.ids : nil }
+        var ids = entries.withLock { $0[key] }.flatMap { $0.version == version ? $0.ids : nil }
         if ids == nil {
             var collected: [Int64] = []
             var index: Int64 = 0
@@ -37,7 +37,7 @@ final class PageBoundaries: Sendable {
                 index += 1
             }
             ids = collected
-            entries.withLockedValue { $0[key] = Entry(version: version, ids: collected) }
+            entries.withLock { $0[key] = Entry(version: version, ids: collected) }
         }
         guard let ids else { return nil }
         let bucket = Int(offset / Self.stride)

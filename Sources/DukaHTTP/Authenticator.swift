@@ -85,5 +85,4 @@ struct RevokedToken: Error {
 /// Role sets used across controllers.
 extension Set where Element == Role {
     static let everyone = Set(Role.allCases)
-    static let staff = Set(Role.allCases.filter(\.isStaff))
 }

@@ -1,7 +1,7 @@
 import CSQLite
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A SQLite file with one writer connection and a pool of reader connections.
 ///
@@ -24,16 +24,16 @@ public final class Database: Sendable {
 
     public let path: String
     private let writer: Connection
-    private let readers: NIOLockedValueBox<[Connection]>
+    private let readers: Mutex<[Connection]>
     private let writeThread: NIOThreadPool
     private let readThreads: NIOThreadPool
-    private let closed = NIOLockedValueBox(false)
+    private let closed = Mutex(false)
 
     /// Opens the file with an already opened and checked writer connection (see `open`).
     private init(path: String, writer: Connection, readers: [Connection]) {
         self.path = path
         self.writer = writer
-        self.readers = NIOLockedValueBox(readers)
+        self.readers = Mutex(readers)
         self.writeThread = NIOThreadPool(numberOfThreads: 1)
         self.readThreads = NIOThreadPool(numberOfThreads: readers.count)
         writeThread.start()
@@ -96,18 +96,17 @@ public final class Database: Sendable {
     /// Runs `body` on a reader connection, inside one read transaction so that
     /// several queries see one snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        let readers = self.readers
-        return try await readThreads.runIfActive {
+        return try await readThreads.runIfActive { [self] in
             // There are as many connections as threads, so one is always free here.
-            let connection = readers.withLockedValue { $0.popLast() }!
-            defer { readers.withLockedValue { $0.append(connection) } }
+            let connection = readers.withLock { $0.popLast() }!
+            defer { readers.withLock { $0.append(connection) } }
             return try connection.transaction(.deferred) { try body(connection) }
         }
     }
 
     /// Checkpoints the WAL into the main file and closes every connection.
     public func close() async {
-        let alreadyClosed = closed.withLockedValue { value in
+        let alreadyClosed = closed.withLock { value in
             defer { value = true }
             return value
         }
@@ -118,6 +117,6 @@ public final class Database: Sendable {
         }
         try? await readThreads.shutdownGracefully()
         try? await writeThread.shutdownGracefully()
-        readers.withLockedValue { $0.removeAll() }
+        readers.withLock { $0.removeAll() }
     }
 }
