@@ -71,9 +71,14 @@ public enum PrivateFiles {
     }
 
     /// A tightened file: its path and the mode it had.
-    public struct Tightened: Sendable, Equatable {
+    public struct Tightened: Sendable, Equatable, CustomStringConvertible {
         public let path: String
         public let previousMode: UInt32
+
+        /// What the operator is told.
+        public var description: String {
+            "\(path) could be read by other users (mode \(PrivateFiles.octal(previousMode))); it is now 0600 (--allow-shared-file keeps modes as they are)"
+        }
     }
 
     /// Takes away group and other permissions from the database and its `-wal` and

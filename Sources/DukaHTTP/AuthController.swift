@@ -39,13 +39,14 @@ struct AuthController {
         let user = try await database.read { try UserStore.find(login: login, in: $0) }
         // One count per account (its username and email alike), per typed text for nobody.
         let account = user.map { LoginThrottle.accountKey(userID: $0.id) } ?? LoginThrottle.accountKey(unknownName: login)
-        let who = user.map { SecurityLog.user($0) } ?? SecurityLog.unknownName(login)
+        // Who to name in a security event (worked out only when one is logged).
+        let who = { user.map { SecurityLog.user($0) } ?? SecurityLog.unknownName(login) }
         let reservation: LoginThrottle.Reservation
         switch throttle.reserve(account: account, address: IPRange.throttleKey(for: address)) {
         case .success(let held):
             reservation = held
         case .failure(let wait):
-            SecurityLog.event(context.logger, "login_throttled", address: address, user: who)
+            SecurityLog.event(context.logger, "login_throttled", address: address, user: who())
             throw APIError.tooManyRequests(retryAfter: wait.seconds)
         }
         // Always one bcrypt check (a dummy hash for nobody), so timing does not tell who exists.
@@ -59,12 +60,12 @@ struct AuthController {
         }
         guard let user, matches, !user.isDeleted else {
             throttle.failed(reservation)
-            SecurityLog.event(context.logger, "login_failed", address: address, user: who)
+            SecurityLog.event(context.logger, "login_failed", address: address, user: who())
             throw APIError.unauthorized(Self.invalidCredentials)
         }
         guard user.isActive else {
             throttle.release(reservation)
-            SecurityLog.event(context.logger, "login_inactive_account", address: address, user: who)
+            SecurityLog.event(context.logger, "login_inactive_account", address: address, user: who())
             throw APIError(.forbidden, code: "account_inactive", message: "This account is deactivated")
         }
         throttle.succeeded(reservation)

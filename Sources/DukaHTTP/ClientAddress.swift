@@ -116,7 +116,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if trustedProxies.isEmpty {
-            if request.headers[Self.forwardedFor] != nil, warned.first() {
+            if !warned.isDone, request.headers[Self.forwardedFor] != nil, warned.first() {
                 context.logger.warning(
                     "requests carry X-Forwarded-For but no --trusted-proxy is set: every client behind that proxy shares one address, and 30 failed logins lock them all out. Name the proxy with --trusted-proxy."
                 )
@@ -154,4 +154,6 @@ final class Once: Sendable {
     private let done = Atomic<Bool>(false)
 
     func first() -> Bool { !done.exchange(true, ordering: .relaxed) }
+
+    var isDone: Bool { done.load(ordering: .relaxed) }
 }

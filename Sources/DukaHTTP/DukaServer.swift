@@ -33,7 +33,7 @@ public struct DukaServer: Sendable {
             configuration: .init(readers: configuration.readers, synchronous: configuration.synchronous),
             sharedFile: configuration.allowSharedFile
         ) { tightened in
-            logger.warning("\(tightened.path) could be read by other users (mode \(PrivateFiles.octal(tightened.previousMode))); it is now 0600 (--allow-shared-file keeps modes as they are)")
+            logger.warning("\(tightened)")
         }
         let hasher = PasswordHasher(cost: configuration.bcryptCost, threads: configuration.readers)
         do {

@@ -84,15 +84,11 @@ struct DatabaseOptions: ParsableArguments {
     func open(configuration: Database.Configuration) throws -> Database {
         do {
             return try DukaDatabase.open(path: resolvedPath, configuration: configuration, sharedFile: try sharedFile()) { tightened in
-                printError(Self.tightenedNotice(tightened))
+                printError(tightened.description)
             }
         } catch let error as DukaDatabaseError {
             printError(error.description)
             throw ExitCode(1)
         }
-    }
-
-    static func tightenedNotice(_ tightened: PrivateFiles.Tightened) -> String {
-        "\(tightened.path) could be read by other users (mode \(PrivateFiles.octal(tightened.previousMode))); it is now 0600 (--allow-shared-file keeps modes as they are)"
     }
 }
