@@ -97,44 +97,14 @@ extension APIError {
 extension Response {
     static let jsonContentType = "application/json; charset=utf-8"
 
-    /// A `/api/v1` list: `{"data": {KEY: [...], "pagination": {...}}, "message": ...}`,
-    /// written directly (members in sorted order, so KEY goes before or after `pagination`).
-    static func v1List<Item>(
-        _ message: String, key: StaticString, page: Page<Item>, bytesPerItem: Int,
-        write: (Item, inout JSONWriter) -> Void
-    ) -> Response {
-        v1List(message, key: key, page: page, capacity: 512 + page.items.count * bytesPerItem) { out in
-            for item in page.items { write(item, &out) }
-        }
-    }
-
-    /// The same list, its items written by `writeItems` (already written rows, say).
-    static func v1List<Item>(
-        _ message: String, key: StaticString, page: Page<Item>, capacity: Int, writeItems: (inout JSONWriter) -> Void
-    ) -> Response {
-        var out = JSONWriter(capacity: capacity)
-        let itemsFirst = key.description < "pagination"
-        out.beginObject()
-        out.key("data")
-        out.beginObject()
-        if !itemsFirst { out.key("pagination"); out.value(.v1Pagination(page)) }
-        out.key(key)
-        out.beginArray()
-        writeItems(&out)
-        out.endArray()
-        if itemsFirst { out.key("pagination"); out.value(.v1Pagination(page)) }
-        out.endObject()
-        out.key("message"); out.string(message)
-        out.endObject()
-        return .json(out)
-    }
-
     /// An answer whose JSON was written with a `JSONWriter`.
-    static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: jsonContentType], body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
+    static func json(_ writer: JSONWriter, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = jsonContentType
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
     }
 
-    /// A JSON answer (keys sorted, so byte-for-byte stable).
+    /// An error's JSON (keys sorted, so byte-for-byte stable).
     static func json(_ value: JSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = jsonContentType

@@ -2,14 +2,12 @@ import DukaCore
 import HTTPTypes
 import Logging
 import Hummingbird
-import SQLite
 
 /// `/api/v1/auth`: login, logout, me, register (API.md section 2).
 struct AuthController {
-    let database: Database
+    let storage: any Storage
     let hasher: PasswordHasher
     let tokens: TokenService
-    let authenticator: Authenticator
     let throttle: LoginThrottle
     /// Registrations per client address (the account is not known yet).
     let registrations: LoginThrottle
@@ -19,8 +17,8 @@ struct AuthController {
 
     func register(in routes: RouteTable) {
         routes.post("/api/v1/auth/login", login)
-        routes.post("/api/v1/auth/logout", logout)
-        routes.get("/api/v1/auth/me", me)
+        routes.post("/api/v1/auth/logout", roles: .everyone, logout)
+        routes.get("/api/v1/auth/me", roles: .everyone, me)
         routes.post("/api/v1/auth/register", registerCustomer)
     }
 
@@ -36,7 +34,7 @@ struct AuthController {
         guard let login, let password else { throw APIError.validation("username", "is required") }
 
         let address = context.clientAddress
-        let user = try await database.read { try UserStore.find(login: login, in: $0) }
+        let user = try await storage.user(login: login)
         // One count per account (its username and email alike), per typed text for nobody.
         let account = user.map { LoginThrottle.accountKey(userID: $0.id) } ?? LoginThrottle.accountKey(unknownName: login)
         // Who to name in a security event (worked out only when one is logged).
@@ -75,7 +73,7 @@ struct AuthController {
             do {
                 let fresh = try await hasher.hash(password)
                 let (id, old) = (user.id, user.passwordHash)
-                try await database.write { try UserStore.replacePasswordHash(id: id, old: old, new: fresh, in: $0) }
+                try await storage.replacePasswordHash(userID: id, old: old, new: fresh)
             } catch {
                 context.logger.warning("could not re-hash the password of user #\(user.id) at the configured cost: \(type(of: error))")
             }
@@ -84,27 +82,28 @@ struct AuthController {
         var headers = HTTPFields()
         headers[.setCookie] = cookie(token, maxAge: tokens.lifetime, request: request)
         headers[.cacheControl] = "no-store"
-        let data: JSON = .object([
-            "access_token": .string(token),
-            "token_type": .string("Bearer"),
-            "expires_in": .int(tokens.lifetime),
-            "user": UserJSON.summary(user),
-        ])
-        return .json(.envelope("Login successful", data: data), headers: headers)
+        let lifetime = tokens.lifetime
+        return .envelope("Login successful", headers: headers) { out in
+            out.beginObject()
+            out.key("access_token"); out.string(token)
+            out.key("expires_in"); out.int(lifetime)
+            out.key("token_type"); out.string("Bearer")
+            out.key("user"); UserAnswers.writeSummary(user, to: &out)
+            out.endObject()
+        }
     }
 
-    @Sendable func logout(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        let user = try await authenticator.user(for: request)
-        let id = user.id
-        try await database.write { try UserStore.bumpSessionVersion(id: id, in: $0) }
+    @Sendable func logout(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
+        let user = try await caller.user()
+        try await storage.endSessions(userID: user.id)
         var headers = HTTPFields()
         headers[.setCookie] = cookie("", maxAge: 0, request: request)
-        return .json(.envelope("Logout successful"), headers: headers)
+        return .envelope("Logout successful", headers: headers)
     }
 
-    @Sendable func me(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        let user = try await authenticator.user(for: request)
-        return .json(.envelope("Profile retrieved successfully", data: UserJSON.detail(user)))
+    @Sendable func me(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
+        let user = try await caller.user()
+        return .envelope("Profile retrieved successfully") { UserAnswers.writeDetail(user, to: &$0) }
     }
 
     /// Customer self-sign-up: `role` and `is_active` in the body are ignored. Throttled per
@@ -124,11 +123,11 @@ struct AuthController {
             SecurityLog.event(context.logger, "registration_throttled", address: context.clientAddress, user: nil)
             throw APIError.tooManyRegistrations(retryAfter: wait.seconds)
         }
-        try await UserWrites.refuseTaken(username: username, email: email, database: database)
+        try await refuseTaken(username: username, email: email, in: storage)
         let hash = try await hasher.hash(password)
         let newUser = NewUser(username: username, email: email, passwordHash: hash, role: .customer, profile: payload.newProfile)
-        let user = try await UserWrites.insertUnique(newUser, database: database)
-        return .json(.envelope("Registration successful", data: UserJSON.detail(user)), status: .created)
+        let user = try await storage.createUser(newUser, by: nil)
+        return .envelope("Registration successful", status: .created) { UserAnswers.writeDetail(user, to: &$0) }
     }
 
     /// The session cookie; `Secure` when the client reached us over HTTPS (or when configured).
@@ -139,35 +138,5 @@ struct AuthController {
             cookie += "; Secure"
         }
         return cookie
-    }
-}
-
-/// User inserts shared by registration and the users API.
-enum UserWrites {
-    /// Inserts `user`, answering 409 `duplicate` naming the taken field(s).
-    static func insertUnique(_ user: NewUser, database: Database, audit: (@Sendable (User, Connection) throws -> Void)? = nil) async throws -> User {
-        do {
-            return try await database.write { db in
-                let taken = try UserStore.takenFields(username: user.username, email: user.email, in: db)
-                guard taken.isEmpty else { throw duplicate(taken) }
-                let created = try UserStore.insert(user, in: db)
-                try audit?(created, db)
-                return created
-            }
-        } catch let error as SQLiteError where error.isUniqueViolation {
-            // Only reachable if the check above raced with another writer; writes are serialised.
-            throw duplicate([error.message.contains("email") ? "email" : "username"])
-        }
-    }
-
-    /// 409 `duplicate` when the username or email is taken: checked before the slow hash.
-    static func refuseTaken(username: String, email: String, database: Database) async throws {
-        let taken = try await database.read { try UserStore.takenFields(username: username, email: email, in: $0) }
-        guard taken.isEmpty else { throw duplicate(taken) }
-    }
-
-    static func duplicate(_ fields: [String]) -> APIError {
-        let errors = Dictionary(uniqueKeysWithValues: fields.map { ($0, "is already taken") })
-        return .conflict("duplicate", "A user with this \(fields.joined(separator: " and ")) already exists", fieldErrors: errors)
     }
 }

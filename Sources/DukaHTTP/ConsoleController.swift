@@ -1,3 +1,4 @@
+import DukaAssets
 import Crypto
 import DukaCore
 import HTTPTypes

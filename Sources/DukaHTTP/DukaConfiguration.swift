@@ -1,7 +1,6 @@
 import DukaCore
 import Logging
 import NIOCore
-import SQLite
 
 /// Everything `duka serve` can be told (flags, with `DUKA_*` environment fallbacks).
 public struct DukaConfiguration: Sendable {
@@ -20,7 +19,6 @@ public struct DukaConfiguration: Sendable {
     public var adminPassword: String?
     /// Reader connections (and their threads), and bcrypt threads.
     public var readers = System.coreCount
-    public var synchronous: Connection.Synchronous = .full
     /// Add `Secure` to the session cookie even when the request did not come over HTTPS.
     public var secureCookies = false
     public var loginLimits = LoginThrottle.Limits()

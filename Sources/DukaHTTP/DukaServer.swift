@@ -4,7 +4,6 @@ import HummingbirdCore
 import HummingbirdTLS
 import NIOSSL
 import Logging
-import SQLite
 import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
@@ -13,11 +12,12 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// Duka assembled: the database (opened, migrated, bootstrapped), the shared services,
-/// and the Hummingbird application serving the API. Used by `duka serve` and the tests.
+/// Duka assembled: the storage engine (opened by the caller, bootstrapped here), the
+/// shared services, and the Hummingbird application serving the API. Used by `duka serve`
+/// and the tests.
 public struct DukaServer: Sendable {
     public let configuration: DukaConfiguration
-    public let database: Database
+    public let storage: any Storage
     public let hasher: PasswordHasher
     public let bootstrap: Bootstrap.Outcome
     public let routes: RouteTable
@@ -27,24 +27,18 @@ public struct DukaServer: Sendable {
 
     public static let minimumSecretLength = 32
 
-    public static func make(_ configuration: DukaConfiguration, logger: Logger) async throws -> DukaServer {
-        let database = try DukaDatabase.open(
-            path: configuration.databasePath,
-            configuration: .init(readers: configuration.readers, synchronous: configuration.synchronous),
-            sharedFile: configuration.allowSharedFile
-        ) { tightened in
-            logger.warning("\(tightened)")
-        }
+    /// Serves `storage`, which the server closes when it stops (or when this throws).
+    public static func make(_ configuration: DukaConfiguration, storage: any Storage, logger: Logger) async throws -> DukaServer {
         let hasher = PasswordHasher(cost: configuration.bcryptCost, threads: configuration.readers)
         do {
             let bootstrap = try await Bootstrap.run(
-                database: database, hasher: hasher, demo: configuration.demo, adminPassword: configuration.adminPassword
+                storage: storage, hasher: hasher, demo: configuration.demo, adminPassword: configuration.adminPassword
             )
-            let secret = try await signingSecret(configuration, database: database)
+            let secret = try await signingSecret(configuration, storage: storage)
             let tokens = await TokenService(secret: secret, lifetime: configuration.tokenTTL)
 
             let router = Router(context: DukaRequestContext.self)
-            let routes = RouteTable(router: router)
+            let routes = RouteTable(router: router, authenticator: Authenticator(tokens: tokens), storage: storage)
             let proxies = ClientAddressMiddleware(trustedProxies: configuration.trustedProxies)
             router.add(middleware: proxies)
             router.add(middleware: SecurityHeadersMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
@@ -52,27 +46,26 @@ public struct DukaServer: Sendable {
             router.add(middleware: CrossSiteRequestMiddleware(
                 allowedOrigins: Set(configuration.corsOrigins), proxies: proxies, servesTLS: configuration.usesTLS
             ))
-            let authenticator = Authenticator(tokens: tokens, database: database)
             let loginThrottle = LoginThrottle(limits: configuration.loginLimits)
-            HealthController(database: database).register(in: routes)
+            HealthController(storage: storage).register(in: routes)
             AuthController(
-                database: database, hasher: hasher, tokens: tokens, authenticator: authenticator,
+                storage: storage, hasher: hasher, tokens: tokens,
                 throttle: loginThrottle,
                 registrations: LoginThrottle(limits: configuration.registrationLimits),
                 secureCookies: configuration.secureCookies || configuration.usesTLS
             ).register(in: routes)
-            EmployeeController(database: database, authenticator: authenticator).register(in: routes)
-            UsersController(database: database, hasher: hasher, authenticator: authenticator).register(in: routes)
-            AuditLogController(database: database, authenticator: authenticator).register(in: routes)
-            ProductsController(database: database, authenticator: authenticator).register(in: routes)
-            CartsController(database: database, authenticator: authenticator).register(in: routes)
-            ReportsController(authenticator: authenticator).register(in: routes)
+            EmployeeController(storage: storage).register(in: routes)
+            UsersController(storage: storage, hasher: hasher).register(in: routes)
+            AuditLogController(storage: storage).register(in: routes)
+            ProductsController(storage: storage).register(in: routes)
+            CartsController(storage: storage).register(in: routes)
+            ReportsController(storage: storage).register(in: routes)
             ConsoleController().register(in: routes)
 
-            // Stopped in reverse order: the database closes last.
-            var services: [any Service] = [ShutdownService(database: database, hasher: hasher, logger: logger)]
+            // Stopped in reverse order: the storage closes last.
+            var services: [any Service] = [ShutdownService(storage: storage, hasher: hasher, logger: logger)]
             if configuration.jwtSecret == nil {
-                services.append(SecretWatcher(database: database, tokens: tokens, current: secret, logger: logger))
+                services.append(SecretWatcher(storage: storage, tokens: tokens, current: secret, logger: logger))
             }
             let application = Application(
                 router: router,
@@ -86,12 +79,12 @@ public struct DukaServer: Sendable {
                 logger: logger
             )
             return DukaServer(
-                configuration: configuration, database: database, hasher: hasher, bootstrap: bootstrap,
+                configuration: configuration, storage: storage, hasher: hasher, bootstrap: bootstrap,
                 routes: routes, loginThrottle: loginThrottle, application: application
             )
         } catch {
             await hasher.shutdown()
-            await database.close()
+            await storage.close()
             throw error
         }
     }
@@ -118,13 +111,13 @@ public struct DukaServer: Sendable {
     }
 
     /// `DUKA_JWT_SECRET` when given; otherwise one generated on first start and kept in `settings`.
-    static func signingSecret(_ configuration: DukaConfiguration, database: Database) async throws -> String {
+    static func signingSecret(_ configuration: DukaConfiguration, storage: any Storage) async throws -> String {
         if let secret = configuration.jwtSecret {
             // HS256 wants a key at least as long as its output (jwt-kit enforces it).
             guard secret.utf8.count >= minimumSecretLength else { throw ConfigurationError.shortSecret }
             return secret
         }
-        return try await database.write { try SigningSecret.stored(in: $0) }
+        return try await storage.signingSecret()
     }
 }
 
@@ -143,14 +136,14 @@ public enum ConfigurationError: Error, CustomStringConvertible {
 /// Runs until graceful shutdown, then closes what the server opened. Registered before
 /// the HTTP server, so ServiceLifecycle stops it after the server has finished its requests.
 struct ShutdownService: Service {
-    let database: Database
+    let storage: any Storage
     let hasher: PasswordHasher
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
         await hasher.shutdown()
-        await database.close()
+        await storage.close()
         logger.info("database checkpointed and closed")
     }
 }

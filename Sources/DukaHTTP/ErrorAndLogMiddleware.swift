@@ -4,7 +4,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
-import SQLite
 
 /// Refuses oversized bodies up front, turns every error into the contract's JSON shape,
 /// and logs one line per request (method, path, status, duration; never the query,
@@ -37,9 +36,14 @@ struct ErrorAndLogMiddleware: RouterMiddleware {
         switch error {
         case let error as APIError:
             return error.response()
-        case let error as RevokedToken:
-            SecurityLog.event(context.logger, "revoked_token_used", address: context.clientAddress, user: "#\(error.userID)")
+        case AccessDenied.revoked(let userID):
+            SecurityLog.event(context.logger, "revoked_token_used", address: context.clientAddress, user: "#\(userID)")
             return APIError.unauthorized().response()
+        case let error as StorageError:
+            context.logger.error("\(error)")
+            return (APIError(refusal: error) ?? .internalError).response()
+        case let error where APIError(refusal: error) != nil:
+            return APIError(refusal: error)!.response()
         case is NIOTooManyBytesError:
             // A chunked body that grew past the limit (a declared length is refused up front).
             return APIError.payloadTooLarge.response()
@@ -61,18 +65,6 @@ struct ErrorAndLogMiddleware: RouterMiddleware {
             return APIError.payloadTooLarge.response()
         case let error as HTTPError where error.status.code < 500:
             return APIError(error.status, code: "bad_request", message: error.body ?? error.status.reasonPhrase).response()
-        case let error as SQLiteError where error.isFull:
-            context.logger.error("database full: \(error.message)")
-            return APIError.unavailable("The database is full; the change was not saved").response()
-        case let error as SQLiteError where error.isReadOnly:
-            context.logger.error("database read-only: \(error.message)")
-            return APIError.unavailable("The database is read-only; the change was not saved").response()
-        case let error as SQLiteError where error.isIOError:
-            context.logger.error("database I/O error: \(error.message)")
-            return APIError.unavailable("The database could not be written; the change was not saved").response()
-        case let error as SQLiteError where error.isBusy:
-            context.logger.error("database busy: \(error.message)")
-            return APIError.unavailable("The database is busy; try again").response()
         default:
             context.logger.error("unhandled error: \(String(reflecting: error))")
             return APIError.internalError.response()

@@ -1,16 +1,25 @@
+import DukaAssets
 import DukaCore
 import Hummingbird
 import Logging
 import NIOCore
-import SQLite
 
 /// `/healthz` (the process runs), `/readyz` (the database answers) and `/openapi.json`.
 struct HealthController {
-    let database: Database
+    let storage: any Storage
+
+    /// `{"status":"ok"}`.
+    static var ok: JSONWriter {
+        var out = JSONWriter(capacity: 16)
+        out.beginObject()
+        out.key("status"); out.string("ok")
+        out.endObject()
+        return out
+    }
 
     func register(in routes: RouteTable) {
         routes.get("/healthz") { _, _ in
-            .json(.object(["status": .string("ok")]))
+            .json(Self.ok)
         }
         let description = ByteBuffer(string: APIDescription.json)
         routes.get("/openapi.json") { _, _ in
@@ -21,8 +30,8 @@ struct HealthController {
         }
         routes.get("/readyz") { _, context in
             do {
-                _ = try await database.read { try $0.scalarInt("SELECT 1") }
-                return .json(.object(["status": .string("ok")]))
+                try await storage.checkReady()
+                return .json(Self.ok)
             } catch {
                 context.logger.error("readiness check failed: \(error)")
                 throw APIError.unavailable("The database is not answering")

@@ -1,95 +1,59 @@
 import DukaCore
 import Hummingbird
-import SQLite
 
 /// `/api/v1/products` (API.md section 5): reads for anyone signed in, writes for admin and manager.
 struct ProductsController {
-    let database: Database
-    let authenticator: Authenticator
-
-    static let writers: Set<Role> = [.admin, .manager]
+    let storage: any Storage
 
     func register(in routes: RouteTable) {
-        routes.get("/api/v1/products", list)
-        routes.get("/api/v1/products/:id", detail)
-        routes.post("/api/v1/products", create)
-        routes.put("/api/v1/products/:id", update)
-        routes.delete("/api/v1/products/:id", delete)
+        routes.get("/api/v1/products", roles: .everyone, list)
+        routes.get("/api/v1/products/:id", roles: .everyone, detail)
+        routes.post("/api/v1/products", roles: .catalogueEditors, create)
+        routes.put("/api/v1/products/:id", roles: .catalogueEditors, update)
+        routes.delete("/api/v1/products/:id", roles: .catalogueEditors, delete)
     }
 
-    static func json(_ product: Product) -> JSON {
-        .object([
-            "id": .int(product.id),
-            "sku": .string(product.sku),
-            "name": .string(product.name),
-            "description": .string(product.description),
-            "unit": .string(product.unit),
-            "unit_price": .string(FixedPoint.money(product.unitPriceCents)),
-            "is_active": .bool(product.isActive),
-            "created_at": .string(Timestamp.iso8601(product.createdAt)),
-            "updated_at": .string(Timestamp.iso8601(product.updatedAt)),
-        ])
-    }
-
-    /// `json(_:)` written directly (keys in sorted order), for the list.
-    static func write(_ product: Product, to out: inout JSONWriter) {
-        out.beginObject()
-        out.key("created_at"); out.timestamp(product.createdAt)
-        out.key("description"); out.string(product.description)
-        out.key("id"); out.int(product.id)
-        out.key("is_active"); out.bool(product.isActive)
-        out.key("name"); out.string(product.name)
-        out.key("sku"); out.string(product.sku)
-        out.key("unit"); out.string(product.unit)
-        out.key("unit_price"); out.string(FixedPoint.money(product.unitPriceCents))
-        out.key("updated_at"); out.timestamp(product.updatedAt)
-        out.endObject()
-    }
-
-    @Sendable func list(_ request: Request, context: DukaRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
         var query = QueryReader(request)
         let page = query.page(sizeParameter: "limit", defaultSize: 10)
-        let search = query.search()
-        let includeInactive = query.bool("include_inactive") ?? false
-        let result = try await authenticator.read(request, checked: query.outcome) { _, db in
-            try ProductStore.list(search: search, includeInactive: includeInactive, page: page, in: db)
-        }
-        return .v1List("Products retrieved successfully", key: "products", page: result, bytesPerItem: 320, write: Self.write)
+        let filter = ProductFilter(search: query.search(), includeInactive: query.bool("include_inactive") ?? false)
+        let result = try await storage.productsPage(filter, page: page, caller.access(checked: query.outcome))
+        return .v1List("Products retrieved successfully", key: "products", page: result, bytesPerItem: 320, write: ProductAnswers.write)
     }
 
-    @Sendable func detail(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        _ = try await authenticator.user(for: request)
+    @Sendable func detail(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
+        _ = try await caller.user()
         let id = try PathID.integer(context)
-        guard let product = try await database.read({ try ProductStore.find(id: id, in: $0) }) else { throw Self.notFound }
-        return .json(.envelope("Product retrieved successfully", data: Self.json(product)))
+        guard let product = try await storage.product(id: id) else { throw APIError.productNotFound }
+        return .envelope("Product retrieved successfully") { ProductAnswers.write(product, to: &$0) }
     }
 
-    @Sendable func create(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        let actor = try await authenticator.user(for: request, roles: Self.writers)
+    @Sendable func create(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
+        let actor = try await caller.user()
         let fields = try Self.fields(try await RequestBody.object(request), creating: true)
-        let product = try await apply { try ProductStore.create(fields, actor: actor, in: $0) }
-        return .json(.envelope("Product created successfully", data: Self.json(product)), status: .created)
+        let product = try await storage.createProduct(fields, by: actor)
+        return .envelope("Product created successfully", status: .created) { ProductAnswers.write(product, to: &$0) }
     }
 
-    @Sendable func update(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        let actor = try await authenticator.user(for: request, roles: Self.writers)
+    @Sendable func update(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
+        let actor = try await caller.user()
         let id = try PathID.integer(context)
         let fields = try Self.fields(try await RequestBody.object(request), creating: false)
-        let product = try await apply { try ProductStore.update(id: id, fields, actor: actor, in: $0) }
-        return .json(.envelope("Product updated successfully", data: Self.json(product)))
+        let product = try await storage.updateProduct(id: id, fields, by: actor)
+        return .envelope("Product updated successfully") { ProductAnswers.write(product, to: &$0) }
     }
 
-    @Sendable func delete(_ request: Request, context: DukaRequestContext) async throws -> Response {
-        let actor = try await authenticator.user(for: request, roles: Self.writers)
+    @Sendable func delete(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
+        let actor = try await caller.user()
         let id = try PathID.integer(context)
-        try await apply { try ProductStore.delete(id: id, actor: actor, in: $0) }
-        return .json(.envelope("Product deleted successfully"))
+        try await storage.deleteProduct(id: id, by: actor)
+        return .envelope("Product deleted successfully")
     }
 
     /// Reads the product fields; on create `sku`, `name` and `unit_price` are required.
-    static func fields(_ body: [String: JSON], creating: Bool) throws -> ProductStore.Fields {
+    static func fields(_ body: [String: JSON], creating: Bool) throws -> ProductFields {
         var reader = FieldReader(body)
-        var fields = ProductStore.Fields()
+        var fields = ProductFields()
         func text(_ field: String, _ rule: (String) -> String?) -> String? {
             let read = reader.string(field, required: creating)
             if case .null = read, !creating { reader.fail(field, "must be a string") }
@@ -111,22 +75,4 @@ struct ProductsController {
         try reader.finish()
         return fields
     }
-
-    private func apply<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        do {
-            return try await database.write(body)
-        } catch let error as ProductStore.ChangeError {
-            switch error {
-            case .notFound: throw Self.notFound
-            case .duplicateSKU:
-                throw APIError.conflict("duplicate", "A product with this sku already exists", fieldErrors: ["sku": "is already taken"])
-            case .hasDependents:
-                throw APIError.conflict("has_dependents", "Cart lines refer to this product; deactivate it instead")
-            }
-        } catch let error as SQLiteError where error.isUniqueViolation {
-            throw APIError.conflict("duplicate", "A product with this sku already exists", fieldErrors: ["sku": "is already taken"])
-        }
-    }
-
-    static let notFound = APIError.notFound("Product not found")
 }

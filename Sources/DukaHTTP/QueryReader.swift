@@ -151,10 +151,13 @@ enum PathID {
     }
 
     static func integer(_ context: DukaRequestContext, _ name: String = "id") throws -> Int64 {
-        guard let text = context.parameters.get(name), let id = parseInteger(text) else {
-            throw APIError.invalidID()
-        }
-        return id
+        try checkedInteger(context, name).get()
+    }
+
+    /// The id or its 400, for a check answered only after 401 and 403.
+    static func checkedInteger(_ context: DukaRequestContext, _ name: String = "id") -> Result<Int64, APIError> {
+        guard let text = context.parameters.get(name), let id = parseInteger(text) else { return .failure(.invalidID()) }
+        return .success(id)
     }
 
     static func uuid(_ context: DukaRequestContext, _ name: String = "id") throws -> String {

@@ -1,7 +1,6 @@
 import DukaCore
 import JWTKit
 import Logging
-import SQLite
 import ServiceLifecycle
 import Synchronization
 
@@ -146,7 +145,7 @@ enum Base64URL {
 /// Watches the stored signing secret, so that `duka rotate-secret` takes effect on a
 /// running server within `interval` (it also ends every session at once).
 struct SecretWatcher: Service {
-    let database: Database
+    let storage: any Storage
     let tokens: TokenService
     let current: String
     let logger: Logger
@@ -157,7 +156,7 @@ struct SecretWatcher: Service {
         while !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             guard !Task.isShuttingDownGracefully,
-                  let stored = try? await database.read({ try SettingsStore.value(SigningSecret.key, in: $0) }),
+                  let stored = try? await storage.storedSigningSecret(),
                   stored != current
             else { continue }
             await tokens.replaceSecret(with: stored)

@@ -56,8 +56,8 @@ struct UserPayload {
     }
 
     /// The changes of a partial update (the password already hashed, when given).
-    func changes(passwordHash: String?) -> UserStore.Changes {
-        var changes = UserStore.Changes()
+    func changes(passwordHash: String?) -> UserChanges {
+        var changes = UserChanges()
         changes.username = username
         changes.email = email
         changes.passwordHash = passwordHash

@@ -1,4 +1,5 @@
 import DukaCore
+import DukaSQLite
 import Logging
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DukaCore
+import DukaSQLite
 import SQLite
 
 struct CreateAdmin: AsyncParsableCommand {
@@ -24,20 +25,15 @@ struct CreateAdmin: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let cost = try Env.int("DUKA_BCRYPT_COST", flag: bcryptCost, default: 12, range: PasswordHasher.allowedCosts)
-        let db = try database.open(configuration: .init(readers: 1))
+        let storage = SQLiteStorage(database: try database.open(configuration: .init(readers: 1)))
         let hasher = PasswordHasher(cost: cost, threads: 1)
         defer { Task { await hasher.shutdown() } }
         let hash = try await hasher.hash(password)
-        let (username, email) = (self.username, self.email)
-        let taken = try await db.write { db -> [String] in
-            let taken = try UserStore.takenFields(username: username, email: email, in: db)
-            if taken.isEmpty {
-                try UserStore.insert(NewUser(username: username, email: email, passwordHash: hash, role: .admin), in: db)
-            }
-            return taken
-        }
-        await db.close()
-        guard taken.isEmpty else {
+        do {
+            _ = try await storage.createUser(NewUser(username: username, email: email, passwordHash: hash, role: .admin), by: nil)
+            await storage.close()
+        } catch UserChangeError.duplicate(let taken) {
+            await storage.close()
             printError("\(taken.joined(separator: " and ")) already taken")
             throw ExitCode(1)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DukaCore
+import DukaSQLite
 import Logging
 import SQLite
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DukaCore
+import DukaSQLite
 import SQLite
 
 #if canImport(Glibc)
@@ -36,7 +37,7 @@ struct Generate: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if case .admin(let generated?) = try await Bootstrap.run(
-            database: db, hasher: hasher, demo: false, adminPassword: Env.string("DUKA_ADMIN_PASSWORD")
+            storage: SQLiteStorage(database: db), hasher: hasher, demo: false, adminPassword: Env.string("DUKA_ADMIN_PASSWORD")
         ) {
             print("created the admin 'admin' with password: \(generated)")
         }

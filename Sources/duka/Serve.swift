@@ -1,5 +1,6 @@
 import ArgumentParser
 import DukaCore
+import DukaSQLite
 import DukaHTTP
 import Hummingbird
 import Logging
@@ -64,7 +65,12 @@ struct Serve: AsyncParsableCommand {
         let logger = Env.makeLogger(level: configuration.logLevel)
         let server: DukaServer
         do {
-            server = try await DukaServer.make(configuration, logger: logger)
+            let storage = try SQLiteStorage.open(
+                path: configuration.databasePath, readers: configuration.readers, sharedFile: configuration.allowSharedFile
+            ) { tightened in
+                logger.warning("\(tightened)")
+            }
+            server = try await DukaServer.make(configuration, storage: storage, logger: logger)
         } catch let error as DukaDatabaseError {
             logger.critical("\(error.description)")
             throw ExitCode(1)

@@ -3,6 +3,8 @@ import SQLite
 import Testing
 
 @testable import DukaCore
+@testable import DukaSQLite
+import DukaAssets
 
 /// The repository root, found from this file's path (Tests/DukaCoreTests/...).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import DukaCore
+@testable import DukaSQLite
+import DukaAssets
 
 @Suite struct FixedPointTests {
     @Test func parsesMoneyAndQuantities() {

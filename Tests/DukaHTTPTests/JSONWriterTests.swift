@@ -3,6 +3,8 @@ import SQLite
 import Testing
 
 @testable import DukaCore
+@testable import DukaSQLite
+import DukaAssets
 @testable import DukaHTTP
 
 @Suite struct JSONWriterTests {
@@ -15,21 +17,32 @@ import Testing
              role: .cashier, profile: .init(), isActive: false, deletedAt: nil, sessionVersion: 1, createdAt: 0, updatedAt: 0),
     ]
 
-    /// The direct writers give byte-for-byte what the generic encoder gives.
-    @Test func writersMatchTheGenericEncoder() {
+    /// Every answer writer gives canonical JSON (sorted keys, no spaces: what `JSON`
+    /// encodes for the same value), with the members of its shape.
+    @Test func writersAreCanonical() throws {
+        func written(_ write: (inout JSONWriter) -> Void) throws -> (bytes: [UInt8], keys: [String]) {
+            var out = JSONWriter()
+            write(&out)
+            let parsed = try JSON.parse(String(decoding: out.bytes, as: UTF8.self))
+            #expect(parsed.encoded() == out.bytes)
+            guard case .object(let members) = parsed else { return (out.bytes, []) }
+            return (out.bytes, members.keys.sorted())
+        }
         for user in Self.users {
-            var customer = JSONWriter()
-            UserJSON.writeCustomer(user, to: &customer)
-            #expect(customer.bytes == JSON.object(UserJSON.customer(user)).encoded())
-            var summary = JSONWriter()
-            UserJSON.writeSummary(user, to: &summary)
-            #expect(summary.bytes == UserJSON.summary(user).encoded())
+            #expect(try written { UserAnswers.writeSummary(user, to: &$0) }.keys
+                == ["created_at", "email", "id", "is_active", "role", "updated_at", "username"])
+            #expect(try written { UserAnswers.writeDetail(user, to: &$0) }.keys == [
+                "county", "created_at", "deleted_at", "email", "full_name", "id", "id_number", "is_active", "phone_number",
+                "role", "street", "town", "updated_at", "username",
+            ])
+            #expect(try written { UserAnswers.writeCustomer(user, to: &$0) }.keys == [
+                "county", "created_at", "deleted_at", "email", "full_name", "id", "id_number", "is_active", "phone_number",
+                "role", "street", "town", "updated_at", "username", "uuid",
+            ])
         }
         let product = Product(id: 3, sku: "MILK-500", name: "Milk \"fresh\"", description: "", unit: "litre", unitPriceCents: 6500,
                               isActive: false, createdAt: 1_736_900_000, updatedAt: 1_736_937_000)
-        var productOut = JSONWriter()
-        ProductsController.write(product, to: &productOut)
-        #expect(productOut.bytes == ProductsController.json(product).encoded())
+        #expect(try written { ProductAnswers.write(product, to: &$0) }.keys.count == 9)
         let items = [
             CartItem(id: 1, cartID: 9, productID: 3, quantityMilli: 1250, saleChannel: .inStore, unitPriceCents: 3333, createdAt: 5, updatedAt: 6),
             CartItem(id: 2, cartID: 9, productID: 4, quantityMilli: 2000, saleChannel: .online, unitPriceCents: 0, createdAt: 7, updatedAt: 8),
@@ -39,30 +52,13 @@ import Testing
             Cart(id: 10, userID: 7, status: .active, createdAt: 1, updatedAt: 2, items: []),
         ]
         for cart in carts {
-            var v1 = JSONWriter()
-            CartJSON.writeCart(cart, withTotal: true, to: &v1)
-            #expect(v1.bytes == CartJSON.cart(cart).encoded())
-            var portal = JSONWriter()
-            CartJSON.writeCart(cart, withTotal: false, to: &portal)
-            #expect(portal.bytes == JSON.object(CartJSON.portalCart(cart)).encoded())
+            let v1 = try written { CartAnswers.writeCart(cart, withTotal: true, to: &$0) }
+            #expect(v1.keys == ["created_at", "id", "items", "items_count", "status", "total", "updated_at", "user_id"])
+            #expect(try written { CartAnswers.writeCart(cart, withTotal: false, to: &$0) }.keys.contains("total") == false)
         }
-        var detail = JSONWriter()
-        UserJSON.writeCustomer(Self.users[0], carts: carts, to: &detail)
-        var members = UserJSON.customer(Self.users[0])
-        members["carts"] = .array(carts.map { .object(CartJSON.portalCart($0)) })
-        members["total_carts"] = .int(carts.count)
-        #expect(detail.bytes == JSON.object(members).encoded())
-
-        var list = JSONWriter()
-        list.beginObject()
-        list.key("a"); list.beginArray()
-        for user in Self.users { UserJSON.writeSummary(user, to: &list) }
-        list.endArray()
-        list.key("b"); list.value(.object(["x": .null, "y": .int(2)]))
-        list.key("c"); list.bool(false)
-        list.endObject()
-        let generic = JSON.object(["a": .array(Self.users.map(UserJSON.summary)), "b": .object(["x": .null, "y": .int(2)]), "c": .bool(false)])
-        #expect(list.bytes == generic.encoded())
+        let detail = try written { UserAnswers.writeCustomer(Self.users[0], carts: carts, to: &$0) }
+        #expect(detail.keys.contains("carts") && detail.keys.contains("total_carts"))
+        #expect(String(decoding: detail.bytes, as: UTF8.self).contains(#""line_total":"41.66""#))
     }
 }
 
@@ -75,20 +71,19 @@ extension JSONWriterTests {
         try await duka.makeUser("tricky", role: .customer, deleted: true, profile: .init(
             fullName: "Wanjikũ \"Shiro\" Kamau\n\t\u{1}", idNumber: "12\\34", phoneNumber: "+254711000111",
             county: "Murang'a", town: "Kangema ☕", street: "Ngong Rd /\u{7F}"))
-        /// Each row written both ways: from its bytes, and decoded into a `User`.
+        /// Each row written both ways by the same writer: from its bytes, and decoded into a `User`.
         func bothWays(
-            _ sql: String, row writeRow: @escaping @Sendable (Row, inout JSONWriter) -> Void,
-            user writeUser: @escaping @Sendable (User, inout JSONWriter) -> Void
+            _ sql: String, _ write: @escaping @Sendable (any UserAnswers.Fields, inout JSONWriter) -> Void
         ) async throws -> (rows: [[UInt8]], users: [[UInt8]]) {
             try await duka.database.read { db in
                 let rows = try db.query(sql) { row -> [UInt8] in
                     var out = JSONWriter()
-                    writeRow(row, &out)
+                    write(SQLiteRowView<UserColumn>(row: row), &out)
                     return out.bytes
                 }
                 let users = try db.query(sql, row: UserStore.decode).map { user -> [UInt8] in
                     var out = JSONWriter()
-                    writeUser(user, &out)
+                    write(user, &out)
                     return out.bytes
                 }
                 return (rows, users)
@@ -96,14 +91,14 @@ extension JSONWriterTests {
         }
         let (fromRows, fromUsers) = try await bothWays(
             "SELECT \(UserStore.columns) FROM users WHERE role = 'customer' ORDER BY id",
-            row: { UserJSON.writeCustomer(row: $0, to: &$1) }, user: { UserJSON.writeCustomer($0, to: &$1) }
+            { UserAnswers.writeCustomer($0, to: &$1) }
         )
         #expect(fromRows.count == 2)
         #expect(fromRows == fromUsers)
         // The users API's summaries, for every role.
         let (summaryRows, summaryUsers) = try await bothWays(
             "SELECT \(UserStore.columns) FROM users ORDER BY id",
-            row: { UserJSON.writeSummary(row: $0, to: &$1) }, user: { UserJSON.writeSummary($0, to: &$1) }
+            { UserAnswers.writeSummary($0, to: &$1) }
         )
         #expect(summaryRows.count >= 3)
         #expect(summaryRows == summaryUsers)
@@ -119,7 +114,11 @@ extension JSONWriterTests {
         try await shop.duka.makeCart(userID: shop.alice.id, createdAt: 100, items: [(shop.flour, 1250, 3333, "online")])
         try await shop.duka.run { (api: TestAPI) async throws in
             let admin = try await api.token("the.admin")
-            for path in ["/api/v1/users", "/api/v1/products", "/api/v1/carts", "/employee/customers", "/employee/customers/\(shop.alice.id)"] {
+            for path in [
+                "/api/v1/users", "/api/v1/products", "/api/v1/carts", "/employee/customers", "/employee/customers/\(shop.alice.id)",
+                "/api/v1/users/\(shop.alice.uuid)", "/api/v1/auth/me", "/api/v1/audit-log", "/api/v1/reports/sales?days=3",
+                "/employee/dashboard", "/api/v1/products/\(shop.flour)", "/api/v1/carts?customer_id=\(shop.alice.id)",
+            ] {
                 let response = try await api.request(.get, path, token: admin)
                 #expect(response.status == .ok, "\(path)")
                 #expect(try JSON.parse(response.body).encoded() == Array(response.body.utf8), "\(path)")

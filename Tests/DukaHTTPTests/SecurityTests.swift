@@ -1,5 +1,7 @@
 import Crypto
 import DukaCore
+@testable import DukaSQLite
+import DukaAssets
 import Foundation
 import HTTPTypes
 import Hummingbird

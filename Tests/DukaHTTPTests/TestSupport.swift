@@ -1,4 +1,6 @@
 import DukaCore
+@testable import DukaSQLite
+import DukaAssets
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -33,10 +35,14 @@ struct TestDuka {
         adjust(&configuration)
         var quiet = Logger(label: "duka-test")
         quiet.logLevel = .error
-        return TestDuka(server: try await DukaServer.make(configuration, logger: logger ?? quiet), directory: directory)
+        let storage = try SQLiteStorage.open(
+            path: configuration.databasePath, readers: configuration.readers, sharedFile: configuration.allowSharedFile
+        )
+        return TestDuka(server: try await DukaServer.make(configuration, storage: storage, logger: logger ?? quiet), directory: directory)
     }
 
-    var database: Database { server.database }
+    /// The SQLite engine's database, for setting up and checking rows directly.
+    var database: Database { (server.storage as! SQLiteStorage).database }
 
     /// Runs `body` against the in-process router, then removes the database folder.
     func run<T: Sendable>(_ mode: TestingSetup = .router, _ body: @Sendable (TestAPI) async throws -> T) async throws -> T {

@@ -1,4 +1,6 @@
 import DukaCore
+@testable import DukaSQLite
+import DukaAssets
 import Foundation
 import SQLite
 import HTTPTypes

@@ -1,0 +1,62 @@
+/// Who a request says it is (a verified token's claims), which roles its route admits,
+/// and the outcome of the request's own syntax checks. An engine checks it against the
+/// user's row inside the transaction that also answers the request (`admit`), so the
+/// answer and the check see one snapshot, and it costs one trip to the database.
+public struct Access: Sendable {
+    public let userID: Int64
+    public let uuid: String
+    public let role: String
+    public let sessionVersion: Int64
+    public let roles: Set<Role>
+    /// Thrown only after 401 and 403 (API.md's order).
+    public let checked: Result<Void, any Error>
+
+    public init(userID: Int64, uuid: String, role: String, sessionVersion: Int64, roles: Set<Role>, checked: Result<Void, any Error> = .success(())) {
+        self.userID = userID
+        self.uuid = uuid
+        self.role = role
+        self.sessionVersion = sessionVersion
+        self.roles = roles
+        self.checked = checked
+    }
+
+    /// The same access with the request's checks: their first failure is its answer.
+    public func checking(_ outcome: Result<Void, some Error>) -> Access {
+        Access(userID: userID, uuid: uuid, role: role, sessionVersion: sessionVersion, roles: roles, checked: outcome.mapError { $0 })
+    }
+
+    /// `user` (the row with `userID`), when it still accepts the token and has one of the
+    /// roles; then the request's checks. Revoked (logged out, deactivated, deleted,
+    /// demoted) is told apart from forbidden.
+    public func admit(_ user: User?) throws -> User {
+        guard let user, user.uuid == uuid, user.role.rawValue == role, user.sessionVersion == sessionVersion,
+              user.isActive, !user.isDeleted
+        else {
+            throw AccessDenied.revoked(userID: userID)
+        }
+        guard roles.contains(user.role) else { throw AccessDenied.forbidden }
+        try checked.get()
+        return user
+    }
+}
+
+public enum AccessDenied: Error, Equatable {
+    /// A token signed by us whose user no longer accepts it.
+    case revoked(userID: Int64)
+    /// The user has none of the route's roles.
+    case forbidden
+}
+
+/// The role sets routes are registered with (API.md's tables of who may call what).
+extension Set where Element == Role {
+    public static let everyone = Set(Role.allCases)
+    public static let admins: Set<Role> = [.admin]
+    /// Catalogue writers.
+    public static let catalogueEditors: Set<Role> = [.admin, .manager]
+    /// The employee portal, the dashboard and the sales report.
+    public static let portal: Set<Role> = [.employee, .admin]
+    /// A user's details in the staff users API.
+    public static let userReaders: Set<Role> = [.admin, .manager]
+    /// The staff users list (a cashier looks customers up at the till).
+    public static let userListReaders: Set<Role> = [.admin, .manager, .cashier]
+}

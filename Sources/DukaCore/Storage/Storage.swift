@@ -1,0 +1,86 @@
+/// The seam between the API and a database engine. DukaHTTP asks for "this read, as this
+/// access" or "this change, by this user" and gets domain values or already written rows
+/// back; how an engine keeps them (SQL, indexes, search, its threads) stays behind it.
+///
+/// Rules that need no data (validation, roles, cart ownership) live in `Rules/`; guards
+/// that need the current rows (the last admin, one active cart, a cart's total) run in
+/// the engine's write transaction, so two requests cannot both pass one. Each change
+/// refuses with the `*ChangeError` of its resource; an engine failure is a `StorageError`.
+/// A method taking an `Access` checks it (`Access.admit`) in the same transaction.
+public protocol Storage: Sendable {
+    // MARK: Sessions, settings, health
+
+    /// The user an access names, admitted (one read).
+    func user(_ access: Access) async throws -> User
+    /// The user whose username or email (case-insensitively) is `login`.
+    func user(login: String) async throws -> User?
+    /// A re-made hash of the same password; skipped when the hash changed meanwhile.
+    func replacePasswordHash(userID: Int64, old: String, new: String) async throws
+    /// Ends every session of the user (logout).
+    func endSessions(userID: Int64) async throws
+    /// The stored signing secret, made on first use.
+    func signingSecret() async throws -> String
+    /// The stored signing secret, if any (watched for `duka rotate-secret`).
+    func storedSigningSecret() async throws -> String?
+    /// Throws when the engine does not answer.
+    func checkReady() async throws
+    /// Finishes pending work and closes; later calls fail.
+    func close() async
+
+    // MARK: First start
+
+    func userCount() async throws -> Int64
+    /// Inserts `admin` if there is still no user; answers whether it did.
+    func insertFirstAdmin(_ admin: NewUser) async throws -> Bool
+    /// Loads the demo shop into an empty database; false when it has users.
+    func loadDemo(hasher: PasswordHasher) async throws -> Bool
+
+    // MARK: Staff users (`/api/v1/users`, `/api/v1/audit-log`)
+
+    /// A page of users, each written as `<user>` after `out`'s bytes.
+    func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows
+    func user(uuid: String) async throws -> User?
+    /// Which of `username` and `email` are taken (checked before the slow hash).
+    func takenFields(username: String, email: String) async throws -> [String]
+    /// Inserts a user (audited when `actor` is given); refuses a taken name with `.duplicate`.
+    func createUser(_ user: NewUser, by actor: User?) async throws -> User
+    /// Applies `changes` under the guards, audited as `action`; answers the user as it now is.
+    func updateUser(uuid: String, _ changes: UserChanges, by actor: User, action: String) async throws -> User
+    func toggleUserStatus(uuid: String, by actor: User) async throws -> User
+    func deleteUser(uuid: String, by actor: User) async throws
+    func auditLog(_ filter: AuditLog.Filter, page: PageRequest) async throws -> Page<AuditLog.Entry>
+
+    // MARK: Employee portal (`/employee`)
+
+    func dashboard(_ access: Access) async throws -> Dashboard
+    /// A page of customers, each written as the portal's customer after `out`'s bytes.
+    func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows
+    /// The customer `id` (soft-deleted included) and every cart of theirs, newest first.
+    func customerWithCarts(id: Int64, _ access: Access) async throws -> (User, [Cart])?
+    func changeCustomer(_ change: CustomerChange, id: Int64, by actor: User) async throws -> User
+
+    // MARK: Products (`/api/v1/products`)
+
+    func productsPage(_ filter: ProductFilter, page: PageRequest, _ access: Access) async throws -> Page<Product>
+    func product(id: Int64) async throws -> Product?
+    func createProduct(_ fields: ProductFields, by actor: User) async throws -> Product
+    func updateProduct(id: Int64, _ fields: ProductFields, by actor: User) async throws -> Product
+    func deleteProduct(id: Int64, by actor: User) async throws
+
+    // MARK: Carts (`/api/v1/carts`)
+
+    /// Opens an active cart for the customer (`actor`'s own when a customer).
+    func openCart(for customer: CustomerReference, by actor: CartActor) async throws -> Cart
+    /// A page of carts, newest first, limited to `owner`'s when given.
+    func cartsPage(_ filter: CartListFilter, owner: Int64?, page: PageRequest) async throws -> Page<Cart>
+    func cart(id: Int64, owner: Int64?) async throws -> Cart?
+    func addCartItem(cartID: Int64, productID: Int64, quantityMilli: Int64, by actor: CartActor) async throws -> Cart
+    /// Sets a line's quantity; nil removes the line.
+    func changeCartItem(cartID: Int64, itemID: Int64, quantityMilli: Int64?, by actor: CartActor) async throws -> Cart
+    /// `checked_out` (not when empty) or `abandoned`.
+    func closeCart(cartID: Int64, as status: Cart.Status, by actor: CartActor) async throws -> Cart
+
+    // MARK: Reports
+
+    func salesReport(days: Int64, _ access: Access) async throws -> SalesReport
+}

@@ -1,0 +1,40 @@
+import DukaCore
+import DukaAssets
+import SQLite
+
+/// Numbered schema steps, compiled in from `migrations/` and tracked by `PRAGMA user_version`.
+public enum Migrations {
+    /// The schema version this binary produces.
+    public static var latestVersion: Int64 { Int64(EmbeddedResources.migrations.count) }
+
+    /// The version a database file is at.
+    public static func version(of connection: Connection) throws -> Int64 {
+        try connection.scalarInt("PRAGMA user_version") ?? 0
+    }
+
+    /// Refuses a database written by a newer Duka, before anything touches it.
+    public static func checkCompatible(_ connection: Connection) throws {
+        let found = try version(of: connection)
+        guard found <= latestVersion else {
+            throw DukaDatabaseError.tooNew(path: connection.path, found: found, known: latestVersion)
+        }
+    }
+
+    /// Applies every missing step, each in its own transaction; answers the versions applied.
+    @discardableResult
+    public static func migrate(_ connection: Connection) throws -> [Int64] {
+        var applied: [Int64] = []
+        for (offset, migration) in EmbeddedResources.migrations.enumerated() {
+            let target = Int64(offset + 1)
+            try connection.transaction(.immediate) {
+                // Re-read inside the write lock: another process may have migrated meanwhile.
+                guard try version(of: connection) < target else { return }
+                try connection.exec(migration.sql)
+                try connection.exec("PRAGMA user_version = \(target)")
+                applied.append(target)
+            }
+        }
+        connection.clearStatementCache()
+        return applied
+    }
+}

@@ -1,0 +1,150 @@
+import DukaCore
+import SQLite
+
+/// Fills a database with a large, deterministic shop for benchmarks (`duka generate`),
+/// through the same store code the API uses: about 0.5 carts per customer with 1-5 lines
+/// each, 3% of customers soft-deleted, 200 products.
+public enum DataGenerator {
+    public struct Summary: Sendable, Equatable {
+        public var customers = 0
+        public var products = 0
+        public var carts = 0
+        public var lines = 0
+    }
+
+    /// SplitMix64: a small seeded generator, so a seed always gives the same data.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let firstNames = ["Wanjiku", "Kamau", "Achieng", "Otieno", "Njeri", "Mwangi", "Akinyi", "Ochieng", "Wambui", "Kiprono",
+                             "Chebet", "Nyambura", "Mutua", "Mwende", "Kimani", "Atieno", "Wairimu", "Njoroge", "Muthoni", "Baraka"]
+    static let lastNames = ["Kariuki", "Omondi", "Mutiso", "Wanyama", "Cheruiyot", "Njenga", "Onyango", "Maina", "Kiptoo", "Owino",
+                            "Gitau", "Korir", "Mugo", "Makori", "Chege", "Rotich", "Barasa", "Wekesa", "Mbugua", "Langat"]
+    static let places = [("Nairobi", "Westlands"), ("Mombasa", "Nyali"), ("Kisumu", "Kondele"), ("Nakuru", "Naivasha"),
+                         ("Kiambu", "Thika"), ("Uasin Gishu", "Eldoret"), ("Machakos", "Athi River"), ("Nyeri", "Karatina")]
+
+    /// Generates into an empty-of-customers database. `passwordHash` is shared by every
+    /// generated customer (hashing 100,000 passwords would only measure bcrypt).
+    public static func run(
+        customers: Int, seed: UInt64, passwordHash: String, database: Database, batch: Int = 5000
+    ) async throws -> Summary {
+        var rng = SeededGenerator(state: seed)
+        let base: Int64 = 1_735_718_400  // 2025-01-01T08:00:00Z
+        var summary = Summary()
+
+        let productCount = 200
+        var productSeeds: [(sku: String, name: String, unit: String, price: Int64)] = []
+        for index in 0..<productCount {
+            let weighed = index % 4 == 0
+            productSeeds.append((
+                String(format6: index), "Bench product \(index)", weighed ? "kg" : "piece",
+                Int64.random(in: 2_000...150_000, using: &rng)
+            ))
+        }
+        let seeds = productSeeds
+        let productIDs = try await database.write { db -> [Int64] in
+            try seeds.enumerated().map { offset, seed in
+                var fields = ProductFields()
+                fields.sku = "GEN-" + seed.sku
+                fields.name = seed.name
+                fields.unit = seed.unit
+                fields.unitPriceCents = seed.price
+                return try ProductStore.create(fields, actor: nil, now: base + Int64(offset), in: db).id
+            }
+        }
+        summary.products = productCount
+
+        var made = 0
+        while made < customers {
+            let count = min(batch, customers - made)
+            var plans: [(user: NewUser, carts: [(lines: [(product: Int64, quantity: Int64)], status: Cart.Status)])] = []
+            for index in made..<(made + count) {
+                let first = firstNames[Int.random(in: 0..<firstNames.count, using: &rng)]
+                let last = lastNames[Int.random(in: 0..<lastNames.count, using: &rng)]
+                let place = places[Int.random(in: 0..<places.count, using: &rng)]
+                let created = base + 86_400 + Int64(index) * 60
+                let username = "gen\(index)"
+                let user = NewUser(
+                    uuid: uuid(using: &rng), username: username, email: "\(username)@example.co.ke", passwordHash: passwordHash,
+                    role: .customer,
+                    profile: .init(
+                        fullName: "\(first) \(last)", idNumber: String(20_000_000 + index), phoneNumber: "+2547\(10_000_000 + index)",
+                        county: place.0, town: place.1, street: "\(Int.random(in: 1...400, using: &rng)) Moi Avenue"
+                    ),
+                    isActive: Int.random(in: 0..<50, using: &rng) != 0,
+                    deletedAt: Int.random(in: 0..<100, using: &rng) < 3 ? created + 86_400 : nil,
+                    createdAt: created
+                )
+                // About 0.5 carts per customer (55%: none, 40%: one, 5%: two); only the last may stay active.
+                let roll = Int.random(in: 0..<100, using: &rng)
+                let cartCount = roll < 55 ? 0 : (roll < 95 ? 1 : 2)
+                var carts: [(lines: [(product: Int64, quantity: Int64)], status: Cart.Status)] = []
+                for cartIndex in 0..<cartCount {
+                    let lineCount = Int.random(in: 1...5, using: &rng)
+                    var lines: [(product: Int64, quantity: Int64)] = []
+                    for _ in 0..<lineCount {
+                        let product = Int.random(in: 0..<productIDs.count, using: &rng)
+                        let quantity = productSeeds[product].unit == "kg" ? Int64.random(in: 250...5_000, using: &rng) : Int64.random(in: 1...4, using: &rng) * 1000
+                        lines.append((productIDs[product], quantity))
+                    }
+                    let roll = Int.random(in: 0..<10, using: &rng)
+                    let status: Cart.Status = roll < 7 ? .checkedOut : (roll < 9 ? .abandoned : .active)
+                    carts.append((lines, cartIndex == cartCount - 1 ? status : .checkedOut))
+                }
+                plans.append((user, carts))
+            }
+            let batchPlans = plans
+            let batchSummary = try await database.write { db -> Summary in
+                var summary = Summary()
+                for plan in batchPlans {
+                    let user = try UserStore.insert(plan.user, in: db)
+                    summary.customers += 1
+                    // Carts are rung up at the till before any soft delete: open needs a live customer.
+                    guard user.isActive, !user.isDeleted, !plan.carts.isEmpty else { continue }
+                    for cartPlan in plan.carts {
+                        let at = plan.user.createdAt + 3_600
+                        var cart = try CartStore.open(customerID: user.id, auditActor: nil, now: at, in: db)
+                        for line in cartPlan.lines {
+                            cart = try CartStore.addItem(
+                                cartID: cart.id, productID: line.product, quantityMilli: line.quantity, channel: .inStore,
+                                owner: nil, auditActor: nil, now: at, in: db
+                            )
+                        }
+                        summary.lines += cart.items.count
+                        summary.carts += 1
+                        if cartPlan.status != .active {
+                            _ = try CartStore.close(cartID: cart.id, as: cartPlan.status, owner: nil, auditActor: nil, now: at + 600, in: db)
+                        }
+                    }
+                }
+                return summary
+            }
+            summary.customers += batchSummary.customers
+            summary.carts += batchSummary.carts
+            summary.lines += batchSummary.lines
+            made += count
+        }
+        try await database.write { try UserStore.optimizeSearchIndex(in: $0) }
+        return summary
+    }
+
+    static func uuid(using rng: inout SeededGenerator) -> String {
+        UUIDString.random(using: &rng)
+    }
+}
+
+extension String {
+    /// Six digits with leading zeros.
+    init(format6 value: Int) {
+        let digits = String(value)
+        self = String(repeating: "0", count: Swift.max(0, 6 - digits.count)) + digits
+    }
+}

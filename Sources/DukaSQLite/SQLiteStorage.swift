@@ -1,0 +1,273 @@
+import DukaCore
+import SQLite
+
+/// The embedded engine: one SQLite file (WAL), one writer thread, one reader connection
+/// per reader thread (see `Database`). Each method is one transaction: reads on a reader,
+/// changes on the writer, committed (and on disk) before it returns.
+public final class SQLiteStorage: Storage {
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Opens (creating, checking and migrating) Duka's database file: see `DukaDatabase.open`.
+    public static func open(
+        path: String, readers: Int, sharedFile: Bool = false, tightened: (PrivateFiles.Tightened) -> Void = { _ in }
+    ) throws -> SQLiteStorage {
+        SQLiteStorage(database: try DukaDatabase.open(
+            path: path, configuration: .init(readers: readers), sharedFile: sharedFile, tightened: tightened
+        ))
+    }
+
+    // MARK: Transactions
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await Self.engineErrors { try await database.read(body) }
+    }
+
+    /// A read that first admits `access` against the user's row, in the same transaction.
+    private func read<T: Sendable>(_ access: Access, _ body: @escaping @Sendable (User, Connection) throws -> T) async throws -> T {
+        try await read { db in
+            let user = try access.admit(try UserStore.find(id: access.userID, in: db))
+            return try body(user, db)
+        }
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await Self.engineErrors { try await database.write(body) }
+    }
+
+    /// SQLite's own failures as the engine-neutral `StorageError`.
+    private static func engineErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SQLiteError where error.isFull {
+            throw StorageError(.full, message: error.message)
+        } catch let error as SQLiteError where error.isReadOnly {
+            throw StorageError(.readOnly, message: error.message)
+        } catch let error as SQLiteError where error.isIOError {
+            throw StorageError(.ioError, message: error.message)
+        } catch let error as SQLiteError where error.isBusy {
+            throw StorageError(.busy, message: error.message)
+        }
+    }
+
+    // MARK: Sessions, settings, health
+
+    public func user(_ access: Access) async throws -> User {
+        try await read(access) { user, _ in user }
+    }
+
+    public func user(login: String) async throws -> User? {
+        try await read { try UserStore.find(login: login, in: $0) }
+    }
+
+    public func replacePasswordHash(userID: Int64, old: String, new: String) async throws {
+        try await write { try UserStore.replacePasswordHash(id: userID, old: old, new: new, in: $0) }
+    }
+
+    public func endSessions(userID: Int64) async throws {
+        try await write { try UserStore.bumpSessionVersion(id: userID, in: $0) }
+    }
+
+    public func signingSecret() async throws -> String {
+        try await write { try SigningSecret.stored(in: $0) }
+    }
+
+    public func storedSigningSecret() async throws -> String? {
+        try await read { try SettingsStore.value(SigningSecret.key, in: $0) }
+    }
+
+    public func checkReady() async throws {
+        _ = try await read { try $0.scalarInt("SELECT 1") }
+    }
+
+    public func close() async {
+        await database.close()
+    }
+
+    // MARK: First start
+
+    public func userCount() async throws -> Int64 {
+        try await read { try UserStore.count(in: $0) }
+    }
+
+    public func insertFirstAdmin(_ admin: NewUser) async throws -> Bool {
+        try await write { db in
+            guard try UserStore.count(in: db) == 0 else { return false }
+            try UserStore.insert(admin, in: db)
+            return true
+        }
+    }
+
+    public func loadDemo(hasher: PasswordHasher) async throws -> Bool {
+        try await Self.engineErrors { try await DemoSeed.load(into: database, hasher: hasher) }
+    }
+
+    // MARK: Staff users
+
+    public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
+        try await read(access) { _, db in
+            var out = out
+            let result = try UserStore.list(filter, page: page, in: db) { row in
+                UserAnswers.writeSummary(SQLiteRowView<UserColumn>(row: row), to: &out)
+            }
+            return WrittenRows(out: out, total: result.total, request: page)
+        }
+    }
+
+    public func user(uuid: String) async throws -> User? {
+        try await read { try UserStore.find(uuid: uuid, in: $0) }
+    }
+
+    public func takenFields(username: String, email: String) async throws -> [String] {
+        try await read { try UserStore.takenFields(username: username, email: email, in: $0) }
+    }
+
+    public func createUser(_ user: NewUser, by actor: User?) async throws -> User {
+        try await write { db in
+            let created = try UserStore.insert(user, in: db)
+            if let actor {
+                try AuditLogStore.record(actor: actor, action: "user.create", targetType: .user, targetID: created.uuid, at: created.createdAt, in: db)
+            }
+            return created
+        }
+    }
+
+    public func updateUser(uuid: String, _ changes: UserChanges, by actor: User, action: String) async throws -> User {
+        try await write { db in
+            try UserStore.refusingDuplicates { try UserStore.update(uuid: uuid, changes, actor: actor, action: action, in: db) }
+        }
+    }
+
+    public func toggleUserStatus(uuid: String, by actor: User) async throws -> User {
+        try await write { db in
+            guard let current = try UserStore.find(uuid: uuid, in: db) else { throw UserChangeError.notFound }
+            var changes = UserChanges()
+            changes.isActive = !current.isActive
+            return try UserStore.update(uuid: uuid, changes, actor: actor, action: "user.toggle_status", in: db)
+        }
+    }
+
+    public func deleteUser(uuid: String, by actor: User) async throws {
+        try await write { try UserStore.delete(uuid: uuid, actor: actor, in: $0) }
+    }
+
+    public func auditLog(_ filter: AuditLog.Filter, page: PageRequest) async throws -> Page<AuditLog.Entry> {
+        try await read { try AuditLogStore.list(filter, page: page, in: $0) }
+    }
+
+    // MARK: Employee portal
+
+    public func dashboard(_ access: Access) async throws -> Dashboard {
+        try await read(access) { _, db in
+            Dashboard(customers: try CustomerStore.countLive(in: db), products: try ProductStore.count(in: db), carts: try CartStore.count(in: db))
+        }
+    }
+
+    public func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
+        try await read(access) { _, db in
+            var out = out
+            let result = try CustomerStore.list(filter, page: page, in: db) { row in
+                UserAnswers.writeCustomer(SQLiteRowView<UserColumn>(row: row), to: &out)
+            }
+            return WrittenRows(out: out, total: result.total, request: page)
+        }
+    }
+
+    public func customerWithCarts(id: Int64, _ access: Access) async throws -> (User, [Cart])? {
+        try await read(access) { _, db in
+            guard let customer = try CustomerStore.find(id: id, in: db) else { return nil }
+            return (customer, try CartStore.carts(ofUser: id, in: db))
+        }
+    }
+
+    public func changeCustomer(_ change: CustomerChange, id: Int64, by actor: User) async throws -> User {
+        try await write { try CustomerStore.apply(change, customerID: id, actor: actor, in: $0) }
+    }
+
+    // MARK: Products
+
+    public func productsPage(_ filter: ProductFilter, page: PageRequest, _ access: Access) async throws -> Page<Product> {
+        try await read(access) { _, db in try ProductStore.list(filter, page: page, in: db) }
+    }
+
+    public func product(id: Int64) async throws -> Product? {
+        try await read { try ProductStore.find(id: id, in: $0) }
+    }
+
+    public func createProduct(_ fields: ProductFields, by actor: User) async throws -> Product {
+        try await write { try ProductStore.create(fields, actor: actor, in: $0) }
+    }
+
+    public func updateProduct(id: Int64, _ fields: ProductFields, by actor: User) async throws -> Product {
+        try await write { try ProductStore.update(id: id, fields, actor: actor, in: $0) }
+    }
+
+    public func deleteProduct(id: Int64, by actor: User) async throws {
+        try await write { try ProductStore.delete(id: id, actor: actor, in: $0) }
+    }
+
+    // MARK: Carts
+
+    public func openCart(for customer: CustomerReference, by actor: CartActor) async throws -> Cart {
+        try await write { db in
+            let id: Int64?
+            switch customer {
+            case .id(let value): id = value
+            case .uuid(let uuid): id = try UserStore.find(uuid: uuid, in: db)?.id
+            }
+            guard let id else { throw CartChangeError.customerNotAllowed }
+            return try CartStore.open(customerID: id, auditActor: actor.auditActor, in: db)
+        }
+    }
+
+    public func cartsPage(_ filter: CartListFilter, owner: Int64?, page: PageRequest) async throws -> Page<Cart> {
+        try await read { db in
+            var userID = owner
+            if owner == nil {
+                switch filter.customer {
+                case .id(let id): userID = id
+                // An unknown uuid owns nothing: id 0 is never assigned.
+                case .uuid(let uuid): userID = try UserStore.find(uuid: uuid, in: db)?.id ?? 0
+                case nil: break
+                }
+            }
+            return try CartStore.list(userID: userID, status: filter.status, page: page, in: db)
+        }
+    }
+
+    public func cart(id: Int64, owner: Int64?) async throws -> Cart? {
+        try await read { try CartStore.find(id: id, owner: owner, in: $0) }
+    }
+
+    public func addCartItem(cartID: Int64, productID: Int64, quantityMilli: Int64, by actor: CartActor) async throws -> Cart {
+        try await write { db in
+            try CartStore.addItem(
+                cartID: cartID, productID: productID, quantityMilli: quantityMilli, channel: actor.channel,
+                owner: actor.owner, auditActor: actor.auditActor, in: db
+            )
+        }
+    }
+
+    public func changeCartItem(cartID: Int64, itemID: Int64, quantityMilli: Int64?, by actor: CartActor) async throws -> Cart {
+        try await write { db in
+            try CartStore.changeItem(
+                cartID: cartID, itemID: itemID, quantityMilli: quantityMilli, owner: actor.owner, auditActor: actor.auditActor, in: db
+            )
+        }
+    }
+
+    public func closeCart(cartID: Int64, as status: Cart.Status, by actor: CartActor) async throws -> Cart {
+        try await write { db in
+            try CartStore.close(cartID: cartID, as: status, owner: actor.owner, auditActor: actor.auditActor, in: db)
+        }
+    }
+
+    // MARK: Reports
+
+    public func salesReport(days: Int64, _ access: Access) async throws -> SalesReport {
+        try await read(access) { _, db in try SalesReport.load(days: days, in: db) }
+    }
+}

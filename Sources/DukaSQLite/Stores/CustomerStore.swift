@@ -1,0 +1,106 @@
+import DukaCore
+import SQLite
+
+/// The filter as SQL conditions.
+extension CustomerFilter {
+    func sql(in db: Connection) throws -> SQLFilter {
+        // With a text-index search, `+` keeps SQLite from probing the role index for
+        // each row the text index finds: reading the row by id is cheaper.
+        let plus = searchUsesTextIndex(search) ? "+" : ""
+        var filter = SQLFilter()
+        filter.add("\(plus)role = 'customer'")
+        if !includeDeleted { filter.add("\(plus)deleted_at IS NULL") }
+        if let isActive { filter.add("\(plus)is_active = ?", isActive) }
+        if let search, !search.isEmpty {
+            filter.add(try userSearchCondition(search, columns: ["full_name", "email", "phone_number", "id_number"], in: db))
+        }
+        return filter
+    }
+
+    /// Unfiltered lists are counted by the triggers; others need the rows.
+    var counter: Counters.Name? {
+        guard isActive == nil, search?.isEmpty ?? true else { return nil }
+        return includeDeleted ? .customersAll : .customersLive
+    }
+}
+
+/// The SQL of the employee portal: users whose role is `customer`.
+enum CustomerStore {
+    /// Customers not soft-deleted (a trigger-kept counter).
+    static func countLive(in db: Connection) throws -> Int64 {
+        try Counters.value(.customersLive, in: db)
+    }
+
+    /// A page of customers by id, and the total matching the filter.
+    static func list(_ filter: CustomerFilter, page: PageRequest, in db: Connection) throws -> Page<User> {
+        try list(filter, page: page, in: db, row: UserStore.decode)
+    }
+
+    /// The same page, each row given to `row` as selected by `UserStore.columns`.
+    static func list<T: Sendable>(_ filter: CustomerFilter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
+        let sql = try filter.sql(in: db)
+        if filter.counter != nil, let offset = page.offset, offset >= PageBoundaries.stride {
+            // A deep page of an unfiltered list: start from a cached boundary id.
+            let total = try Counters.value(filter.counter!, in: db)
+            guard offset < total,
+                  let start = try PageBoundaries.shared.start(
+                      forOffset: offset, includeDeleted: filter.includeDeleted, condition: sql.conditions.joined(separator: " AND "), in: db
+                  )
+            else { return Page(items: [], total: total, request: page) }
+            let users = try db.query(
+                """
+                SELECT \(UserStore.columns) FROM users
+                WHERE id IN (SELECT id FROM users \(sql.whereClause) AND id >= ? ORDER BY id LIMIT ? OFFSET ?)
+                ORDER BY id
+                """,
+                arguments: sql.arguments + [start.id, page.size, start.skip],
+                row: row
+            )
+            return Page(items: users, total: total, request: page)
+        }
+        if searchUsesTextIndex(filter.search) {
+            // The text index finds the rows: count them in the same pass.
+            return try db.pageCountedInline(from: "users", filter: sql, page: page, selectColumns: UserStore.columns, orderBy: "id", row: row)
+        }
+        // The page's ids come from an index-only scan; only its rows are read from the table.
+        return try db.page(
+            of: "users", filter: sql, knownTotal: try filter.counter.map { try Counters.value($0, in: db) }, page: page,
+            select: """
+                SELECT \(UserStore.columns) FROM users
+                WHERE id IN (SELECT id FROM users \(sql.whereClause) ORDER BY id LIMIT ? OFFSET ?)
+                ORDER BY id
+                """,
+            row: row
+        )
+    }
+
+    /// The customer with this id (soft-deleted included), or nil when the id is nobody's
+    /// or not a customer's.
+    static func find(id: Int64, in db: Connection) throws -> User? {
+        try db.queryFirst("SELECT \(UserStore.columns) FROM users WHERE id = ? AND role = 'customer'", id, row: UserStore.decode)
+    }
+
+    /// Checks the customer's state and applies `change` with its audit row, in the
+    /// caller's write transaction. Soft delete and deactivation revoke the customer's tokens.
+    static func apply(_ change: CustomerChange, customerID: Int64, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws -> User {
+        guard let customer = try find(id: customerID, in: db) else { throw CustomerChangeError.notFound }
+        let sql: String
+        switch change {
+        case .softDelete:
+            guard !customer.isDeleted else { throw CustomerChangeError.alreadyDeleted }
+            sql = "UPDATE users SET deleted_at = ?1, updated_at = ?1, session_version = session_version + 1 WHERE id = ?2"
+        case .restore:
+            guard customer.isDeleted else { throw CustomerChangeError.notDeleted }
+            sql = "UPDATE users SET deleted_at = NULL, updated_at = ?1 WHERE id = ?2"
+        case .activate:
+            guard !customer.isActive else { throw CustomerChangeError.alreadyActive }
+            sql = "UPDATE users SET is_active = 1, updated_at = ?1 WHERE id = ?2"
+        case .deactivate:
+            guard customer.isActive else { throw CustomerChangeError.alreadyInactive }
+            sql = "UPDATE users SET is_active = 0, updated_at = ?1, session_version = session_version + 1 WHERE id = ?2"
+        }
+        try db.execute(sql, now, customerID)
+        try AuditLogStore.record(actor: actor, action: change.auditAction, targetType: .user, targetID: customer.uuid, at: now, in: db)
+        return try find(id: customerID, in: db)!
+    }
+}

@@ -1,0 +1,108 @@
+import DukaCore
+import SQLite
+
+/// The SQL of `products`.
+enum ProductStore {
+    static let columns = ProductColumn.selectList()
+
+    static func decode(_ row: Row) -> Product {
+        Product(
+            id: row.int64(ProductColumn.id), sku: row.string(ProductColumn.sku), name: row.string(ProductColumn.name),
+            description: row.string(ProductColumn.description), unit: row.string(ProductColumn.unit),
+            unitPriceCents: row.int64(ProductColumn.unitPriceCents), isActive: row.bool(ProductColumn.isActive),
+            createdAt: row.int64(ProductColumn.createdAt), updatedAt: row.int64(ProductColumn.updatedAt)
+        )
+    }
+
+    static func count(in db: Connection) throws -> Int64 {
+        try Counters.value(.products, in: db)
+    }
+
+    static func find(id: Int64, in db: Connection) throws -> Product? {
+        try db.queryFirst("SELECT \(columns) FROM products WHERE id = ?", id, row: decode)
+    }
+
+    /// A page of products by id; `search` matches name or sku as a substring.
+    static func list(_ productFilter: ProductFilter, page: PageRequest, in db: Connection) throws -> Page<Product> {
+        var filter = SQLFilter()
+        if !productFilter.includeInactive { filter.add("is_active = 1") }
+        if let search = productFilter.search, !search.isEmpty {
+            let pattern = likeSubstringPattern(search)
+            filter.add(#"(name LIKE ? ESCAPE '\' OR sku LIKE ? ESCAPE '\')"#, pattern, pattern)
+        }
+        return try db.page(
+            of: "products", filter: filter, page: page,
+            select: "SELECT \(columns) FROM products \(filter.whereClause) ORDER BY id LIMIT ? OFFSET ?", row: decode
+        )
+    }
+
+    static func skuTaken(_ sku: String, exceptID: Int64?, in db: Connection) throws -> Bool {
+        try db.scalarInt("SELECT 1 FROM products WHERE sku = ? AND id IS NOT ?", sku, exceptID) != nil
+    }
+
+    /// Runs `body`, turning the sku index's refusal into `.duplicateSKU` (only reachable
+    /// if the check before it raced with another process's writer).
+    @discardableResult
+    static func refusingDuplicateSKU<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SQLiteError where error.isUniqueViolation {
+            throw ProductChangeError.duplicateSKU
+        }
+    }
+
+    /// Inserts a product (sku, name and price required) with its audit row (when an actor is named).
+    static func create(_ fields: ProductFields, actor: User?, now: Int64 = Timestamp.now(), in db: Connection) throws -> Product {
+        guard let sku = fields.sku, let name = fields.name, let price = fields.unitPriceCents else {
+            preconditionFailure("sku, name and unit price are checked by the caller")
+        }
+        guard try !skuTaken(sku, exceptID: nil, in: db) else { throw ProductChangeError.duplicateSKU }
+        try refusingDuplicateSKU { try db.execute(
+            """
+            INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, now
+        ) }
+        let id = db.lastInsertRowID
+        if let actor {
+            try AuditLogStore.record(actor: actor, action: "product.create", targetType: .product, targetID: String(id), at: now, in: db)
+        }
+        return try find(id: id, in: db)!
+    }
+
+    /// A partial update; prices already in carts are untouched (lines keep their own price).
+    static func update(id: Int64, _ fields: ProductFields, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws -> Product {
+        guard let current = try find(id: id, in: db) else { throw ProductChangeError.notFound }
+        var next = current
+        if let value = fields.sku { next.sku = value }
+        if let value = fields.name { next.name = value }
+        if let value = fields.description { next.description = value }
+        if let value = fields.unit { next.unit = value }
+        if let value = fields.unitPriceCents { next.unitPriceCents = value }
+        if let value = fields.isActive { next.isActive = value }
+        guard next != current else { return current }
+        if next.sku.lowercased() != current.sku.lowercased(), try skuTaken(next.sku, exceptID: id, in: db) {
+            throw ProductChangeError.duplicateSKU
+        }
+        try refusingDuplicateSKU { try db.execute(
+            """
+            UPDATE products SET sku = ?, name = ?, description = ?, unit = ?, unit_price_cents = ?, is_active = ?, updated_at = ?
+            WHERE id = ?
+            """,
+            next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, now, id
+        ) }
+        try AuditLogStore.record(actor: actor, action: "product.update", targetType: .product, targetID: String(id), at: now, in: db)
+        return try find(id: id, in: db)!
+    }
+
+    /// Hard delete, refused while any cart line refers to the product.
+    static func delete(id: Int64, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws {
+        guard try find(id: id, in: db) != nil else { throw ProductChangeError.notFound }
+        guard try db.scalarInt("SELECT 1 FROM cart_items WHERE product_id = ? LIMIT 1", id) == nil else {
+            throw ProductChangeError.hasDependents
+        }
+        try db.execute("DELETE FROM products WHERE id = ?", id)
+        try AuditLogStore.record(actor: actor, action: "product.delete", targetType: .product, targetID: String(id), at: now, in: db)
+    }
+}

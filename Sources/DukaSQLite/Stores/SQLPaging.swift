@@ -1,0 +1,80 @@
+import SQLite
+import DukaCore
+
+/// Turns user text into a LIKE pattern that matches it literally, as a substring
+/// (`%`, `_` and `\` in it match themselves; use with `ESCAPE '\'`).
+public func likeSubstringPattern(_ text: String) -> String {
+    var escaped = ""
+    for character in text {
+        if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+        escaped.append(character)
+    }
+    return "%" + escaped + "%"
+}
+
+/// AND-ed SQL conditions with their bound values. Conditions are fixed SQL text written
+/// in the stores; every value is bound, never spliced.
+public struct SQLFilter {
+    public private(set) var conditions: [String] = []
+    public private(set) var arguments: [any SQLBindable] = []
+
+    public init() {}
+
+    public mutating func add(_ condition: String, _ values: any SQLBindable...) {
+        conditions.append(condition)
+        arguments.append(contentsOf: values)
+    }
+
+    /// `WHERE a AND b`, or nothing.
+    public var whereClause: String {
+        conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+    }
+}
+
+extension Connection {
+    /// One page of rows: counts the rows of `table` matching `filter` (unless the total is
+    /// already known), then runs `select`, which ends in `LIMIT ? OFFSET ?` and takes the
+    /// filter's arguments first. A page past the end is empty and costs no second query.
+    func page<T>(
+        of table: String, filter: SQLFilter, knownTotal: Int64? = nil, page: PageRequest, select: String, row: (Row) throws -> T
+    ) throws -> Page<T> {
+        let total = try knownTotal ?? count(of: table, filter: filter)
+        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
+        let items = try query(select, arguments: filter.arguments + [page.size, offset], row: row)
+        return Page(items: items, total: total, request: page)
+    }
+}
+
+extension Connection {
+    /// One page and its total from a single statement: `selectColumns` gets a last column
+    /// `COUNT(*) OVER ()`, so a filter whose rows come from the text index reads the index
+    /// once instead of once for the count and once for the page. For small matching sets
+    /// only (the window keeps every match). An empty first page is the whole answer; an
+    /// empty later page (past the end) still needs a plain count.
+    func pageCountedInline<T>(
+        from table: String, filter: SQLFilter, page: PageRequest, selectColumns: String, orderBy: String, row: (Row) throws -> T
+    ) throws -> Page<T> {
+        guard let offset = page.offset else { return Page(items: [], total: try count(of: table, filter: filter), request: page) }
+        var total: Int64 = 0
+        let items = try query(
+            "SELECT \(selectColumns), COUNT(*) OVER () FROM \(table) \(filter.whereClause) ORDER BY \(orderBy) LIMIT ? OFFSET ?",
+            arguments: filter.arguments + [page.size, offset]
+        ) { current in
+            total = current.int64(Int32(current.columnCount - 1))
+            return try row(current)
+        }
+        if items.isEmpty, offset > 0 { total = try count(of: table, filter: filter) }
+        return Page(items: items, total: total, request: page)
+    }
+
+    func count(of table: String, filter: SQLFilter) throws -> Int64 {
+        try scalarInt("SELECT COUNT(*) FROM \(table) \(filter.whereClause)", arguments: filter.arguments) ?? 0
+    }
+}
+
+extension SQLFilter {
+    public mutating func add(_ condition: (sql: String, arguments: [any SQLBindable])) {
+        conditions.append(condition.sql)
+        arguments.append(contentsOf: condition.arguments)
+    }
+}

@@ -1,0 +1,119 @@
+import DukaCore
+import SQLite
+
+/// The SQL behind the staff users API (`/api/v1/users`): listing, updates with their
+/// guards, and hard deletes. Guards run inside the caller's write transaction, so two
+/// concurrent requests cannot both pass one.
+extension UserStore {
+    /// A page of users. Ties in the sort key are broken by id in the same direction.
+    static func list(_ listFilter: UserListFilter, page: PageRequest, in db: Connection) throws -> Page<User> {
+        try list(listFilter, page: page, in: db, row: decode)
+    }
+
+    /// The same page, each row given to `row` as selected by `UserStore.columns`.
+    static func list<T: Sendable>(_ listFilter: UserListFilter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
+        // Only fixed identifiers are spliced in; every value is bound. With a search, the
+        // unary `+` keeps SQLite from walking an index past every non-match: the few rows
+        // the text index finds are read by id, tested and sorted instead.
+        let indexed = searchUsesTextIndex(listFilter.search)
+        let plus = indexed ? "+" : ""
+        var filter = SQLFilter()
+        switch listFilter.status {
+        case .active: filter.add("\(plus)deleted_at IS NULL")
+        case .deleted: filter.add("\(plus)deleted_at IS NOT NULL")
+        case .all: break
+        }
+        if let role = listFilter.role { filter.add("\(plus)role = ?", role.rawValue) }
+        if let search = listFilter.search, !search.isEmpty {
+            filter.add(try userSearchCondition(search, columns: ["username", "email"], in: db))
+        }
+        let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
+        let order = "\(plus)\(listFilter.sortBy == .username ? "username" : "created_at") \(direction), \(plus)id \(direction)"
+        // Customers without a search are counted by the triggers (other roles are few).
+        var knownTotal: Int64?
+        if listFilter.role == .customer, listFilter.search?.isEmpty ?? true {
+            switch listFilter.status {
+            case .active: knownTotal = try Counters.value(.customersLive, in: db)
+            case .all: knownTotal = try Counters.value(.customersAll, in: db)
+            case .deleted: knownTotal = try Counters.value(.customersAll, in: db) - Counters.value(.customersLive, in: db)
+            }
+        }
+        if indexed {
+            // The text index finds the rows: count them in the same pass.
+            return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: row)
+        }
+        return try db.page(
+            of: "users", filter: filter, knownTotal: knownTotal, page: page,
+            select: "SELECT \(columns) FROM users \(filter.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", row: row
+        )
+    }
+
+    /// Active, not soft-deleted admins.
+    static func activeAdminCount(in db: Connection) throws -> Int64 {
+        try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1 AND deleted_at IS NULL") ?? 0
+    }
+
+    /// Applies `changes` to the user with `uuid` under the guards; writes the audit row
+    /// `action` when something changed. Answers the user as it now is.
+    static func update(
+        uuid: String, _ changes: UserChanges, actor: User, action: String, now: Int64 = Timestamp.now(), in db: Connection
+    ) throws -> User {
+        guard let current = try find(uuid: uuid, in: db) else { throw UserChangeError.notFound }
+        var next = current
+        if let username = changes.username { next.username = username }
+        if let email = changes.email { next.email = email }
+        if let role = changes.role { next.role = role }
+        if let isActive = changes.isActive { next.isActive = isActive }
+        if let value = changes.fullName { next.profile.fullName = value }
+        if let value = changes.idNumber { next.profile.idNumber = value }
+        if let value = changes.phoneNumber { next.profile.phoneNumber = value }
+        if let value = changes.county { next.profile.county = value }
+        if let value = changes.town { next.profile.town = value }
+        if let value = changes.street { next.profile.street = value }
+        if let hash = changes.passwordHash { next.passwordHash = hash }
+
+        guard next != current else { return current }
+
+        let taken = try takenFields(
+            username: next.username.lowercased() == current.username.lowercased() ? nil : next.username,
+            email: next.email.lowercased() == current.email.lowercased() ? nil : next.email,
+            exceptID: current.id, in: db
+        )
+        guard taken.isEmpty else { throw UserChangeError.duplicate(taken) }
+
+        let wasActiveAdmin = current.role == .admin && current.isActive && !current.isDeleted
+        let staysActiveAdmin = next.role == .admin && next.isActive && !next.isDeleted
+        if wasActiveAdmin, !staysActiveAdmin, try activeAdminCount(in: db) <= 1 {
+            throw UserChangeError.lastAdmin
+        }
+        // A new password, a new role or a deactivation ends every session of the user.
+        let revokes = changes.passwordHash != nil || next.role != current.role || (current.isActive && !next.isActive)
+        try db.execute(
+            """
+            UPDATE users SET username = ?, email = ?, password_hash = ?, role = ?, full_name = ?, id_number = ?,
+                phone_number = ?, county = ?, town = ?, street = ?, is_active = ?, updated_at = ?,
+                session_version = session_version + ?
+            WHERE id = ?
+            """,
+            next.username, next.email, next.passwordHash, next.role.rawValue, next.profile.fullName, next.profile.idNumber,
+            next.profile.phoneNumber, next.profile.county, next.profile.town, next.profile.street, next.isActive, now,
+            revokes ? 1 : 0, current.id
+        )
+        try AuditLogStore.record(actor: actor, action: action, targetType: .user, targetID: current.uuid, at: now, in: db)
+        return try find(id: current.id, in: db)!
+    }
+
+    /// Hard delete, refused for oneself (checked first) and for users who own carts.
+    static func delete(uuid: String, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws {
+        guard uuid != actor.uuid else { throw UserChangeError.cannotDeleteSelf }
+        guard let user = try find(uuid: uuid, in: db) else { throw UserChangeError.notFound }
+        guard try db.scalarInt("SELECT 1 FROM carts WHERE user_id = ? LIMIT 1", user.id) == nil else {
+            throw UserChangeError.hasDependents
+        }
+        if user.role == .admin, user.isActive, !user.isDeleted, try activeAdminCount(in: db) <= 1 {
+            throw UserChangeError.lastAdmin
+        }
+        try db.execute("DELETE FROM users WHERE id = ?", user.id)
+        try AuditLogStore.record(actor: actor, action: "user.delete", targetType: .user, targetID: user.uuid, at: now, in: db)
+    }
+}
