@@ -362,3 +362,36 @@ extension SearchIndexTests {
         await database.close()
     }
 }
+
+@Suite struct StorageSeamTests {
+    /// Each table's column definition names real columns of the schema, so the SELECT
+    /// lists made from them and the positions read back cannot drift from it.
+    @Test func namedColumnsAreTheSchemasColumns() async throws {
+        let database = try DukaDatabase.open(path: try temporaryPath())
+        func columns(of table: String) async throws -> Set<String> {
+            try await database.read { db in Set(try db.query("SELECT name FROM pragma_table_info(?)", table) { $0.string(0) }) }
+        }
+        #expect(Set(UserColumn.allCases.map(\.name)).subtracting(try await columns(of: "users")).isEmpty)
+        #expect(Set(ProductColumn.allCases.map(\.name)).subtracting(try await columns(of: "products")).isEmpty)
+        #expect(Set(CartColumn.allCases.map(\.name)).subtracting(try await columns(of: "carts")).isEmpty)
+        #expect(Set(CartItemColumn.allCases.map(\.name)).subtracting(try await columns(of: "cart_items")).isEmpty)
+        #expect(Set(AuditLogColumn.allCases.map(\.name)).subtracting(try await columns(of: "audit_log")).isEmpty)
+        #expect(UserColumn.selectList().hasPrefix("id, uuid, username, email, password_hash, role, full_name"))
+        #expect(CartItemColumn.selectList(table: "i").hasPrefix("i.id, i.cart_id, i.product_id"))
+        await database.close()
+    }
+
+    /// The HTTP layer and the domain never see the engine: only DukaSQLite imports SQLite.
+    @Test func onlyTheEngineImportsSQLite() throws {
+        for module in ["DukaHTTP", "DukaCore"] {
+            let folder = repositoryRoot.appendingPathComponent("Sources/\(module)")
+            let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)!
+                .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+            #expect(!files.isEmpty)
+            for file in files {
+                let imports = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("import ") }
+                #expect(!imports.contains { $0 == "import SQLite" || $0 == "import CSQLite" || $0 == "import DukaSQLite" }, "\(file.lastPathComponent)")
+            }
+        }
+    }
+}

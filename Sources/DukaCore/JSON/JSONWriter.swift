@@ -105,11 +105,4 @@ public struct JSONWriter: Sendable {
         bytes.append(contentsOf: other.bytes)
         needsComma = true
     }
-
-    /// An already built value.
-    public mutating func value(_ value: JSON) {
-        separate()
-        value.write(to: &bytes)
-        needsComma = true
-    }
 }

@@ -81,16 +81,13 @@ extension CartStore {
         guard let product = try ProductStore.find(id: productID, in: db) else { throw CartChangeError.productUnknown }
         guard product.isActive else { throw CartChangeError.productInactive }
         let itemID: Int64
-        if let line = cart.items.first(where: {
-            $0.productID == productID && $0.unitPriceCents == product.unitPriceCents && $0.saleChannel == channel
-        }) {
-            let (sum, overflow) = line.quantityMilli.addingReportingOverflow(quantityMilli)
-            guard !overflow, sum <= CatalogueRules.maximumQuantityMilli else { throw CartChangeError.quantityTooLarge }
-            try checkTotal(of: cart, replacing: line.id, with: (product.unitPriceCents, sum))
+        if let line = cart.line(for: productID, priceCents: product.unitPriceCents, channel: channel) {
+            let sum = try Cart.grown(line, by: quantityMilli)
+            try cart.checkTotal(replacing: line.id, with: (product.unitPriceCents, sum))
             try db.execute("UPDATE cart_items SET quantity_milli = ?, updated_at = ? WHERE id = ?", sum, now, line.id)
             itemID = line.id
         } else {
-            try checkTotal(of: cart, replacing: nil, with: (product.unitPriceCents, quantityMilli))
+            try cart.checkTotal(replacing: nil, with: (product.unitPriceCents, quantityMilli))
             try db.execute(
                 """
                 INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
@@ -107,16 +104,6 @@ extension CartStore {
         return try find(id: cartID, in: db)!
     }
 
-    /// Refuses a change after which the cart's total would pass the bound: the line
-    /// `replacing` (nil: a new line) gets `line`'s price and quantity.
-    static func checkTotal(of cart: Cart, replacing itemID: Int64?, with line: (priceCents: Int64, quantityMilli: Int64)) throws {
-        var total = FixedPoint.lineTotal(unitPriceCents: line.priceCents, quantityMilli: line.quantityMilli) ?? .max
-        for item in cart.items where item.id != itemID {
-            total = min(total, CatalogueRules.maximumCartTotalCents + 1) + item.lineTotalCents
-        }
-        guard total <= CatalogueRules.maximumCartTotalCents else { throw CartChangeError.cartTotalTooLarge }
-    }
-
     /// Sets a line's quantity (nil: removes the line).
     static func changeItem(
         cartID: Int64, itemID: Int64, quantityMilli: Int64?, owner: Int64?, auditActor: User?,
@@ -127,7 +114,7 @@ extension CartStore {
         let action: String
         if let quantityMilli {
             guard quantityMilli != line.quantityMilli else { return cart }
-            try checkTotal(of: cart, replacing: line.id, with: (line.unitPriceCents, quantityMilli))
+            try cart.checkTotal(replacing: line.id, with: (line.unitPriceCents, quantityMilli))
             try db.execute("UPDATE cart_items SET quantity_milli = ?, updated_at = ? WHERE id = ?", quantityMilli, now, itemID)
             action = "cart.update_item"
         } else {

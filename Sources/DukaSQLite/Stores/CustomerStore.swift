@@ -84,22 +84,15 @@ enum CustomerStore {
     /// caller's write transaction. Soft delete and deactivation revoke the customer's tokens.
     static func apply(_ change: CustomerChange, customerID: Int64, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws -> User {
         guard let customer = try find(id: customerID, in: db) else { throw CustomerChangeError.notFound }
-        let sql: String
-        switch change {
-        case .softDelete:
-            guard !customer.isDeleted else { throw CustomerChangeError.alreadyDeleted }
-            sql = "UPDATE users SET deleted_at = ?1, updated_at = ?1, session_version = session_version + 1 WHERE id = ?2"
-        case .restore:
-            guard customer.isDeleted else { throw CustomerChangeError.notDeleted }
-            sql = "UPDATE users SET deleted_at = NULL, updated_at = ?1 WHERE id = ?2"
-        case .activate:
-            guard !customer.isActive else { throw CustomerChangeError.alreadyActive }
-            sql = "UPDATE users SET is_active = 1, updated_at = ?1 WHERE id = ?2"
-        case .deactivate:
-            guard customer.isActive else { throw CustomerChangeError.alreadyInactive }
-            sql = "UPDATE users SET is_active = 0, updated_at = ?1, session_version = session_version + 1 WHERE id = ?2"
+        if let refusal = change.refusal(for: customer) { throw refusal }
+        // The sessions end with soft delete and deactivation (`change.endsSessions`).
+        let sql = switch change {
+        case .softDelete: "UPDATE users SET deleted_at = ?1, updated_at = ?1, session_version = session_version + ?3 WHERE id = ?2"
+        case .restore: "UPDATE users SET deleted_at = NULL, updated_at = ?1, session_version = session_version + ?3 WHERE id = ?2"
+        case .activate: "UPDATE users SET is_active = 1, updated_at = ?1, session_version = session_version + ?3 WHERE id = ?2"
+        case .deactivate: "UPDATE users SET is_active = 0, updated_at = ?1, session_version = session_version + ?3 WHERE id = ?2"
         }
-        try db.execute(sql, now, customerID)
+        try db.execute(sql, now, customerID, change.endsSessions ? 1 : 0)
         try AuditLogStore.record(actor: actor, action: change.auditAction, targetType: .user, targetID: customer.uuid, at: now, in: db)
         return try find(id: customerID, in: db)!
     }

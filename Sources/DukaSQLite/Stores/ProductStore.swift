@@ -74,13 +74,7 @@ enum ProductStore {
     /// A partial update; prices already in carts are untouched (lines keep their own price).
     static func update(id: Int64, _ fields: ProductFields, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws -> Product {
         guard let current = try find(id: id, in: db) else { throw ProductChangeError.notFound }
-        var next = current
-        if let value = fields.sku { next.sku = value }
-        if let value = fields.name { next.name = value }
-        if let value = fields.description { next.description = value }
-        if let value = fields.unit { next.unit = value }
-        if let value = fields.unitPriceCents { next.unitPriceCents = value }
-        if let value = fields.isActive { next.isActive = value }
+        let next = fields.applied(to: current)
         guard next != current else { return current }
         if next.sku.lowercased() != current.sku.lowercased(), try skuTaken(next.sku, exceptID: id, in: db) {
             throw ProductChangeError.duplicateSKU

@@ -59,35 +59,17 @@ extension UserStore {
         uuid: String, _ changes: UserChanges, actor: User, action: String, now: Int64 = Timestamp.now(), in db: Connection
     ) throws -> User {
         guard let current = try find(uuid: uuid, in: db) else { throw UserChangeError.notFound }
-        var next = current
-        if let username = changes.username { next.username = username }
-        if let email = changes.email { next.email = email }
-        if let role = changes.role { next.role = role }
-        if let isActive = changes.isActive { next.isActive = isActive }
-        if let value = changes.fullName { next.profile.fullName = value }
-        if let value = changes.idNumber { next.profile.idNumber = value }
-        if let value = changes.phoneNumber { next.profile.phoneNumber = value }
-        if let value = changes.county { next.profile.county = value }
-        if let value = changes.town { next.profile.town = value }
-        if let value = changes.street { next.profile.street = value }
-        if let hash = changes.passwordHash { next.passwordHash = hash }
-
+        let next = changes.applied(to: current)
         guard next != current else { return current }
 
-        let taken = try takenFields(
-            username: next.username.lowercased() == current.username.lowercased() ? nil : next.username,
-            email: next.email.lowercased() == current.email.lowercased() ? nil : next.email,
-            exceptID: current.id, in: db
-        )
+        let renamed = current.renamedFields(in: next)
+        let taken = try takenFields(username: renamed.username, email: renamed.email, exceptID: current.id, in: db)
         guard taken.isEmpty else { throw UserChangeError.duplicate(taken) }
 
-        let wasActiveAdmin = current.role == .admin && current.isActive && !current.isDeleted
-        let staysActiveAdmin = next.role == .admin && next.isActive && !next.isDeleted
-        if wasActiveAdmin, !staysActiveAdmin, try activeAdminCount(in: db) <= 1 {
+        if current.isActiveAdmin, !next.isActiveAdmin, try activeAdminCount(in: db) <= 1 {
             throw UserChangeError.lastAdmin
         }
-        // A new password, a new role or a deactivation ends every session of the user.
-        let revokes = changes.passwordHash != nil || next.role != current.role || (current.isActive && !next.isActive)
+        let revokes = changes.endsSessions(from: current, to: next)
         try db.execute(
             """
             UPDATE users SET username = ?, email = ?, password_hash = ?, role = ?, full_name = ?, id_number = ?,
@@ -110,7 +92,7 @@ extension UserStore {
         guard try db.scalarInt("SELECT 1 FROM carts WHERE user_id = ? LIMIT 1", user.id) == nil else {
             throw UserChangeError.hasDependents
         }
-        if user.role == .admin, user.isActive, !user.isDeleted, try activeAdminCount(in: db) <= 1 {
+        if user.isActiveAdmin, try activeAdminCount(in: db) <= 1 {
             throw UserChangeError.lastAdmin
         }
         try db.execute("DELETE FROM users WHERE id = ?", user.id)
