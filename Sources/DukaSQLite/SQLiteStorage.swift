@@ -34,6 +34,20 @@ public final class SQLiteStorage: Storage {
         }
     }
 
+    /// A page of users read by `list`, each row written by `write` from SQLite's bytes as
+    /// it is stepped (no `User` made), after `out`'s bytes; `access` admitted first.
+    private func writtenUsers(
+        _ access: Access, appendingTo out: JSONWriter,
+        list: @escaping @Sendable (Connection, (Row) throws -> Void) throws -> Page<Void>,
+        write: @escaping @Sendable (SQLiteRowView<UserColumn>, inout JSONWriter) -> Void
+    ) async throws -> WrittenRows {
+        try await read(access) { _, db in
+            var out = out
+            let result = try list(db) { row in write(SQLiteRowView(row: row), &out) }
+            return WrittenRows(out: out, total: result.total, request: result.request)
+        }
+    }
+
     private func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await Self.engineErrors { try await database.write(body) }
     }
@@ -108,13 +122,9 @@ public final class SQLiteStorage: Storage {
     // MARK: Staff users
 
     public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
-        try await read(access) { _, db in
-            var out = out
-            let result = try UserStore.list(filter, page: page, in: db) { row in
-                UserAnswers.writeSummary(SQLiteRowView<UserColumn>(row: row), to: &out)
-            }
-            return WrittenRows(out: out, total: result.total, request: page)
-        }
+        try await writtenUsers(access, appendingTo: out) { db, row in
+            try UserStore.list(filter, page: page, in: db, row: row)
+        } write: { UserAnswers.writeSummary($0, to: &$1) }
     }
 
     public func user(uuid: String) async throws -> User? {
@@ -167,13 +177,9 @@ public final class SQLiteStorage: Storage {
     }
 
     public func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
-        try await read(access) { _, db in
-            var out = out
-            let result = try CustomerStore.list(filter, page: page, in: db) { row in
-                UserAnswers.writeCustomer(SQLiteRowView<UserColumn>(row: row), to: &out)
-            }
-            return WrittenRows(out: out, total: result.total, request: page)
-        }
+        try await writtenUsers(access, appendingTo: out) { db, row in
+            try CustomerStore.list(filter, page: page, in: db, row: row)
+        } write: { UserAnswers.writeCustomer($0, to: &$1) }
     }
 
     public func customerWithCarts(id: Int64, _ access: Access) async throws -> (User, [Cart])? {

@@ -6,6 +6,7 @@ public protocol TableColumn: CaseIterable, Sendable {
 }
 
 extension TableColumn where Self: RawRepresentable, RawValue == Int32 {
+    @inlinable
     public var position: Int32 { rawValue }
 }
 
