@@ -105,9 +105,7 @@ extension Response {
     }
 
     /// An error's JSON (keys sorted, so byte-for-byte stable).
-    static func json(_ value: JSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
-        var fields = headers
-        fields[.contentType] = jsonContentType
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: value.encoded())))
+    static func json(_ value: JSON, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: jsonContentType], body: .init(byteBuffer: ByteBuffer(bytes: value.encoded())))
     }
 }

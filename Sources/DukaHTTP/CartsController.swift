@@ -38,7 +38,8 @@ struct CartsController {
             }
             try reader.finish()
             guard let named = id.map(CustomerReference.id) ?? uuid.map(CustomerReference.uuid) else {
-                throw APIError.validation("customer_id", "is required")
+                // `"customer_uuid": null`: names nobody.
+                throw APIError.validation(field, "must name an active customer")
             }
             customer = named
         }

@@ -41,7 +41,7 @@ struct ErrorAndLogMiddleware: RouterMiddleware {
             return APIError.unauthorized().response()
         case let error as StorageError:
             context.logger.error("\(error)")
-            return (APIError(refusal: error) ?? .internalError).response()
+            return APIError(refusal: error)!.response()
         case let error where APIError(refusal: error) != nil:
             return APIError(refusal: error)!.response()
         case is NIOTooManyBytesError:

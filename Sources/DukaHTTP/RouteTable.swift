@@ -4,8 +4,8 @@ import Hummingbird
 
 /// Registers handlers with the router, each with the roles that may call it: a route
 /// declared with roles gets a `Caller` (its token verified, else 401) and its engine
-/// checks the user row against the roles (403) inside the request's transaction. The
-/// router's own route list answers 405 for a path served under other methods.
+/// checks the user row against the roles (403) inside the request's transaction. A path
+/// served under other methods answers 405, its `Allow` in registration order.
 public final class RouteTable: @unchecked Sendable {
     public typealias Handler = @Sendable (Request, DukaRequestContext) async throws -> Response
     typealias SignedInHandler = @Sendable (Request, DukaRequestContext, Caller) async throws -> Response
@@ -15,6 +15,8 @@ public final class RouteTable: @unchecked Sendable {
     let storage: any Storage
     /// Who may call each route ("GET /api/v1/users/{id}"); absent for public routes.
     public private(set) var roles: [String: Set<Role>] = [:]
+    /// Methods and paths in the order they were registered: the order `Allow` lists them in.
+    private var registered: [(method: String, path: String)] = []
 
     init(router: Router<DukaRequestContext>, authenticator: Authenticator, storage: any Storage) {
         self.router = router
@@ -29,6 +31,7 @@ public final class RouteTable: @unchecked Sendable {
 
     /// A public route: anyone may call it.
     func on(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        registered.append((method.rawValue, path))
         router.on(RouterPath(path), method: method) { request, context in
             try await handler(request, context)
         }
@@ -39,6 +42,7 @@ public final class RouteTable: @unchecked Sendable {
         let (authenticator, storage) = (self.authenticator, self.storage)
         let routerPath = RouterPath(path)
         self.roles["\(method.rawValue) \(routerPath.description)"] = roles
+        registered.append((method.rawValue, path))
         router.on(routerPath, method: method) { request, context in
             let claims = try await authenticator.claims(of: request)
             return try await handler(request, context, Caller(claims: claims, roles: roles, storage: storage))
@@ -57,10 +61,10 @@ public final class RouteTable: @unchecked Sendable {
     /// The methods served for a concrete request path (empty when the path is unknown).
     func methods(forPath path: String) -> [String] {
         let segments = Self.segments(path)
-        return served.filter { route in
+        return registered.filter { route in
             let pattern = Self.segments(route.path)
             guard pattern.count == segments.count else { return false }
-            return zip(pattern, segments).allSatisfy { $0.hasPrefix("{") || $0 == $1 }
+            return zip(pattern, segments).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
         }.map(\.method)
     }
 

@@ -32,6 +32,11 @@ import Testing
             #expect(wrongMethod.status == .methodNotAllowed)
             #expect(wrongMethod.code == "method_not_allowed")
             #expect(wrongMethod.headers[.allow] == "POST")
+            // Several methods: listed in the order their routes were registered.
+            let users = try await api.request(.patch, "/api/v1/users/1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed")
+            #expect(users.status == .methodNotAllowed)
+            #expect(users.headers[.allow] == "GET, PUT, DELETE")
+            #expect(try await api.request(.put, "/api/v1/carts").headers[.allow] == "POST, GET")
         }
     }
 

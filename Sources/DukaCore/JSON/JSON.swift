@@ -11,7 +11,6 @@ public enum JSON: Sendable, Equatable {
 
     public static func int(_ value: Int64) -> JSON { .number(String(value)) }
     public static func int(_ value: Int) -> JSON { .number(String(value)) }
-    public static func optionalString(_ value: String?) -> JSON { value.map(JSON.string) ?? .null }
 
     public subscript(key: String) -> JSON? {
         if case .object(let members) = self { return members[key] }

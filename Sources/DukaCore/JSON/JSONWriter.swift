@@ -71,10 +71,6 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
-    public mutating func optionalString(_ value: String?) {
-        if let value { string(value) } else { null() }
-    }
-
     public mutating func int(_ value: Int64) {
         separate()
         if value >= 0, value < 10 {

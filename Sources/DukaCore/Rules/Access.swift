@@ -20,11 +20,6 @@ public struct Access: Sendable {
         self.checked = checked
     }
 
-    /// The same access with the request's checks: their first failure is its answer.
-    public func checking(_ outcome: Result<Void, some Error>) -> Access {
-        Access(userID: userID, uuid: uuid, role: role, sessionVersion: sessionVersion, roles: roles, checked: outcome.mapError { $0 })
-    }
-
     /// `user` (the row with `userID`), when it still accepts the token and has one of the
     /// roles; then the request's checks. Revoked (logged out, deactivated, deleted,
     /// demoted) is told apart from forbidden.

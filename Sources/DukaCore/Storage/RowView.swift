@@ -37,7 +37,7 @@ extension User: RowView {
         case .uuid: text = uuid
         case .username: text = username
         case .email: text = email
-        case .passwordHash: text = passwordHash
+        case .passwordHash: text = nil  // never written into an answer
         case .role: text = role.rawValue
         case .fullName: text = profile.fullName
         case .idNumber: text = profile.idNumber
