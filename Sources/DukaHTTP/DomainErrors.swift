@@ -44,14 +44,19 @@ extension APIError {
             case .cartTotalTooLarge: self = .validation("quantity", "would take the cart's total past 100000000000000.00")
             }
         case let error as StorageError:
-            switch error.kind {
-            case .full: self = .unavailable("The database is full; the change was not saved")
-            case .readOnly: self = .unavailable("The database is read-only; the change was not saved")
-            case .ioError: self = .unavailable("The database could not be written; the change was not saved")
-            case .busy: self = .unavailable("The database is busy; try again")
-            }
+            self = .storageFailure(error)
         default:
             return nil
+        }
+    }
+
+    /// 503: the engine failed, nothing was saved.
+    static func storageFailure(_ error: StorageError) -> APIError {
+        switch error.kind {
+        case .full: .unavailable("The database is full; the change was not saved")
+        case .readOnly: .unavailable("The database is read-only; the change was not saved")
+        case .ioError: .unavailable("The database could not be written; the change was not saved")
+        case .busy: .unavailable("The database is busy; try again")
         }
     }
 

@@ -41,9 +41,7 @@ struct ErrorAndLogMiddleware: RouterMiddleware {
             return APIError.unauthorized().response()
         case let error as StorageError:
             context.logger.error("\(error)")
-            return APIError(refusal: error)!.response()
-        case let error where APIError(refusal: error) != nil:
-            return APIError(refusal: error)!.response()
+            return APIError.storageFailure(error).response()
         case is NIOTooManyBytesError:
             // A chunked body that grew past the limit (a declared length is refused up front).
             return APIError.payloadTooLarge.response()
@@ -66,6 +64,8 @@ struct ErrorAndLogMiddleware: RouterMiddleware {
         case let error as HTTPError where error.status.code < 500:
             return APIError(error.status, code: "bad_request", message: error.body ?? error.status.reasonPhrase).response()
         default:
+            // The rules' and the engine's refusals (DomainErrors.swift).
+            if let refusal = APIError(refusal: error) { return refusal.response() }
             context.logger.error("unhandled error: \(String(reflecting: error))")
             return APIError.internalError.response()
         }

@@ -204,6 +204,8 @@ import Testing
                 (.object(["customer_id": .int(manager.id)]), "customer_id"),
                 (.object(["customer_uuid": .string(manager.uuid)]), "customer_uuid"),
                 (.object(["customer_uuid": .string("1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed")]), "customer_uuid"),
+                (.object(["customer_uuid": .null]), "customer_id"),
+                (.object(["customer_id": .null]), "customer_id"),
             ]
             for (body, field) in cases {
                 let response = try await api.request(.post, "/api/v1/carts", json: body, token: cashier)
@@ -211,6 +213,8 @@ import Testing
                 #expect(response.code == "validation_failed", "\(body)")
                 #expect(TestSupportKeys.errors(response) == [field], "\(body): \(response.body)")
             }
+            let nullUUID = try await api.request(.post, "/api/v1/carts", json: .object(["customer_uuid": .null]), token: cashier)
+            #expect(nullUUID.json["errors"]?["customer_id"] == .string("must name an active customer"))
             #expect(try await api.request(.post, "/api/v1/carts", token: cashier).status == .unsupportedMediaType)
             #expect(try await api.request(.post, "/api/v1/carts", json: .object(["customer_id": .int(shop.alice.id)]), token: cashier).status == .created)
             let twice = try await api.request(.post, "/api/v1/carts", json: .object(["customer_uuid": .string(shop.alice.uuid)]), token: cashier)
