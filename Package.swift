@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The C door to the system's libsqlite3 (Debian: libsqlite3-dev).
@@ -70,6 +71,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The chain engine: `Storage` on a PostgreSQL server (postgres-nio's pooled client,
+        // no ORM), its migrations, and the URL that names it.
+        .target(
+            name: "DukaPostgres",
+            dependencies: [
+                "DukaCore",
+                "DukaAssets",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: auth, error mapping, one controller per resource.
         .target(
             name: "DukaHTTP",
@@ -98,6 +114,7 @@ let package = Package(
                 "DukaHTTP",
                 "DukaCore",
                 "DukaSQLite",
+                "DukaPostgres",
                 "SQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -122,8 +139,10 @@ let package = Package(
                 "DukaHTTP",
                 "DukaCore",
                 "DukaSQLite",
+                "DukaPostgres",
                 "DukaAssets",
                 "SQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -57,6 +57,7 @@ extension APIError {
         case .readOnly: .unavailable("The database is read-only; the change was not saved")
         case .ioError: .unavailable("The database could not be written; the change was not saved")
         case .busy: .unavailable("The database is busy; try again")
+        case .unavailable: .unavailable("The database is unavailable; try again")
         }
     }
 

@@ -93,6 +93,10 @@ public final class SQLiteStorage: Storage {
         try await read { try SettingsStore.value(SigningSecret.key, in: $0) }
     }
 
+    public func rotateSigningSecret() async throws -> Int64 {
+        try await write { try SigningSecret.rotate(in: $0) }
+    }
+
     public func checkReady() async throws {
         _ = try await read { try $0.scalarInt("SELECT 1") }
     }

@@ -25,7 +25,7 @@ struct CreateAdmin: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let cost = try Env.int("DUKA_BCRYPT_COST", flag: bcryptCost, default: 12, range: PasswordHasher.allowedCosts)
-        let storage = SQLiteStorage(database: try database.open(configuration: .init(readers: 1)))
+        let storage = try await database.openStorageForCommand()
         let hasher = PasswordHasher(cost: cost, threads: 1)
         defer { Task { await hasher.shutdown() } }
         let hash = try await hasher.hash(password)

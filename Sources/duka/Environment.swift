@@ -1,5 +1,6 @@
 import ArgumentParser
 import DukaCore
+import DukaPostgres
 import DukaSQLite
 import Logging
 import SQLite
@@ -67,13 +68,52 @@ enum Env {
 
 /// `--db` and `--allow-shared-file`, shared by every command that opens the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: "The SQLite file (env DUKA_DB; default ./duka.sqlite).")
+    @Option(name: .customLong("db"), help: "The SQLite file, or a postgres:// URL (env DUKA_DB; default ./duka.sqlite).")
     var path: String?
 
     @Flag(help: "Keep the database file's permissions as they are; by default a file that other users may read is made 0600 (env DUKA_ALLOW_SHARED_FILE).")
     var allowSharedFile = false
 
     var resolvedPath: String { path ?? Env.string("DUKA_DB") ?? "./duka.sqlite" }
+
+    /// True when `--db` names a PostgreSQL server rather than a SQLite file.
+    var isPostgres: Bool { PostgresLocation.isURL(resolvedPath) }
+
+    /// What logs and messages call the database: the file path, or the URL without its password.
+    var displayName: String {
+        (try? PostgresLocation(url: resolvedPath).redacted) ?? resolvedPath
+    }
+
+    /// Opens the engine `--db` names, created and migrated. `connections` is the SQLite
+    /// engine's reader count, or the PostgreSQL pool's size.
+    func openStorage(connections: Int, logger: Logger, tightened: @escaping (PrivateFiles.Tightened) -> Void) async throws -> any Storage {
+        if isPostgres {
+            return try await PostgresStorage.open(url: resolvedPath, connections: connections, logger: logger)
+        }
+        return try SQLiteStorage.open(path: resolvedPath, readers: connections, sharedFile: try sharedFile(), tightened: tightened)
+    }
+
+    /// `openStorage` for a one-off command: a database that cannot be opened ends the
+    /// command with its reason and exit code 1.
+    func openStorageForCommand() async throws -> any Storage {
+        var quiet = Logger(label: "duka")
+        quiet.logLevel = .error
+        do {
+            return try await openStorage(connections: 2, logger: quiet) { printError($0.description) }
+        } catch let error as DukaDatabaseError {
+            printError(error.description)
+            throw ExitCode(1)
+        } catch let error as PostgresLocation.Invalid {
+            printError("--db: \(error.description)")
+            throw ExitCode(2)
+        } catch let error as PGMigrations.TooNew {
+            printError("\(displayName): \(error.description)")
+            throw ExitCode(1)
+        } catch let error as StorageError {
+            printError("\(displayName): \(error.description)")
+            throw ExitCode(1)
+        }
+    }
 
     func sharedFile() throws -> Bool {
         try Env.bool("DUKA_ALLOW_SHARED_FILE", flag: allowSharedFile)

@@ -1,14 +1,22 @@
 import ArgumentParser
 import DukaCore
+import DukaPostgres
 import DukaSQLite
 import SQLite
 
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create or migrate the database file, then exit.")
+    static let configuration = CommandConfiguration(abstract: "Create or migrate the database (file or PostgreSQL), then exit.")
 
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
+        if database.isPostgres {
+            let storage = try await database.openStorageForCommand()
+            let version = try await (storage as! PostgresStorage).schemaVersion()
+            await storage.close()
+            print("\(database.displayName): schema version \(version) (latest \(PGMigrations.latestVersion))")
+            return
+        }
         let path = database.resolvedPath
         let db = try database.open(configuration: .init(readers: 1))
         let version = try await db.read { try Migrations.version(of: $0) }

@@ -18,14 +18,20 @@ struct RotateSecret: AsyncParsableCommand {
 
     func run() async throws {
         // A mistyped path must not "succeed" on a new, empty database.
-        guard PrivateFiles.mode(of: database.resolvedPath) != nil else {
+        guard database.isPostgres || PrivateFiles.mode(of: database.resolvedPath) != nil else {
             printError("\(database.resolvedPath) does not exist")
             throw ExitCode(1)
         }
-        let db = try database.open(configuration: .init(readers: 1))
-        let ended = try await db.write { try SigningSecret.rotate(in: $0) }
-        await db.close()
-        print("rotated the token signing secret of \(database.resolvedPath); the sessions of all \(ended) users have ended")
+        let storage = try await database.openStorageForCommand()
+        guard try await storage.userCount() > 0 else {
+            // On PostgreSQL a mistyped database name is an empty schema, just made.
+            await storage.close()
+            printError("\(database.displayName) has no users: is it the right database?")
+            throw ExitCode(1)
+        }
+        let ended = try await storage.rotateSigningSecret()
+        await storage.close()
+        print("rotated the token signing secret of \(database.displayName); the sessions of all \(ended) users have ended")
         if Env.string("DUKA_JWT_SECRET") != nil {
             printError("DUKA_JWT_SECRET is set: a server started with it signs with that, not with the stored secret")
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DukaCore
+import DukaPostgres
 import DukaSQLite
 import DukaHTTP
 import Hummingbird
@@ -19,7 +20,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (env DUKA_LOG_LEVEL).") var logLevel: String?
     @Option(help: "bcrypt cost, 4...31 (env DUKA_BCRYPT_COST; default 12).") var bcryptCost: Int?
     @Option(help: "Token lifetime in seconds (env DUKA_TOKEN_TTL; default 86400).") var tokenTtl: Int?
-    @Option(help: "Reader connections and worker threads (env DUKA_READERS; default: the core count).") var readers: Int?
+    @Option(help: "SQLite: reader connections and worker threads; PostgreSQL: pooled connections (env DUKA_READERS; default: the core count, 16 on PostgreSQL).") var readers: Int?
     @Flag(help: "Mark the session cookie Secure even without HTTPS (env DUKA_SECURE_COOKIES).") var secureCookies = false
     @Option(help: "An origin allowed to call the API from a browser, e.g. https://shop.example.com; repeatable (env DUKA_CORS_ORIGINS, comma-separated). None by default.")
     var corsOrigin: [String] = []
@@ -43,7 +44,7 @@ struct Serve: AsyncParsableCommand {
         configuration.logLevel = try Env.logLevel(flag: logLevel)
         configuration.bcryptCost = try Env.int("DUKA_BCRYPT_COST", flag: bcryptCost, default: 12, range: PasswordHasher.allowedCosts)
         configuration.tokenTTL = Int64(try Env.int("DUKA_TOKEN_TTL", flag: tokenTtl, default: 86_400, range: 60...31_536_000))
-        configuration.readers = try Env.int("DUKA_READERS", flag: readers, default: System.coreCount, range: 1...256)
+        configuration.readers = try Env.int("DUKA_READERS", flag: readers, default: database.isPostgres ? 16 : System.coreCount, range: 1...256)
         configuration.secureCookies = try Env.bool("DUKA_SECURE_COOKIES", flag: secureCookies)
         configuration.corsOrigins = try Env.list("DUKA_CORS_ORIGINS", flag: corsOrigin)
         configuration.tlsCertificatePath = tlsCert ?? Env.string("DUKA_TLS_CERT")
@@ -65,14 +66,21 @@ struct Serve: AsyncParsableCommand {
         let logger = Env.makeLogger(level: configuration.logLevel)
         let server: DukaServer
         do {
-            let storage = try SQLiteStorage.open(
-                path: configuration.databasePath, readers: configuration.readers, sharedFile: configuration.allowSharedFile
-            ) { tightened in
+            let storage = try await database.openStorage(connections: configuration.readers, logger: logger) { tightened in
                 logger.warning("\(tightened)")
             }
             server = try await DukaServer.make(configuration, storage: storage, logger: logger)
         } catch let error as DukaDatabaseError {
             logger.critical("\(error.description)")
+            throw ExitCode(1)
+        } catch let error as PostgresLocation.Invalid {
+            logger.critical("--db: \(error.description)")
+            throw ExitCode(2)
+        } catch let error as PGMigrations.TooNew {
+            logger.critical("\(database.displayName): \(error.description)")
+            throw ExitCode(1)
+        } catch let error as StorageError {
+            logger.critical("\(database.displayName): \(error.description)")
             throw ExitCode(1)
         } catch let error as ConfigurationError {
             logger.critical("\(error.description)")
@@ -82,7 +90,8 @@ struct Serve: AsyncParsableCommand {
         case .admin(let generated?):
             // The password never enters the log stream: the terminal, else a 0600 file.
             logger.notice("created the bootstrap admin 'admin' (admin@duka.local) with a generated password")
-            BootstrapPassword.hand(generated, databasePath: configuration.databasePath, logger: logger)
+            // On PostgreSQL there is no database file to sit beside: ./duka.admin-password.
+            BootstrapPassword.hand(generated, databasePath: database.isPostgres ? "./duka" : configuration.databasePath, logger: logger)
         case .admin(nil):
             logger.notice("created the bootstrap admin 'admin' (admin@duka.local) with the password from DUKA_ADMIN_PASSWORD")
         case .demo:
@@ -91,7 +100,7 @@ struct Serve: AsyncParsableCommand {
             break
         }
         let scheme = configuration.usesTLS ? "https" : "http"
-        logger.notice("duka \(Duka.version) serving \(configuration.databasePath) on \(scheme)://\(configuration.host):\(configuration.port)")
+        logger.notice("duka \(Duka.version) serving \(database.displayName) on \(scheme)://\(configuration.host):\(configuration.port)")
         try await server.application.runService()
     }
 }

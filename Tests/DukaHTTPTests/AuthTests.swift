@@ -13,8 +13,8 @@ import Testing
     static let userKeys: Set<String> = ["id", "username", "email", "role", "is_active", "created_at", "updated_at"]
     static let detailKeys = userKeys.union(["full_name", "id_number", "phone_number", "county", "town", "street", "deleted_at"])
 
-    @Test func loginByUsernameOrEmailAnyCase() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func loginByUsernameOrEmailAnyCase(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         let user = try await duka.makeUser("Wanjiku", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             for name in ["Wanjiku", "wanjiku", "WANJIKU", "wanjiku@example.com", "WanJiku@Example.COM"] {
@@ -31,8 +31,8 @@ import Testing
         }
     }
 
-    @Test func loginSetsAStrictHttpOnlyCookie() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func loginSetsAStrictHttpOnlyCookie(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("amina", role: .manager)
         try await duka.run { (api: TestAPI) async throws in
             let response = try await api.login("amina")
@@ -52,8 +52,8 @@ import Testing
         }
     }
 
-    @Test func badCredentialsAllAnswerTheSame401() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func badCredentialsAllAnswerTheSame401(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("peter", role: .cashier)
         try await duka.makeUser("gone", role: .customer, deleted: true)
         try await duka.makeUser("goneinactive", role: .customer, isActive: false, deleted: true)
@@ -73,8 +73,8 @@ import Testing
         }
     }
 
-    @Test func deactivatedAccountWithRightPasswordIs403() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func deactivatedAccountWithRightPasswordIs403(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("lucy", role: .employee, isActive: false)
         try await duka.run { (api: TestAPI) async throws in
             let right = try await api.login("lucy")
@@ -85,8 +85,8 @@ import Testing
         }
     }
 
-    @Test func loginValidatesItsBody() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func loginValidatesItsBody(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let missing = try await api.request(.post, "/api/v1/auth/login", json: .object(["username": .string("x")]))
             #expect(missing.status == .badRequest)
@@ -119,8 +119,8 @@ import Testing
         }
     }
 
-    @Test func longPasswordsAreNotTruncated() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func longPasswordsAreNotTruncated(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         let long = String(repeating: "k", count: 90) + "-end-A"
         try await duka.makeUser("longpass", role: .cashier, password: long)
         try await duka.run { (api: TestAPI) async throws in
@@ -132,8 +132,8 @@ import Testing
 }
 
 @Suite struct SessionTests {
-    @Test func meWithHeaderOrCookie() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func meWithHeaderOrCookie(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         let user = try await duka.makeUser("grace", role: .employee, profile: .init(fullName: "Grace Akinyi", phoneNumber: "+254712345678"))
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("grace")
@@ -155,8 +155,8 @@ import Testing
         }
     }
 
-    @Test func missingOrRejectedTokensAre401() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func missingOrRejectedTokensAre401(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         let user = try await duka.makeUser("kamau", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("kamau")
@@ -174,7 +174,7 @@ import Testing
                 )
             }
             let foreign = try await otherKey.sign(claims(expiry: now.addingTimeInterval(600)))
-            let secret = try #require(try await duka.database.read { try SettingsStore.value("jwt_secret", in: $0) })
+            let secret = try #require(try await duka.server.storage.storedSigningSecret())
             let serverKey = JWTKeyCollection()
             await serverKey.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
             let expired = try await serverKey.sign(claims(expiry: now.addingTimeInterval(-1)))
@@ -199,8 +199,8 @@ import Testing
         }
     }
 
-    @Test func logoutRevokesEveryEarlierTokenForGood() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func logoutRevokesEveryEarlierTokenForGood(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("otieno", role: .manager)
         try await duka.run { (api: TestAPI) async throws in
             let first = try await api.token("otieno")
@@ -222,8 +222,8 @@ import Testing
         }
     }
 
-    @Test func accountChangesBiteOnTheNextRequest() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func accountChangesBiteOnTheNextRequest(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         let deactivated = try await duka.makeUser("deactivated", role: .customer)
         let deleted = try await duka.makeUser("deleted", role: .customer)
         let demoted = try await duka.makeUser("demoted", role: .manager)
@@ -236,19 +236,19 @@ import Testing
             for token in tokens {
                 #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .ok)
             }
-            try await duka.database.write { db in
-                try db.execute("UPDATE users SET is_active = 0 WHERE id = ?", deactivated.id)
-                try db.execute("UPDATE users SET deleted_at = 1 WHERE id = ?", deleted.id)
-                try db.execute("UPDATE users SET role = 'cashier' WHERE id = ?", demoted.id)
-                try db.execute("DELETE FROM users WHERE id = ?", removed.id)
+            do {
+                try await duka.execute("UPDATE users SET is_active = FALSE WHERE id = ?", .int(deactivated.id))
+                try await duka.execute("UPDATE users SET deleted_at = 1 WHERE id = ?", .int(deleted.id))
+                try await duka.execute("UPDATE users SET role = 'cashier' WHERE id = ?", .int(demoted.id))
+                try await duka.execute("DELETE FROM users WHERE id = ?", .int(removed.id))
             }
             for token in tokens {
                 #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .unauthorized)
             }
             // Re-activation and restore do not bring old tokens back once the version moved on.
-            try await duka.database.write { db in
-                try UserStore.bumpSessionVersion(id: deactivated.id, in: db)
-                try db.execute("UPDATE users SET is_active = 1 WHERE id = ?", deactivated.id)
+            do {
+                try await duka.server.storage.endSessions(userID: deactivated.id)
+                try await duka.execute("UPDATE users SET is_active = TRUE WHERE id = ?", .int(deactivated.id))
             }
             #expect(try await api.request(.get, "/api/v1/auth/me", token: tokens[0]).status == .unauthorized)
         }
@@ -265,8 +265,8 @@ import Testing
         return .object(members)
     }
 
-    @Test func registersAnActiveCustomerIgnoringRoleAndIsActive() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func registersAnActiveCustomerIgnoringRoleAndIsActive(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let response = try await api.request(
                 .post, "/api/v1/auth/register",
@@ -281,16 +281,14 @@ import Testing
             #expect(response.data?["town"] == .null)
             #expect(!response.body.contains("secret-123"))
             #expect(!response.body.contains("password"))
-            let hash = try await duka.database.read { db in
-                try db.queryFirst("SELECT password_hash FROM users WHERE username = 'new.customer'") { $0.string(0) }
-            }
+            let hash = try await duka.scalarText("SELECT password_hash FROM users WHERE username = 'new.customer'")
             #expect(hash?.hasPrefix("$2b$") == true)
             #expect(try await api.login("new.customer", "secret-123").status == .ok)
         }
     }
 
-    @Test func requiredFieldsAndRules() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func requiredFieldsAndRules(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let cases: [(String, JSON, String)] = [
                 ("username", .null, "is required"),
@@ -314,13 +312,13 @@ import Testing
             }
             let missing = try await api.request(.post, "/api/v1/auth/register", json: .object([:]))
             #expect(TestSupportKeys.errors(missing) == ["username", "email", "password", "full_name", "phone_number"])
-            let count = try await duka.database.read { try UserStore.count(in: $0) }
+            let count = try await duka.server.storage.userCount()
             #expect(count == 1)  // only the bootstrap admin
         }
     }
 
-    @Test func duplicatesAre409NamingTheField() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func duplicatesAre409NamingTheField(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("taken", role: .customer)
         try await duka.run { (api: TestAPI) async throws in
             let byName = try await api.request(.post, "/api/v1/auth/register", json: Self.body(["username": .string("TAKEN")]))
@@ -353,10 +351,10 @@ enum TestSupportKeys {
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
-    @Test func extraOrMissingClaimsAre401() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func extraOrMissingClaimsAre401(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         let user = try await duka.makeUser("strict", role: .cashier)
-        let secret = try #require(try await duka.database.read { try SettingsStore.value("jwt_secret", in: $0) })
+        let secret = try #require(try await duka.server.storage.storedSigningSecret())
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         let now = Date()
@@ -408,8 +406,8 @@ enum TestSupportKeys {
     }
 
     /// A cached token still stops working the moment its user logs out.
-    @Test func revocationIsNotCached() async throws {
-        let duka = try await UsersAPITests.staff()
+    @Test(arguments: TestEngine.available) func revocationIsNotCached(_ engine: TestEngine) async throws {
+        let duka = try await UsersAPITests.staff(engine)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("the.manager")
             #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .ok)

@@ -21,8 +21,8 @@ import Testing
     }
 
     /// Staff of every role, two customers and three products (one inactive).
-    static func shop() async throws -> Shop {
-        let duka = try await UsersAPITests.staff()
+    static func shop(_ engine: TestEngine = .sqlite) async throws -> Shop {
+        let duka = try await UsersAPITests.staff(engine)
         let alice = try await duka.makeUser("alice", role: .customer)
         let bob = try await duka.makeUser("bob", role: .customer)
         let flour = try await duka.makeProduct("FLOUR", priceCents: 3333, unit: "kg")
@@ -35,8 +35,8 @@ import Testing
         .object(["product_id": .int(product), "quantity": quantity])
     }
 
-    @Test func aCustomerShopsOnline() async throws {
-        let shop = try await Self.shop()
+    @Test(arguments: TestEngine.available) func aCustomerShopsOnline(_ engine: TestEngine) async throws {
+        let shop = try await Self.shop(engine)
         try await shop.duka.run { (api: TestAPI) async throws in
             let alice = try await api.token("alice")
             // A customer's POST /carts needs no body and no content type; customer_id is ignored.
@@ -126,8 +126,8 @@ import Testing
         }
     }
 
-    @Test func aCashierRingsUpAnInStoreSale() async throws {
-        let shop = try await Self.shop()
+    @Test(arguments: TestEngine.available) func aCashierRingsUpAnInStoreSale(_ engine: TestEngine) async throws {
+        let shop = try await Self.shop(engine)
         try await shop.duka.run { (api: TestAPI) async throws in
             let cashier = try await api.token("the.cashier")
             let byUUID = try await api.request(.post, "/api/v1/carts", json: .object(["customer_uuid": .string(shop.bob.uuid.uppercased())]), token: cashier)
@@ -183,13 +183,13 @@ import Testing
         }
     }
 
-    @Test func openingACartForACustomer() async throws {
-        let shop = try await Self.shop()
+    @Test(arguments: TestEngine.available) func openingACartForACustomer(_ engine: TestEngine) async throws {
+        let shop = try await Self.shop(engine)
         let inactive = try await shop.duka.makeUser("inactive", role: .customer, isActive: false)
         let deleted = try await shop.duka.makeUser("deleted", role: .customer, deleted: true)
         try await shop.duka.run { (api: TestAPI) async throws in
             let cashier = try await api.token("the.cashier")
-            let manager = try await shop.duka.database.read { try UserStore.find(login: "the.manager", in: $0)! }
+            let manager = try #require(try await shop.duka.user(login: "the.manager"))
             let cases: [(JSON, String)] = [
                 (.object([:]), "customer_id"),
                 (.object(["customer_id": .int(shop.alice.id), "customer_uuid": .string(shop.alice.uuid)]), "customer_id"),
@@ -223,8 +223,8 @@ import Testing
         }
     }
 
-    @Test func linesAreValidated() async throws {
-        let shop = try await Self.shop()
+    @Test(arguments: TestEngine.available) func linesAreValidated(_ engine: TestEngine) async throws {
+        let shop = try await Self.shop(engine)
         try await shop.duka.run { (api: TestAPI) async throws in
             let alice = try await api.token("alice")
             let cartID = try #require(try await api.request(.post, "/api/v1/carts", token: alice).data?["id"]?.intValue)
@@ -268,8 +268,8 @@ import Testing
         }
     }
 
-    @Test func customersSeeOnlyTheirOwnCarts() async throws {
-        let shop = try await Self.shop()
+    @Test(arguments: TestEngine.available) func customersSeeOnlyTheirOwnCarts(_ engine: TestEngine) async throws {
+        let shop = try await Self.shop(engine)
         try await shop.duka.run { (api: TestAPI) async throws in
             let alice = try await api.token("alice")
             let bob = try await api.token("bob")
@@ -296,8 +296,8 @@ import Testing
         }
     }
 
-    @Test func aPriceChangeLeavesExistingLinesAlone() async throws {
-        let shop = try await Self.shop()
+    @Test(arguments: TestEngine.available) func aPriceChangeLeavesExistingLinesAlone(_ engine: TestEngine) async throws {
+        let shop = try await Self.shop(engine)
         try await shop.duka.run { (api: TestAPI) async throws in
             let alice = try await api.token("alice")
             let manager = try await api.token("the.manager")
@@ -312,8 +312,8 @@ import Testing
         }
     }
 
-    @Test func concurrentOpensAndAddsStayConsistent() async throws {
-        let shop = try await Self.shop()
+    @Test(arguments: TestEngine.available) func concurrentOpensAndAddsStayConsistent(_ engine: TestEngine) async throws {
+        let shop = try await Self.shop(engine)
         try await shop.duka.run { (api: TestAPI) async throws in
             let alice = try await api.token("alice")
             let cashier = try await api.token("the.cashier")
@@ -329,7 +329,7 @@ import Testing
             }
             #expect(statuses.filter { $0 == .created }.count == 1)
             #expect(statuses.filter { $0 == .conflict }.count == 9)
-            let active = try await shop.duka.database.read { try $0.scalarInt("SELECT COUNT(*) FROM carts WHERE user_id = ? AND status = 'active'", shop.alice.id) }
+            let active = try await shop.duka.scalarInt("SELECT COUNT(*) FROM carts WHERE user_id = ? AND status = 'active'", .int(shop.alice.id))
             #expect(active == 1)
 
             let cartID = try #require(try await api.request(.get, "/api/v1/carts", token: alice).data?["carts"]?.arrayValue?.first?["id"]?.intValue)
@@ -351,8 +351,8 @@ import Testing
 
 extension CartsTests {
     /// Staff may filter carts by the customer's uuid (what the users API shows a cashier).
-    @Test func staffFilterCartsByCustomerUUID() async throws {
-        let shop = try await Self.shop()
+    @Test(arguments: TestEngine.available) func staffFilterCartsByCustomerUUID(_ engine: TestEngine) async throws {
+        let shop = try await Self.shop(engine)
         let aliceCart = try await shop.duka.makeCart(userID: shop.alice.id, status: "active", createdAt: 100)
         try await shop.duka.makeCart(userID: shop.bob.id, status: "active", createdAt: 100)
         try await shop.duka.run { (api: TestAPI) async throws in
@@ -384,8 +384,8 @@ extension CartsTests {
 extension CartsTests {
     /// A cart's total is bounded (100,000,000,000,000.00), so it can never overflow: the
     /// change that would pass it is a 400 on `quantity` and leaves the cart as it was.
-    @Test func aCartTotalPastTheBoundIsRefused() async throws {
-        let shop = try await Self.shop()
+    @Test(arguments: TestEngine.available) func aCartTotalPastTheBoundIsRefused(_ engine: TestEngine) async throws {
+        let shop = try await Self.shop(engine)
         var dear: [Int64] = []
         for n in 0..<11 { dear.append(try await shop.duka.makeProduct("DEAR-\(n)", priceCents: CatalogueRules.maximumPriceCents)) }
         let products = dear

@@ -14,8 +14,8 @@ import Testing
         html.components(separatedBy: "\"").filter { $0.hasPrefix("/assets/") }
     }
 
-    @Test func thePageIsServedWithAStrictPolicy() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func thePageIsServedWithAStrictPolicy(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let page = try await api.request(.get, "/")
             #expect(page.status == .ok)
@@ -44,8 +44,8 @@ import Testing
         }
     }
 
-    @Test func assetsHaveTheirTypesAndAreCachedOnlyWhenVersioned() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func assetsHaveTheirTypesAndAreCachedOnlyWhenVersioned(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let links = Self.assetLinks(try await api.request(.get, "/").body)
             #expect(links.count == 3)
@@ -82,8 +82,8 @@ import Testing
 
 /// `GET /api/v1/reports/sales`: the dashboard's charts.
 @Suite struct SalesReportTests {
-    @Test func salesPerDayAndCartsByStatus() async throws {
-        let shop = try await CartsTests.shop()
+    @Test(arguments: TestEngine.available) func salesPerDayAndCartsByStatus(_ engine: TestEngine) async throws {
+        let shop = try await CartsTests.shop(engine)
         let now = Timestamp.now()
         let day = SalesReport.secondsPerDay
         // Two checked-out carts today, one three days ago, one too old to count, and
@@ -122,8 +122,8 @@ import Testing
         }
     }
 
-    @Test func rolesAndParameters() async throws {
-        let duka = try await UsersAPITests.staff()
+    @Test(arguments: TestEngine.available) func rolesAndParameters(_ engine: TestEngine) async throws {
+        let duka = try await UsersAPITests.staff(engine)
         try await duka.run { (api: TestAPI) async throws in
             #expect(try await api.request(.get, "/api/v1/reports/sales").status == .unauthorized)
             for role in ["the.manager", "the.cashier", "the.customer"] {
@@ -157,8 +157,8 @@ import Testing
         #expect(QueryReader.parse("").isEmpty)
     }
 
-    @Test func aSearchWithASpaceFindsTheFullName() async throws {
-        let duka = try await UsersAPITests.staff()
+    @Test(arguments: TestEngine.available) func aSearchWithASpaceFindsTheFullName(_ engine: TestEngine) async throws {
+        let duka = try await UsersAPITests.staff(engine)
         try await duka.makeUser("kevin.m", role: .customer, profile: .init(fullName: "Kevin Mugo"))
         try await duka.run { (api: TestAPI) async throws in
             let employee = try await api.token("the.employee")

@@ -10,8 +10,8 @@ import Testing
 @testable import DukaHTTP
 
 @Suite struct ConventionTests {
-    @Test func healthAndReadiness() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func healthAndReadiness(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let health = try await api.request(.get, "/healthz")
             #expect(health.status == .ok)
@@ -22,8 +22,8 @@ import Testing
         }
     }
 
-    @Test func unknownRoutesAndMethodsAnswerJSON() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func unknownRoutesAndMethodsAnswerJSON(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let unknown = try await api.request(.get, "/api/v1/nothing-here")
             #expect(unknown.status == .notFound)
@@ -40,8 +40,8 @@ import Testing
         }
     }
 
-    @Test func bodiesOverOneMebibyteAre413() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func bodiesOverOneMebibyteAre413(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let big = "{\"username\":\"" + String(repeating: "x", count: 1 << 20) + "\",\"password\":\"p\"}"
             let response = try await api.request(.post, "/api/v1/auth/login", rawBody: big, headers: [.contentType: "application/json"])
@@ -50,19 +50,19 @@ import Testing
         }
     }
 
-    @Test func errorsNeverLeakInternals() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func errorsNeverLeakInternals(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let response = try await api.request(.post, "/api/v1/auth/register", json: .object(["username": .string("x'); DROP TABLE users; --")]))
             #expect(response.status == .badRequest)
             #expect(!response.body.lowercased().contains("sqlite"))
             #expect(!response.body.contains("/"))
-            #expect(try await duka.database.read { try UserStore.count(in: $0) } == 1)
+            #expect(try await duka.server.storage.userCount() == 1)
         }
     }
 
-    @Test func aRealListeningSocket() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func aRealListeningSocket(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run(.live) { (api: TestAPI) async throws in
             #expect(try await api.request(.get, "/healthz").status == .ok)
             let token = try await api.token("admin", TestDuka.adminPassword)
@@ -76,16 +76,16 @@ import Testing
 }
 
 @Suite struct BootstrapTests {
-    @Test func anEmptyDatabaseGetsABootstrapAdmin() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func anEmptyDatabaseGetsABootstrapAdmin(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         #expect(duka.server.bootstrap == .admin(generatedPassword: nil))
         try await duka.run { (api: TestAPI) async throws in
             #expect(try await api.login("admin@duka.local", TestDuka.adminPassword).status == .ok)
         }
     }
 
-    @Test func withoutAPasswordOneIsGeneratedAndWorks() async throws {
-        let duka = try await TestDuka.make { $0.adminPassword = nil }
+    @Test(arguments: TestEngine.available) func withoutAPasswordOneIsGeneratedAndWorks(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine) { $0.adminPassword = nil }
         guard case .admin(let generated?) = duka.server.bootstrap else {
             Issue.record("expected a generated password, got \(duka.server.bootstrap)")
             return
@@ -96,14 +96,14 @@ import Testing
         }
     }
 
-    @Test func theSigningSecretIsKeptAcrossRestarts() async throws {
-        let first = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func theSigningSecretIsKeptAcrossRestarts(_ engine: TestEngine) async throws {
+        let first = try await TestDuka.make(engine)
         let path = first.server.configuration.databasePath
         let token = try await first.server.application.test(.router) { client in
             try await TestAPI(client: client, duka: first).token("admin", TestDuka.adminPassword)
         }
         // A second server on the same file accepts the first one's token.
-        let second = try await TestDuka.make { $0.databasePath = path }
+        let second = try await TestDuka.make(engine) { $0.databasePath = path }
         #expect(second.server.bootstrap == .nothing)
         try await second.run { (api: TestAPI) async throws in
             #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .ok)
@@ -111,22 +111,20 @@ import Testing
         try? FileManager.default.removeItem(at: first.directory)
     }
 
-    @Test func theDemoShopHasItsStatedFigures() async throws {
-        let duka = try await TestDuka.make(demo: true)
+    @Test(arguments: TestEngine.available) func theDemoShopHasItsStatedFigures(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine, demo: true)
         #expect(duka.server.bootstrap == .demo)
-        let counts = try await duka.database.read { db in
-            (
-                try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer'"),
-                try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer' AND deleted_at IS NULL"),
-                try db.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer' AND is_active = 0"),
-                try db.scalarInt("SELECT COUNT(*) FROM products"),
-                try db.scalarInt("SELECT COUNT(*) FROM carts"),
-                try db.scalarInt("SELECT COUNT(DISTINCT status) FROM carts"),
-                try db.scalarInt("SELECT COUNT(DISTINCT sale_channel) FROM cart_items"),
-                try db.scalarInt("SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM cart_items GROUP BY cart_id)"),
-                try db.scalarInt("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM cart_items GROUP BY cart_id)")
-            )
-        }
+        let counts = (
+            try await duka.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer'"),
+            try await duka.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer' AND deleted_at IS NULL"),
+            try await duka.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer' AND is_active = FALSE"),
+            try await duka.scalarInt("SELECT COUNT(*) FROM products"),
+            try await duka.scalarInt("SELECT COUNT(*) FROM carts"),
+            try await duka.scalarInt("SELECT COUNT(DISTINCT status) FROM carts"),
+            try await duka.scalarInt("SELECT COUNT(DISTINCT sale_channel) FROM cart_items"),
+            try await duka.scalarInt("SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM cart_items GROUP BY cart_id) AS lines"),
+            try await duka.scalarInt("SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM cart_items GROUP BY cart_id) AS lines")
+        )
         #expect(counts.0 == 150)
         #expect(counts.1 == 146)
         #expect(counts.2 == 3)

@@ -20,8 +20,8 @@ import Testing
     ]
 
     /// A server with an employee, a manager, a cashier and `customers` customers (`c1`...).
-    static func portal(customers: Int = 3) async throws -> (TestDuka, [User]) {
-        let duka = try await TestDuka.make()
+    static func portal(_ engine: TestEngine = .sqlite, customers: Int = 3) async throws -> (TestDuka, [User]) {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("staff.employee", role: .employee)
         try await duka.makeUser("staff.manager", role: .manager)
         try await duka.makeUser("staff.cashier", role: .cashier)
@@ -35,8 +35,8 @@ import Testing
         return (duka, made)
     }
 
-    @Test func onlyEmployeesAndAdminsGetIn() async throws {
-        let (duka, customers) = try await Self.portal(customers: 2)
+    @Test(arguments: TestEngine.available) func onlyEmployeesAndAdminsGetIn(_ engine: TestEngine) async throws {
+        let (duka, customers) = try await Self.portal(engine, customers: 2)
         let target = customers[0].id
         try await duka.run { (api: TestAPI) async throws in
             let paths: [(HTTPRequest.Method, String)] = [
@@ -67,14 +67,14 @@ import Testing
         }
     }
 
-    @Test func dashboardCountsLiveCustomersAllProductsAndAllCarts() async throws {
-        let (duka, customers) = try await Self.portal(customers: 4)
+    @Test(arguments: TestEngine.available) func dashboardCountsLiveCustomersAllProductsAndAllCarts(_ engine: TestEngine) async throws {
+        let (duka, customers) = try await Self.portal(engine, customers: 4)
         let product = try await duka.makeProduct("A", priceCents: 100)
         try await duka.makeProduct("B", priceCents: 100, isActive: false)
         try await duka.makeCart(userID: customers[0].id, createdAt: 10, items: [(product, 1000, 100, "online")])
         try await duka.makeCart(userID: customers[1].id, status: "abandoned", createdAt: 20)
-        try await duka.database.write { try $0.execute("UPDATE users SET deleted_at = 5 WHERE id = ?", customers[3].id) }
-        try await duka.database.write { try $0.execute("UPDATE users SET is_active = 0 WHERE id = ?", customers[2].id) }
+        try await duka.execute("UPDATE users SET deleted_at = 5 WHERE id = ?", .int(customers[3].id))
+        try await duka.execute("UPDATE users SET is_active = FALSE WHERE id = ?", .int(customers[2].id))
         try await duka.run { (api: TestAPI) async throws in
             let response = try await api.request(.get, "/employee/dashboard", token: try await api.token("staff.employee"))
             #expect(response.status == .ok)
@@ -83,8 +83,8 @@ import Testing
         }
     }
 
-    @Test func paginationMaths() async throws {
-        let (duka, customers) = try await Self.portal(customers: 45)
+    @Test(arguments: TestEngine.available) func paginationMaths(_ engine: TestEngine) async throws {
+        let (duka, customers) = try await Self.portal(engine, customers: 45)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("staff.employee")
             let expectations: [(page: Int, count: Int, hasNext: Bool, hasPrev: Bool)] = [
@@ -123,8 +123,8 @@ import Testing
         }
     }
 
-    @Test func emptyListHasZeroPages() async throws {
-        let (duka, _) = try await Self.portal(customers: 0)
+    @Test(arguments: TestEngine.available) func emptyListHasZeroPages(_ engine: TestEngine) async throws {
+        let (duka, _) = try await Self.portal(engine, customers: 0)
         try await duka.run { (api: TestAPI) async throws in
             let response = try await api.request(.get, "/employee/customers", token: try await api.token("staff.employee"))
             #expect(response.json["pagination"] == .object([
@@ -133,8 +133,8 @@ import Testing
         }
     }
 
-    @Test func invalidParametersAre400NamingThem() async throws {
-        let (duka, _) = try await Self.portal()
+    @Test(arguments: TestEngine.available) func invalidParametersAre400NamingThem(_ engine: TestEngine) async throws {
+        let (duka, _) = try await Self.portal(engine)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("staff.employee")
             for (query, parameter) in [
@@ -151,8 +151,8 @@ import Testing
         }
     }
 
-    @Test func filters() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func filters(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("staff.employee", role: .employee)
         let wanjiku = try await duka.makeUser("wanjiku", role: .customer, profile: .init(fullName: "Wanjiku Kamau", idNumber: "12345678", phoneNumber: "+254712000001"))
         let otieno = try await duka.makeUser("otieno", role: .customer, isActive: false, profile: .init(fullName: "Otieno 100%_Real", phoneNumber: "+254733000002"))
@@ -185,8 +185,8 @@ import Testing
         }
     }
 
-    @Test func detailWithCartsAndLines() async throws {
-        let (duka, customers) = try await Self.portal(customers: 2)
+    @Test(arguments: TestEngine.available) func detailWithCartsAndLines(_ engine: TestEngine) async throws {
+        let (duka, customers) = try await Self.portal(engine, customers: 2)
         let customer = customers[0]
         let flour = try await duka.makeProduct("FLOUR", priceCents: 3333, unit: "kg")
         let milk = try await duka.makeProduct("MILK", priceCents: 10_000)
@@ -227,12 +227,12 @@ import Testing
         }
     }
 
-    @Test func idsThatAreNotACustomersAre404AndMalformedOnes400() async throws {
-        let (duka, customers) = try await Self.portal(customers: 1)
+    @Test(arguments: TestEngine.available) func idsThatAreNotACustomersAre404AndMalformedOnes400(_ engine: TestEngine) async throws {
+        let (duka, customers) = try await Self.portal(engine, customers: 1)
         let deleted = try await duka.makeUser("deleted.one", role: .customer, deleted: true)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("staff.employee")
-            let staffID = try await duka.database.read { try $0.scalarInt("SELECT id FROM users WHERE username = 'staff.manager'") }!
+            let staffID = try await duka.scalarInt("SELECT id FROM users WHERE username = 'staff.manager'")!
             for suffix in ["", "/restore", "/activate", "/deactivate"] {
                 let method: HTTPRequest.Method = suffix.isEmpty ? .delete : .post
                 for bad in ["abc", "-1", "1.5", "9223372036854775808", "1e3", "%20"] {
@@ -256,10 +256,10 @@ import Testing
         }
     }
 
-    @Test func softDeleteRestoreActivateDeactivate() async throws {
-        let (duka, customers) = try await Self.portal(customers: 1)
+    @Test(arguments: TestEngine.available) func softDeleteRestoreActivateDeactivate(_ engine: TestEngine) async throws {
+        let (duka, customers) = try await Self.portal(engine, customers: 1)
         let customer = customers[0]
-        try await duka.database.write { try $0.execute("UPDATE users SET updated_at = 1000 WHERE id = ?", customer.id) }
+        try await duka.execute("UPDATE users SET updated_at = 1000 WHERE id = ?", .int(customer.id))
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("staff.employee")
             let path = "/employee/customers/\(customer.id)"

@@ -9,8 +9,8 @@ import Testing
 
 @Suite struct OpenAPITests {
     /// Every served route is described, and every described one is served.
-    @Test func theDocumentDescribesExactlyTheServedRoutes() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func theDocumentDescribesExactlyTheServedRoutes(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         // Hummingbird's own list of what its router serves (paths written `/users/{id}`).
         let served = Set(duka.server.routes.served.map { "\($0.method.lowercased()) \($0.path)" })
         let document = try JSON.parse(APIDescription.json)
@@ -35,8 +35,8 @@ import Testing
         try? FileManager.default.removeItem(at: duka.directory)
     }
 
-    @Test func servedAtOpenapiJSON() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func servedAtOpenapiJSON(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let response = try await api.request(.get, "/openapi.json")
             #expect(response.status == .ok)

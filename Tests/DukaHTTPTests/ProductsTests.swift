@@ -17,8 +17,8 @@ import Testing
         return .object(members.filter { $0.value != .string("<absent>") })
     }
 
-    @Test func rolesAndShapes() async throws {
-        let duka = try await UsersAPITests.staff()
+    @Test(arguments: TestEngine.available) func rolesAndShapes(_ engine: TestEngine) async throws {
+        let duka = try await UsersAPITests.staff(engine)
         try await duka.run { (api: TestAPI) async throws in
             var tokens: [Role: String] = [:]
             for role in Role.allCases { tokens[role] = try await api.token("the.\(role.rawValue)") }
@@ -60,8 +60,8 @@ import Testing
         }
     }
 
-    @Test func validation() async throws {
-        let duka = try await UsersAPITests.staff()
+    @Test(arguments: TestEngine.available) func validation(_ engine: TestEngine) async throws {
+        let duka = try await UsersAPITests.staff(engine)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("the.manager")
             let cases: [(String, JSON)] = [
@@ -105,8 +105,8 @@ import Testing
         }
     }
 
-    @Test func listSearchAndInactive() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func listSearchAndInactive(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("buyer", role: .customer)
         for (sku, active) in [("MILK-1", true), ("BREAD_2", true), ("MILKSHAKE", false), ("100%JUICE", true)] {
             try await duka.makeProduct(sku, priceCents: 100, isActive: active)
@@ -132,8 +132,8 @@ import Testing
         }
     }
 
-    @Test func deleteIsRefusedWhileCartLinesReferToTheProduct() async throws {
-        let duka = try await UsersAPITests.staff()
+    @Test(arguments: TestEngine.available) func deleteIsRefusedWhileCartLinesReferToTheProduct(_ engine: TestEngine) async throws {
+        let duka = try await UsersAPITests.staff(engine)
         let product = try await duka.makeProduct("IN-CART", priceCents: 500)
         let customer = try await duka.makeUser("shopper", role: .customer)
         try await duka.makeCart(userID: customer.id, createdAt: 1, items: [(product, 1000, 500, "online")])

@@ -23,8 +23,8 @@ import Testing
         }
     }
 
-    @Test func parallelWrongPasswordsAreCheckedAtMostFiveTimes() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func parallelWrongPasswordsAreCheckedAtMostFiveTimes(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("thr1", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             let statuses = try await Self.concurrentLogins(api, count: 40, name: { _ in "thr1" }, password: "wrong-one")
@@ -35,8 +35,8 @@ import Testing
         }
     }
 
-    @Test func parallelGuessesFromOneAddressAreCheckedAtMostThirtyTimes() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func parallelGuessesFromOneAddressAreCheckedAtMostThirtyTimes(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let statuses = try await Self.concurrentLogins(api, count: 60, name: { "nobody-\($0)" }, password: "wrong-one")
             #expect(statuses.filter { $0 == .unauthorized }.count == 30)
@@ -44,8 +44,8 @@ import Testing
         }
     }
 
-    @Test func aUsernameAndItsEmailShareOneCount() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func aUsernameAndItsEmailShareOneCount(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("thr2", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             for _ in 0..<5 { #expect(try await api.login("thr2", "wrong-one").status == .unauthorized) }
@@ -58,16 +58,16 @@ import Testing
         }
     }
 
-    @Test func aRightPasswordOnADeactivatedAccountGivesItsPlaceBack() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func aRightPasswordOnADeactivatedAccountGivesItsPlaceBack(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("resting", role: .cashier, isActive: false)
         try await duka.run { (api: TestAPI) async throws in
             for _ in 0..<8 { #expect(try await api.login("resting").code == "account_inactive") }
         }
     }
 
-    @Test func aLoginNameOver254CharactersIsRefusedBeforeAnythingIsKept() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func aLoginNameOver254CharactersIsRefusedBeforeAnythingIsKept(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             let long = try await api.login(String(repeating: "a", count: 255), "wrong-one")
             #expect(long.status == .badRequest)
@@ -118,8 +118,8 @@ import Testing
         #expect(refused == 0)
     }
 
-    @Test func aLoginNameIsMeasuredInBytes() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func aLoginNameIsMeasuredInBytes(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             // One character, 601 bytes: an "a" and 300 combining accents.
             let name = "a" + String(repeating: "\u{301}", count: 300)
@@ -166,14 +166,14 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
 }
 
 @Suite struct PasswordCostTests {
-    @Test func aLoginRemakesAHashOfAnotherCost() async throws {
-        let duka = try await TestDuka.make { $0.bcryptCost = 5 }
+    @Test(arguments: TestEngine.available) func aLoginRemakesAHashOfAnotherCost(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine) { $0.bcryptCost = 5 }
         let cheap = PasswordHasher(cost: 4, threads: 1)
         let oldHash = try await cheap.hash("old-cost-pass")
         await cheap.shutdown()
-        let user = try await duka.database.write { db in
-            try UserStore.insert(NewUser(username: "oldcost", email: "oldcost@example.com", passwordHash: oldHash, role: .cashier), in: db)
-        }
+        let user = try await duka.server.storage.createUser(
+            NewUser(username: "oldcost", email: "oldcost@example.com", passwordHash: oldHash, role: .cashier), by: nil
+        )
         #expect(PasswordHasher.cost(of: oldHash) == 4)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("oldcost", "old-cost-pass")
@@ -187,15 +187,15 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
         }
     }
 
-    @Test func anOldCheaperHashTakesAsLongAsAnUnknownName() async throws {
+    @Test(arguments: TestEngine.available) func anOldCheaperHashTakesAsLongAsAnUnknownName(_ engine: TestEngine) async throws {
         // At cost 9 a check takes ~30 ms here; a cost-4 hash ~1 ms.
-        let duka = try await TestDuka.make { $0.bcryptCost = 9 }
+        let duka = try await TestDuka.make(engine) { $0.bcryptCost = 9 }
         let cheap = PasswordHasher(cost: 4, threads: 1)
         let oldHash = try await cheap.hash("old-cost-pass")
         await cheap.shutdown()
-        try await duka.database.write { db in
-            try UserStore.insert(NewUser(username: "cheap", email: "cheap@example.com", passwordHash: oldHash, role: .cashier), in: db)
-        }
+        _ = try await duka.server.storage.createUser(
+            NewUser(username: "cheap", email: "cheap@example.com", passwordHash: oldHash, role: .cashier), by: nil
+        )
         try await duka.run { (api: TestAPI) async throws in
             _ = try await api.login("warm-up", "wrong-one")
             func timed(_ name: String) async throws -> Duration {
@@ -224,8 +224,8 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
         ])
     }
 
-    @Test func registrationsAreThrottledPerAddress() async throws {
-        let duka = try await TestDuka.make { $0.registrationLimits.perAddress = 3 }
+    @Test(arguments: TestEngine.available) func registrationsAreThrottledPerAddress(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine) { $0.registrationLimits.perAddress = 3 }
         try await duka.run { (api: TestAPI) async throws in
             for index in 0..<3 {
                 #expect(try await api.request(.post, "/api/v1/auth/register", json: Self.body("reg\(index)")).status == .created)
@@ -238,8 +238,8 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
         }
     }
 
-    @Test func aTakenNameIsAnsweredBeforeAnyPasswordIsHashed() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func aTakenNameIsAnsweredBeforeAnyPasswordIsHashed(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.run { (api: TestAPI) async throws in
             #expect(try await api.request(.post, "/api/v1/auth/register", json: Self.body("taken")).status == .created)
             let admin = try await api.token("admin", TestDuka.adminPassword)
@@ -256,9 +256,9 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
 }
 
 @Suite struct SecurityEventLogTests {
-    @Test func failedThrottledAndRevokedAreLoggedWithoutSecrets() async throws {
+    @Test(arguments: TestEngine.available) func failedThrottledAndRevokedAreLoggedWithoutSecrets(_ engine: TestEngine) async throws {
         let log = CapturedLog()
-        let duka = try await TestDuka.make(logger: log.logger)
+        let duka = try await TestDuka.make(engine, logger: log.logger)
         let user = try await duka.makeUser("watched", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("watched")
@@ -266,7 +266,7 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
             _ = try await api.login("watched", "s3cret-guess")
             _ = try await api.login("Typed-Password-Maybe", "s3cret-guess")
             // A token used after its user logged out elsewhere.
-            try await duka.database.write { try UserStore.bumpSessionVersion(id: user.id, in: $0) }
+            try await duka.server.storage.endSessions(userID: user.id)
             #expect(try await api.request(.get, "/api/v1/auth/me", token: token).status == .unauthorized)
 
             let events = log.events
@@ -287,8 +287,8 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
 }
 
 @Suite struct CrossSiteRequestTests {
-    @Test func cookieWritesFromAnotherOriginAreRefused() async throws {
-        let duka = try await TestDuka.make { $0.corsOrigins = ["https://till.example.com"] }
+    @Test(arguments: TestEngine.available) func cookieWritesFromAnotherOriginAreRefused(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine) { $0.corsOrigins = ["https://till.example.com"] }
         try await duka.makeUser("csrf", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("csrf")
@@ -326,8 +326,8 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
 }
 
 @Suite struct CrossSiteBehindAProxyTests {
-    @Test func aTrustedProxysHostAndSchemeNameTheOwnOrigin() async throws {
-        let duka = try await TestDuka.make { $0.trustedProxies = [IPRange("127.0.0.1")!, IPRange("::1")!] }
+    @Test(arguments: TestEngine.available) func aTrustedProxysHostAndSchemeNameTheOwnOrigin(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine) { $0.trustedProxies = [IPRange("127.0.0.1")!, IPRange("::1")!] }
         try await duka.makeUser("proxied", role: .cashier)
         try await duka.run(.live) { (api: TestAPI) async throws in
             func logout(origin: String) async throws -> HTTPResponse.Status {
@@ -363,8 +363,8 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
         return input + "." + base64URL(signature)
     }
 
-    @Test func onlyDukasHeaderAndLifetimeAreAccepted() async throws {
-        let duka = try await TestDuka.make { $0.jwtSecret = Self.secret }
+    @Test(arguments: TestEngine.available) func onlyDukasHeaderAndLifetimeAreAccepted(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine) { $0.jwtSecret = Self.secret }
         let user = try await duka.makeUser("hdr", role: .cashier)
         let now = Timestamp.now()
         func claims(iat: Int64 = now, exp: Int64 = now + 600) -> String {
@@ -387,14 +387,14 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
         }
     }
 
-    @Test func aRotatedSecretEndsEverySessionAndSignsNewOnes() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func aRotatedSecretEndsEverySessionAndSignsNewOnes(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("rot", role: .cashier)
         try await duka.run(.live) { (api: TestAPI) async throws in
             let before = try await api.token("rot")
-            let oldSecret = try #require(try await duka.database.read { try SettingsStore.value(SigningSecret.key, in: $0) })
-            let user = try #require(try await duka.database.read { try UserStore.find(login: "rot", in: $0) })
-            try await duka.database.write { try SigningSecret.rotate(in: $0) }
+            let oldSecret = try #require(try await duka.server.storage.storedSigningSecret())
+            let user = try #require(try await duka.user(login: "rot"))
+            try await duka.server.storage.rotateSigningSecret()
             // Every session ends at once, and whoever holds the old secret cannot forge the next
             // version while the server still knows the old key.
             #expect(try await api.request(.get, "/api/v1/auth/me", token: before).status == .unauthorized)
@@ -404,7 +404,7 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
                 let forged = Self.token(header: #"{"alg":"HS256","typ":"JWT"}"#, claims: claims, secret: oldSecret)
                 #expect(try await api.request(.get, "/api/v1/auth/me", token: forged).status == .unauthorized)
             }
-            let newSecret = try #require(try await duka.database.read { try SettingsStore.value(SigningSecret.key, in: $0) })
+            let newSecret = try #require(try await duka.server.storage.storedSigningSecret())
             #expect(newSecret != oldSecret)
             // Within a few seconds the running server signs and verifies with the new secret only.
             var signedWithNew = false
@@ -459,10 +459,10 @@ extension Result where Success == LoginThrottle.Reservation, Failure == LoginThr
         #expect(!IPRange("2001:db8::/32")!.contains("2001:db9::5"))
     }
 
-    @Test func theThrottleCountsTheForwardedClient() async throws {
+    @Test(arguments: TestEngine.available) func theThrottleCountsTheForwardedClient(_ engine: TestEngine) async throws {
         let log = CapturedLog()
         func run(trusting: Bool) async throws -> [HTTPResponse.Status] {
-            let duka = try await TestDuka.make(logger: trusting ? nil : log.logger) {
+            let duka = try await TestDuka.make(engine, logger: trusting ? nil : log.logger) {
                 $0.loginLimits.perAddress = 3
                 if trusting { $0.trustedProxies = [IPRange("127.0.0.1")!, IPRange("::1")!] }
             }

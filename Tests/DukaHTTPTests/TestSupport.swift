@@ -1,4 +1,5 @@
 import DukaCore
+@testable import DukaPostgres
 @testable import DukaSQLite
 import DukaAssets
 import Foundation
@@ -13,15 +14,19 @@ import Testing
 
 @testable import DukaHTTP
 
-/// A Duka server on a fresh SQLite file in a temporary folder, bcrypt at its lowest cost.
+/// A Duka server on a fresh database (a SQLite file in a temporary folder, or a new
+/// PostgreSQL database), bcrypt at its lowest cost.
 struct TestDuka {
     let server: DukaServer
     let directory: URL
+    let engine: TestEngine
+    /// The PostgreSQL database's URL (dropped after `run`).
+    let postgresURL: String?
 
     static let adminPassword = "admin-password-1"
 
     static func make(
-        demo: Bool = false, logger: Logger? = nil, _ adjust: (inout DukaConfiguration) -> Void = { _ in }
+        _ engine: TestEngine = .sqlite, demo: Bool = false, logger: Logger? = nil, _ adjust: (inout DukaConfiguration) -> Void = { _ in }
     ) async throws -> TestDuka {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("duka-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -35,21 +40,42 @@ struct TestDuka {
         adjust(&configuration)
         var quiet = Logger(label: "duka-test")
         quiet.logLevel = .error
-        let storage = try SQLiteStorage.open(
-            path: configuration.databasePath, readers: configuration.readers, sharedFile: configuration.allowSharedFile
+        let storage: any Storage
+        var postgresURL: String?
+        switch engine {
+        case .sqlite:
+            storage = try SQLiteStorage.open(
+                path: configuration.databasePath, readers: configuration.readers, sharedFile: configuration.allowSharedFile
+            )
+        case .postgres:
+            // A test that sets `databasePath` to an earlier server's URL reopens that database.
+            let url = PostgresLocation.isURL(configuration.databasePath)
+                ? configuration.databasePath : try await TestPostgres.shared.makeDatabase()
+            postgresURL = url
+            configuration.databasePath = url
+            storage = try await PostgresStorage.open(url: url, connections: 8, logger: quiet)
+        }
+        return TestDuka(
+            server: try await DukaServer.make(configuration, storage: storage, logger: logger ?? quiet), directory: directory,
+            engine: engine, postgresURL: postgresURL
         )
-        return TestDuka(server: try await DukaServer.make(configuration, storage: storage, logger: logger ?? quiet), directory: directory)
     }
 
-    /// The SQLite engine's database, for setting up and checking rows directly.
+    /// The SQLite engine's database, for tests of what only SQLite has (files, pragmas).
     var database: Database { (server.storage as! SQLiteStorage).database }
 
-    /// Runs `body` against the in-process router, then removes the database folder.
+    /// Runs `body` against the in-process router, then removes the database folder (or
+    /// drops the PostgreSQL database).
     func run<T: Sendable>(_ mode: TestingSetup = .router, _ body: @Sendable (TestAPI) async throws -> T) async throws -> T {
         defer { try? FileManager.default.removeItem(at: directory) }
-        return try await server.application.test(mode) { client in
+        let result = try await server.application.test(mode) { client in
             try await body(TestAPI(client: client, duka: self))
         }
+        if let postgresURL {
+            await server.storage.close()
+            await TestPostgres.shared.dropDatabase(url: postgresURL)
+        }
+        return result
     }
 
     /// Inserts a user directly (password hashed at the test cost).
@@ -59,19 +85,23 @@ struct TestDuka {
         profile: User.Profile = .init()
     ) async throws -> User {
         let hash = try await server.hasher.hash(password)
-        return try await database.write { db in
-            try UserStore.insert(
-                NewUser(
-                    username: username, email: "\(username)@example.com", passwordHash: hash, role: role, profile: profile,
-                    isActive: isActive, deletedAt: deleted ? Timestamp.now() : nil
-                ),
-                in: db
-            )
-        }
+        return try await server.storage.createUser(
+            NewUser(
+                username: username, email: "\(username)@example.com", passwordHash: hash, role: role, profile: profile,
+                isActive: isActive, deletedAt: deleted ? Timestamp.now() : nil
+            ),
+            by: nil
+        )
     }
 
     func user(id: Int64) async throws -> User? {
-        try await database.read { try UserStore.find(id: id, in: $0) }
+        guard let uuid = try await scalarText("SELECT uuid FROM users WHERE id = ?", .int(id)) else { return nil }
+        return try await server.storage.user(uuid: uuid)
+    }
+
+    /// The user whose username or email is `login`.
+    func user(login: String) async throws -> User? {
+        try await server.storage.user(login: login)
     }
 }
 
@@ -174,13 +204,10 @@ struct TestAPI: Sendable {
 extension TestDuka {
     @discardableResult
     func makeProduct(_ sku: String, priceCents: Int64, unit: String = "piece", isActive: Bool = true) async throws -> Int64 {
-        try await database.write { db in
-            try db.execute(
-                "INSERT INTO products (sku, name, unit, unit_price_cents, is_active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1)",
-                sku, "Product \(sku)", unit, priceCents, isActive
-            )
-            return db.lastInsertRowID
-        }
+        try await insert(
+            "INSERT INTO products (sku, name, unit, unit_price_cents, is_active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 1)",
+            .text(sku), .text("Product \(sku)"), .text(unit), .int(priceCents), .bool(isActive)
+        )
     }
 
     /// Inserts a cart with lines given as (product id, quantity in thousandths, unit price in cents, channel).
@@ -189,27 +216,26 @@ extension TestDuka {
         userID: Int64, status: String = "checked_out", createdAt: Int64,
         items: [(productID: Int64, quantityMilli: Int64, priceCents: Int64, channel: String)] = []
     ) async throws -> Int64 {
-        try await database.write { db in
-            try db.execute("INSERT INTO carts (user_id, status, created_at, updated_at) VALUES (?, ?, ?, ?)", userID, status, createdAt, createdAt)
-            let cartID = db.lastInsertRowID
-            for item in items {
-                try db.execute(
-                    """
-                    INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    cartID, item.productID, item.quantityMilli, item.channel, item.priceCents, createdAt, createdAt
-                )
-            }
-            return cartID
+        let cartID = try await insert(
+            "INSERT INTO carts (user_id, status, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            .int(userID), .text(status), .int(createdAt), .int(createdAt)
+        )
+        for item in items {
+            try await execute(
+                """
+                INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+                .int(cartID), .int(item.productID), .int(item.quantityMilli), .text(item.channel), .int(item.priceCents),
+                .int(createdAt), .int(createdAt)
+            )
         }
+        return cartID
     }
 
     func auditRows() async throws -> [(actor: String, action: String, targetType: String, targetID: String)] {
-        try await database.read { db in
-            try db.query("SELECT actor_username, action, target_type, target_id FROM audit_log ORDER BY id") { row in
-                (row.string(0), row.string(1), row.string(2), row.string(3))
-            }
+        try await rows("SELECT actor_username, action, target_type, target_id FROM audit_log ORDER BY id", []).map { row in
+            (row[0].text ?? "", row[1].text ?? "", row[2].text ?? "", row[3].text ?? "")
         }
     }
 }

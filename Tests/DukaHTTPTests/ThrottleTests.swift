@@ -9,8 +9,8 @@ import Testing
 @testable import DukaHTTP
 
 @Suite struct ThrottleTests {
-    @Test func fiveFailuresPerNameGive429EvenWithTheRightPassword() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func fiveFailuresPerNameGive429EvenWithTheRightPassword(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("mwangi", role: .cashier)
         try await duka.makeUser("njeri", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
@@ -27,8 +27,8 @@ import Testing
         }
     }
 
-    @Test func aSuccessResetsTheNamesCount() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func aSuccessResetsTheNamesCount(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("chebet", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             for _ in 0..<4 { _ = try await api.login("chebet", "wrong-one") }
@@ -38,8 +38,8 @@ import Testing
         }
     }
 
-    @Test func thirtyFailuresFromOneAddressBlockIt() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func thirtyFailuresFromOneAddressBlockIt(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("kiprono", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             for attempt in 0..<30 {

@@ -13,8 +13,8 @@ import Testing
     static let pageKeys: Set<String> = ["current_page", "per_page", "total_data", "total_page"]
 
     /// A server with one user per staff role (`the.admin` is a second admin) and a customer.
-    static func staff() async throws -> TestDuka {
-        let duka = try await TestDuka.make()
+    static func staff(_ engine: TestEngine = .sqlite) async throws -> TestDuka {
+        let duka = try await TestDuka.make(engine)
         try await duka.makeUser("the.admin", role: .admin)
         try await duka.makeUser("the.manager", role: .manager)
         try await duka.makeUser("the.cashier", role: .cashier)
@@ -32,8 +32,8 @@ import Testing
         return .object(members.filter { $0.value != .string("<absent>") })
     }
 
-    @Test func roleMatrix() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func roleMatrix(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         let target = try await duka.makeUser("target", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             var tokens: [Role: String] = [:]
@@ -70,8 +70,8 @@ import Testing
         }
     }
 
-    @Test func createAnswersTheUserAndStoresAHash() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func createAnswersTheUserAndStoresAHash(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         try await duka.run { (api: TestAPI) async throws in
             let admin = try await api.token("the.admin")
             let response = try await api.request(
@@ -93,9 +93,7 @@ import Testing
             #expect(APIResponse.keys(detail.data) == LoginTests.detailKeys)
             #expect(detail.data?["full_name"] == .string("Peter Kamau"))
             #expect(detail.data?["county"] == .null)
-            let stored = try await duka.database.read { db in
-                try db.queryFirst("SELECT password_hash FROM users WHERE uuid = ?", uuid) { $0.string(0) }
-            }
+            let stored = try await duka.scalarText("SELECT password_hash FROM users WHERE uuid = ?", .text(uuid))
             #expect(stored?.hasPrefix("$2b$04$") == true)
             let active = try await api.request(.post, "/api/v1/users", json: Self.createBody(["username": .string("second"), "email": .string("s@duka.local")]), token: admin)
             #expect(active.data?["is_active"] == .bool(true))
@@ -107,8 +105,8 @@ import Testing
         }
     }
 
-    @Test func everyValidationRule() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func everyValidationRule(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         try await duka.run { (api: TestAPI) async throws in
             let admin = try await api.token("the.admin")
             let cases: [(String, JSON)] = [
@@ -145,13 +143,13 @@ import Testing
                 "full_name": .string(String(repeating: "f", count: 100)),
             ]), token: admin)
             #expect(edges.status == .created, "\(edges.body)")
-            let count = try await duka.database.read { try UserStore.count(in: $0) }
+            let count = try await duka.server.storage.userCount()
             #expect(count == 7)
         }
     }
 
-    @Test func duplicatesAreCaseInsensitive409s() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func duplicatesAreCaseInsensitive409s(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         try await duka.run { (api: TestAPI) async throws in
             let admin = try await api.token("the.admin")
             let byName = try await api.request(.post, "/api/v1/users", json: Self.createBody(["username": .string("THE.Manager")]), token: admin)
@@ -163,7 +161,7 @@ import Testing
             let both = try await api.request(.post, "/api/v1/users", json: Self.createBody(["username": .string("the.cashier"), "email": .string("the.cashier@example.com")]), token: admin)
             #expect(TestSupportKeys.errors(both) == ["username", "email"])
 
-            let cashier = try await duka.database.read { try UserStore.find(login: "the.cashier", in: $0) }!
+            let cashier = try await duka.user(login: "the.cashier")!
             let update = try await api.request(.put, "/api/v1/users/\(cashier.uuid)", json: .object(["email": .string("THE.employee@example.com")]), token: admin)
             #expect(update.status == .conflict)
             #expect(TestSupportKeys.errors(update) == ["email"])
@@ -175,8 +173,8 @@ import Testing
         }
     }
 
-    @Test func listShapesAndPagination() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func listShapesAndPagination(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         for index in 1...17 { try await duka.makeUser(String(format: "extra%02d", index), role: .cashier) }
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("the.cashier")
@@ -204,8 +202,8 @@ import Testing
         }
     }
 
-    @Test func filtersAndSortOrders() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func filtersAndSortOrders(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         // created_at chosen so that ties exist and break by id.
         let specs: [(String, Role, Int64, Bool)] = [
             ("bravo", .cashier, 300, false), ("alpha", .customer, 100, false), ("delta", .cashier, 300, true),
@@ -215,9 +213,9 @@ import Testing
         for (name, role, created, deleted) in specs {
             let user = try await duka.makeUser(name, role: role, deleted: deleted)
 
-            try await duka.database.write { try $0.execute("UPDATE users SET created_at = ? WHERE id = ?", created, user.id) }
+            try await duka.execute("UPDATE users SET created_at = ? WHERE id = ?", .int(created), .int(user.id))
         }
-        try await duka.database.write { try $0.execute("UPDATE users SET created_at = 50 WHERE username = 'admin'") }
+        try await duka.execute("UPDATE users SET created_at = 50 WHERE username = 'admin'")
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("admin", TestDuka.adminPassword)
             func names(_ query: String) async throws -> [String] {
@@ -246,8 +244,8 @@ import Testing
         }
     }
 
-    @Test func customerTotalsByStatus() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func customerTotalsByStatus(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         try await duka.makeUser("gone.customer", role: .customer, deleted: true)
         try await duka.makeUser("gone.cashier", role: .cashier, deleted: true)
         try await duka.makeUser("another.customer", role: .customer)
@@ -263,8 +261,8 @@ import Testing
         }
     }
 
-    @Test func detailAndIds() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func detailAndIds(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         let deleted = try await duka.makeUser("deleted.staff", role: .cashier, deleted: true)
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("the.manager")
@@ -291,10 +289,10 @@ import Testing
         }
     }
 
-    @Test func partialUpdatesAndNoOps() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func partialUpdatesAndNoOps(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         let user = try await duka.makeUser("kipchoge", role: .cashier, profile: .init(fullName: "Eliud K", county: "Nandi", town: "Kapsabet"))
-        try await duka.database.write { try $0.execute("UPDATE users SET updated_at = 1000 WHERE id = ?", user.id) }
+        try await duka.execute("UPDATE users SET updated_at = 1000 WHERE id = ?", .int(user.id))
         try await duka.run { (api: TestAPI) async throws in
             let admin = try await api.token("the.admin")
             let path = "/api/v1/users/\(user.uuid)"
@@ -327,8 +325,8 @@ import Testing
         }
     }
 
-    @Test func passwordRoleAndStatusChangesRevokeTokens() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func passwordRoleAndStatusChangesRevokeTokens(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         let user = try await duka.makeUser("wafula", role: .cashier)
         try await duka.run { (api: TestAPI) async throws in
             let admin = try await api.token("the.admin")
@@ -361,8 +359,8 @@ import Testing
         }
     }
 
-    @Test func guards() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func guards(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         let buyer = try await duka.makeUser("buyer", role: .customer)
         let product = try await duka.makeProduct("P", priceCents: 100)
         try await duka.makeCart(userID: buyer.id, createdAt: 1, items: [(product, 1000, 100, "online")])
@@ -407,16 +405,14 @@ import Testing
         }
     }
 
-    @Test func twoAdminsDemotingEachOtherLeaveOne() async throws {
-        let duka = try await TestDuka.make()
+    @Test(arguments: TestEngine.available) func twoAdminsDemotingEachOtherLeaveOne(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
         let first = try await duka.makeUser("first.admin", role: .admin)
         let second = try await duka.makeUser("second.admin", role: .admin)
-        try await duka.database.write { try $0.execute("UPDATE users SET role = 'manager' WHERE username = 'admin'") }
+        try await duka.execute("UPDATE users SET role = 'manager' WHERE username = 'admin'")
         try await duka.run { (api: TestAPI) async throws in
             for round in 0..<20 {
-                try await duka.database.write { db in
-                    try db.execute("UPDATE users SET role = 'admin', is_active = 1 WHERE id IN (?, ?)", first.id, second.id)
-                }
+                try await duka.execute("UPDATE users SET role = 'admin', is_active = TRUE WHERE id IN (?, ?)", .int(first.id), .int(second.id))
                 let tokenA = try await api.token("first.admin")
                 let tokenB = try await api.token("second.admin")
                 let demote = round % 2 == 0
@@ -428,14 +424,14 @@ import Testing
                 let statuses = [try await a.status, try await b.status]
                 #expect(statuses.filter { $0 == .ok }.count == 1, "round \(round): \(statuses)")
                 #expect(statuses.allSatisfy { [.ok, .conflict, .unauthorized].contains($0) }, "round \(round): \(statuses)")
-                let remaining = try await duka.database.read { try UserStore.activeAdminCount(in: $0) }
+                let remaining = try await duka.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = TRUE AND deleted_at IS NULL")
                 #expect(remaining == 1, "round \(round)")
             }
         }
     }
 
-    @Test func auditLogEndpoint() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func auditLogEndpoint(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         let customer = try await duka.makeUser("cust", role: .customer)
         try await duka.makeUser("helper", role: .employee)
         try await duka.run { (api: TestAPI) async throws in
@@ -445,7 +441,7 @@ import Testing
             let created = try await api.request(.post, "/api/v1/users", json: Self.createBody(), token: admin)
             let newUUID = try #require(created.data?["id"]?.stringValue)
             _ = try await api.request(.post, "/api/v1/users/\(newUUID)/toggle-status", token: admin)
-            let helperUUID = try await duka.database.read { try UserStore.find(login: "helper", in: $0)!.uuid }
+            let helperUUID = try await duka.user(login: "helper")!.uuid
             _ = try await api.request(.delete, "/api/v1/users/\(helperUUID)", token: admin)
 
             let all = try await api.request(.get, "/api/v1/audit-log", token: admin)
@@ -479,8 +475,8 @@ import Testing
 extension UsersAPITests {
     /// Text-index searches count their matches in the page's own statement; the totals
     /// must not depend on which page is asked for, past the end included.
-    @Test func searchTotalsOnEveryPage() async throws {
-        let duka = try await Self.staff()
+    @Test(arguments: TestEngine.available) func searchTotalsOnEveryPage(_ engine: TestEngine) async throws {
+        let duka = try await Self.staff(engine)
         for n in 1...7 { try await duka.makeUser("shopper\(n)", role: .customer, profile: .init(fullName: "Shopper Number \(n)")) }
         try await duka.run { (api: TestAPI) async throws in
             let admin = try await api.token("the.admin")

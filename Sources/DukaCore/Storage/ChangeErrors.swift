@@ -46,6 +46,8 @@ public struct StorageError: Error, CustomStringConvertible {
         case ioError
         /// Locked by another process past the wait.
         case busy
+        /// The database server is out of reach (down, restarting, refusing connections).
+        case unavailable
     }
 
     public let kind: Kind
@@ -63,6 +65,7 @@ public struct StorageError: Error, CustomStringConvertible {
         case .readOnly: "database read-only: \(message)"
         case .ioError: "database I/O error: \(message)"
         case .busy: "database busy: \(message)"
+        case .unavailable: "database unavailable: \(message)"
         }
     }
 }

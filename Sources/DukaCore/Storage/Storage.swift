@@ -22,6 +22,10 @@ public protocol Storage: Sendable {
     func signingSecret() async throws -> String
     /// The stored signing secret, if any (watched for `duka rotate-secret`).
     func storedSigningSecret() async throws -> String?
+    /// `duka rotate-secret`: a new stored secret, and every user's session version jumps
+    /// by `SigningSecret.versionJump()`; answers how many users' sessions ended.
+    @discardableResult
+    func rotateSigningSecret() async throws -> Int64
     /// Throws when the engine does not answer.
     func checkReady() async throws
     /// Finishes pending work and closes; later calls fail.

@@ -18,18 +18,7 @@ public enum SettingsStore {
     }
 }
 
-/// The HS256 signing secret kept in `settings` when `DUKA_JWT_SECRET` is not given.
-public enum SigningSecret {
-    public static let key = "jwt_secret"
-
-    /// 32 random bytes as 64 hex digits.
-    public static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-            .map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-            .joined()
-    }
-
+extension SigningSecret {
     /// The stored secret, made on first use.
     public static func stored(in db: Connection) throws -> String {
         try SettingsStore.insertIfAbsent(key, value: random(), in: db)
@@ -43,7 +32,7 @@ public enum SigningSecret {
     @discardableResult
     public static func rotate(in db: Connection) throws -> Int64 {
         try SettingsStore.set(key, value: random(), in: db)
-        let jump = Int64.random(in: 1 << 20 ... 1 << 40)
+        let jump = versionJump()
         return Int64(try db.execute("UPDATE users SET session_version = session_version + ?", jump))
     }
 }

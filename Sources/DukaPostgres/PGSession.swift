@@ -1,0 +1,126 @@
+import DukaCore
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A value bound to a `$n` parameter. Only these types reach PostgreSQL, so every
+/// statement's parameters have the types its SQL expects (int8, text, bool).
+protocol PGArgument: Sendable {
+    func bind(into bindings: inout PostgresBindings)
+}
+
+extension Int64: PGArgument {
+    func bind(into bindings: inout PostgresBindings) { bindings.append(self) }
+}
+
+extension Int: PGArgument {
+    func bind(into bindings: inout PostgresBindings) { bindings.append(Int64(self)) }
+}
+
+extension String: PGArgument {
+    func bind(into bindings: inout PostgresBindings) { bindings.append(self) }
+}
+
+extension Bool: PGArgument {
+    func bind(into bindings: inout PostgresBindings) { bindings.append(self) }
+}
+
+extension Optional: PGArgument where Wrapped: PGArgument {
+    func bind(into bindings: inout PostgresBindings) {
+        switch self {
+        case .some(let value): value.bind(into: &bindings)
+        case .none: bindings.appendNull()
+        }
+    }
+}
+
+/// One leased connection, inside the transaction the storage began on it. SQL is written
+/// with `$1`, `$2`, ...; values are always bound, never spliced.
+struct PGSession {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Every row of `sql`, read to the end (a constraint error can arrive after the first rows).
+    func rows(_ sql: String, _ arguments: [any PGArgument]) async throws -> [PGRow] {
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for argument in arguments { argument.bind(into: &bindings) }
+        let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        var rows: [PGRow] = []
+        for try await row in sequence { rows.append(PGRow(row)) }
+        return rows
+    }
+
+    func rows(_ sql: String, _ arguments: any PGArgument...) async throws -> [PGRow] {
+        try await rows(sql, arguments)
+    }
+
+    func first(_ sql: String, _ arguments: any PGArgument...) async throws -> PGRow? {
+        try await rows(sql, arguments).first
+    }
+
+    func scalarInt(_ sql: String, _ arguments: any PGArgument...) async throws -> Int64? {
+        let row = try await rows(sql, arguments).first
+        return row.flatMap { $0.isNull(0) ? nil : $0.int64(0) }
+    }
+
+    func execute(_ sql: String, _ arguments: any PGArgument...) async throws {
+        _ = try await rows(sql, arguments)
+    }
+
+    /// The id of the row an `INSERT ... RETURNING id` made.
+    func insertReturningID(_ sql: String, _ arguments: any PGArgument...) async throws -> Int64 {
+        try await rows(sql, arguments)[0].int64(0)
+    }
+}
+
+/// A row of binary-format cells.
+struct PGRow: Sendable {
+    let cells: [PostgresCell]
+
+    init(_ row: PostgresRow) {
+        cells = Array(row)
+    }
+
+    var count: Int { cells.count }
+
+    func isNull(_ index: Int) -> Bool { cells[index].bytes == nil }
+
+    /// int2, int4 or int8 (told apart by length), or a bool as 0/1.
+    func int64(_ index: Int) -> Int64 {
+        guard let bytes = cells[index].bytes else { return 0 }
+        switch bytes.readableBytes {
+        case 8: return bytes.getInteger(at: bytes.readerIndex, as: Int64.self) ?? 0
+        case 4: return Int64(bytes.getInteger(at: bytes.readerIndex, as: Int32.self) ?? 0)
+        case 2: return Int64(bytes.getInteger(at: bytes.readerIndex, as: Int16.self) ?? 0)
+        case 1: return Int64(bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) ?? 0)
+        default: return 0
+        }
+    }
+
+    func optionalInt64(_ index: Int) -> Int64? { isNull(index) ? nil : int64(index) }
+    func bool(_ index: Int) -> Bool { int64(index) != 0 }
+    func string(_ index: Int) -> String { optionalString(index) ?? "" }
+
+    func optionalString(_ index: Int) -> String? {
+        guard let bytes = cells[index].bytes else { return nil }
+        return String(buffer: bytes)
+    }
+
+    func withUTF8<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
+        guard let bytes = cells[index].bytes else { return try body(nil) }
+        return try bytes.withUnsafeReadableBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
+    }
+}
+
+/// A PostgreSQL row read in place by the answer writers (no `User`, no `String` made).
+struct PGRowView<Column: TableColumn>: RowView {
+    let row: PGRow
+
+    func int64(_ column: Column) -> Int64 { row.int64(Int(column.position)) }
+    func optionalInt64(_ column: Column) -> Int64? { row.optionalInt64(Int(column.position)) }
+    func bool(_ column: Column) -> Bool { row.bool(Int(column.position)) }
+
+    func withUTF8<R>(_ column: Column, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
+        try row.withUTF8(Int(column.position), body)
+    }
+}

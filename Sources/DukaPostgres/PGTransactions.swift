@@ -1,0 +1,119 @@
+import DukaCore
+import Logging
+import PostgresNIO
+
+/// How the PostgreSQL engine runs a unit of work: one leased connection, one transaction,
+/// committed before the answer leaves, PostgreSQL's failures turned into `StorageError`s.
+extension PostgresStorage {
+    /// A read in one snapshot (REPEATABLE READ, READ ONLY): a page and its count agree.
+    func read<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
+        try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    /// A read that first admits `access` against the user's row, in the same snapshot.
+    func read<T: Sendable>(_ access: Access, _ body: (User, PGSession) async throws -> T) async throws -> T {
+        try await read { db in
+            let user = try access.admit(try await PGUsers.find(id: access.userID, in: db))
+            return try await body(user, db)
+        }
+    }
+
+    /// A change, READ COMMITTED: its guards take row locks (`FOR UPDATE`) or an advisory
+    /// lock before they read, so two changes cannot both pass one. A deadlock or a
+    /// serialization failure is retried from the start (nothing of it was committed).
+    func write<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try await transaction("BEGIN", body)
+            } catch let error as PSQLError where attempt < 5 && PGErrors.isRetryable(error) {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int64.random(in: 1...10) * Int64(attempt)))
+            }
+        }
+    }
+
+    /// Statements that cannot run inside a transaction (CREATE DATABASE, migrations that
+    /// manage their own), on one leased connection.
+    func unmanaged<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
+        try await PGErrors.mapped {
+            try await client.withConnection { connection in
+                try await body(PGSession(connection: connection, logger: logger))
+            }
+        }
+    }
+
+    private func transaction<T: Sendable>(_ begin: String, _ body: (PGSession) async throws -> T) async throws -> T {
+        try await PGErrors.mapped {
+            try await client.withConnection { connection in
+                let session = PGSession(connection: connection, logger: logger)
+                try await session.execute(begin)
+                let result: T
+                do {
+                    result = try await body(session)
+                } catch {
+                    try? await session.execute("ROLLBACK")
+                    throw error
+                }
+                try await session.execute("COMMIT")
+                return result
+            }
+        }
+    }
+}
+
+/// PostgreSQL's errors, by SQLSTATE (https://www.postgresql.org/docs/15/errcodes-appendix.html).
+enum PGErrors {
+    static func sqlState(_ error: PSQLError) -> String? {
+        error.serverInfo?[.sqlState]
+    }
+
+    static func constraint(_ error: PSQLError) -> String? {
+        error.serverInfo?[.constraintName]
+    }
+
+    static func isUniqueViolation(_ error: any Error, constraint name: String? = nil) -> Bool {
+        guard let error = error as? PSQLError, sqlState(error) == "23505" else { return false }
+        return name == nil || constraint(error) == name
+    }
+
+    static func isForeignKeyViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError).flatMap(sqlState) == "23503"
+    }
+
+    /// Serialization failure or deadlock: the transaction may simply run again.
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        ["40001", "40P01"].contains(sqlState(error))
+    }
+
+    /// Runs `body`, turning the server's and the connection's failures into `StorageError`.
+    /// Constraint errors pass through: the stores turn them into domain refusals first.
+    static func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            guard let storageError = storageError(error) else { throw error }
+            throw storageError
+        }
+    }
+
+    static func storageError(_ error: PSQLError) -> StorageError? {
+        guard error.code == .server else {
+            // Connection refused, closed or lost, TLS or authentication failures: the server
+            // is out of reach for now.
+            return StorageError(.unavailable, message: "\(error.code)")
+        }
+        let state = sqlState(error) ?? ""
+        let message = error.serverInfo?[.message] ?? state
+        switch state {
+        case "53100": return StorageError(.full, message: message)
+        case "25006": return StorageError(.readOnly, message: message)
+        case "58030": return StorageError(.ioError, message: message)
+        case "57014", "55P03", "53300": return StorageError(.busy, message: message)
+        // Shutting down or starting, connection failures, a database or role that does not
+        // exist, or a refused login: out of reach, whatever the request was.
+        case _ where ["57P", "08", "3D", "28"].contains(where: state.hasPrefix): return StorageError(.unavailable, message: message)
+        default: return nil
+        }
+    }
+}

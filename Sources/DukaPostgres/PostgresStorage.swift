@@ -1,0 +1,338 @@
+import DukaAssets
+import DukaCore
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The chain engine: Duka on a PostgreSQL server, through postgres-nio's pooled client.
+/// Each method is one transaction on one leased connection, committed before it returns;
+/// reads see one snapshot, changes lock what their guards read (see `PGTransactions`).
+public final class PostgresStorage: Storage {
+    let client: PostgresClient
+    let logger: Logger
+    public let location: PostgresLocation
+    private let running: Task<Void, Never>
+
+    private init(client: PostgresClient, location: PostgresLocation, logger: Logger) {
+        self.client = client
+        self.location = location
+        self.logger = logger
+        running = Task { await client.run() }
+    }
+
+    /// Connects to `url`, checks and migrates the schema (under an advisory lock, so that
+    /// instances starting at once migrate once), and answers the ready engine.
+    public static func open(url: String, connections: Int = 16, logger: Logger) async throws -> PostgresStorage {
+        let storage = try await connect(url: url, connections: connections, logger: logger)
+        do {
+            try await storage.unmanaged { db in _ = try await PGMigrations.migrate(db.connection, logger: logger) }
+        } catch {
+            await storage.close()
+            throw error
+        }
+        return storage
+    }
+
+    /// A pool on `url`, schema untouched (for tools that create databases or copy into them).
+    public static func connect(url: String, connections: Int = 16, logger: Logger) async throws -> PostgresStorage {
+        let location = try PostgresLocation(url: url)
+        var configuration = try location.clientConfiguration()
+        configuration.options.maximumConnections = connections
+        configuration.options.minimumConnections = 0
+        // A server that does not answer is reported within seconds, not minutes.
+        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "duka"),
+            // No statement or lock wait outlives a request's patience; a transaction left
+            // idle by a vanished client is ended by the server.
+            ("statement_timeout", "15000"),
+            ("lock_timeout", "10000"),
+            ("idle_in_transaction_session_timeout", "60000"),
+        ]
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        return PostgresStorage(client: client, location: location, logger: logger)
+    }
+
+    // MARK: Sessions, settings, health
+
+    public func user(_ access: Access) async throws -> User {
+        try await read(access) { user, _ in user }
+    }
+
+    public func user(login: String) async throws -> User? {
+        try await read { try await PGUsers.find(login: login, in: $0) }
+    }
+
+    public func replacePasswordHash(userID: Int64, old: String, new: String) async throws {
+        try await write { try await PGUsers.replacePasswordHash(id: userID, old: old, new: new, in: $0) }
+    }
+
+    public func endSessions(userID: Int64) async throws {
+        try await write { try await PGUsers.bumpSessionVersion(id: userID, in: $0) }
+    }
+
+    public func signingSecret() async throws -> String {
+        try await write { try await PGSettings.signingSecret(in: $0) }
+    }
+
+    public func storedSigningSecret() async throws -> String? {
+        try await read { try await PGSettings.value(SigningSecret.key, in: $0) }
+    }
+
+    public func rotateSigningSecret() async throws -> Int64 {
+        try await write { db in
+            try await db.execute(
+                "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                SigningSecret.key, SigningSecret.random()
+            )
+            return try await db.scalarInt(
+                "WITH ended AS (UPDATE users SET session_version = session_version + $1 RETURNING 1) SELECT COUNT(*) FROM ended",
+                SigningSecret.versionJump()
+            ) ?? 0
+        }
+    }
+
+    public func checkReady() async throws {
+        _ = try await read { try await $0.scalarInt("SELECT 1") }
+    }
+
+    /// The schema version the database is at.
+    public func schemaVersion() async throws -> Int64 {
+        try await read { try await PGMigrations.version($0) }
+    }
+
+    public func close() async {
+        running.cancel()
+        _ = await running.value
+    }
+
+    // MARK: First start
+
+    public func userCount() async throws -> Int64 {
+        try await read { try await PGUsers.count(in: $0) }
+    }
+
+    public func insertFirstAdmin(_ admin: NewUser) async throws -> Bool {
+        try await write { db in
+            // Instances starting at once: one inserts, the others see its admin.
+            try await db.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            guard try await PGUsers.count(in: db) == 0 else { return false }
+            try await PGUsers.insert(admin, in: db)
+            return true
+        }
+    }
+
+    public func loadDemo(hasher: PasswordHasher) async throws -> Bool {
+        let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher)
+        return try await write { try await PGDemo.insert(shop, in: $0) }
+    }
+
+    // MARK: Staff users
+
+    public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
+        try await read(access) { _, db in
+            var out = out
+            let result = try await PGUsers.list(filter, page: page, in: db) { row in
+                UserAnswers.writeSummary(PGRowView<UserColumn>(row: row), to: &out)
+            }
+            return WrittenRows(out: out, total: result.total, request: result.request)
+        }
+    }
+
+    public func user(uuid: String) async throws -> User? {
+        try await read { try await PGUsers.find(uuid: uuid, in: $0) }
+    }
+
+    public func takenFields(username: String, email: String) async throws -> [String] {
+        try await read { try await PGUsers.takenFields(username: username, email: email, in: $0) }
+    }
+
+    public func createUser(_ user: NewUser, by actor: User?) async throws -> User {
+        try await write { db in
+            let created = try await PGUsers.insert(user, in: db)
+            if let actor {
+                try await PGAuditLog.record(actor: actor, action: "user.create", targetType: .user, targetID: created.uuid, at: created.createdAt, in: db)
+            }
+            return created
+        }
+    }
+
+    public func updateUser(uuid: String, _ changes: UserChanges, by actor: User, action: String) async throws -> User {
+        try await write { try await PGUsers.update(uuid: uuid, changes, actor: actor, action: action, in: $0) }
+    }
+
+    public func toggleUserStatus(uuid: String, by actor: User) async throws -> User {
+        try await write { db in
+            guard let current = try await PGUsers.find(uuid: uuid, forUpdate: true, in: db) else { throw UserChangeError.notFound }
+            var changes = UserChanges()
+            changes.isActive = !current.isActive
+            return try await PGUsers.update(uuid: uuid, changes, actor: actor, action: "user.toggle_status", in: db)
+        }
+    }
+
+    public func deleteUser(uuid: String, by actor: User) async throws {
+        try await write { try await PGUsers.delete(uuid: uuid, actor: actor, in: $0) }
+    }
+
+    public func auditLog(_ filter: AuditLog.Filter, page: PageRequest) async throws -> Page<AuditLog.Entry> {
+        try await read { try await PGAuditLog.list(filter, page: page, in: $0) }
+    }
+
+    // MARK: Employee portal
+
+    public func dashboard(_ access: Access) async throws -> Dashboard {
+        try await read(access) { _, db in
+            Dashboard(
+                customers: try await PGCounters.value(.customersLive, in: db),
+                products: try await PGCounters.value(.products, in: db),
+                carts: try await PGCounters.value(.carts, in: db)
+            )
+        }
+    }
+
+    public func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
+        try await read(access) { _, db in
+            var out = out
+            let result = try await PGCustomers.list(filter, page: page, in: db) { row in
+                UserAnswers.writeCustomer(PGRowView<UserColumn>(row: row), to: &out)
+            }
+            return WrittenRows(out: out, total: result.total, request: result.request)
+        }
+    }
+
+    public func customerWithCarts(id: Int64, _ access: Access) async throws -> (User, [Cart])? {
+        try await read(access) { _, db in
+            guard let customer = try await PGCustomers.find(id: id, in: db) else { return nil }
+            return (customer, try await PGCarts.carts(ofUser: id, in: db))
+        }
+    }
+
+    public func changeCustomer(_ change: CustomerChange, id: Int64, by actor: User) async throws -> User {
+        try await write { try await PGCustomers.apply(change, customerID: id, actor: actor, in: $0) }
+    }
+
+    // MARK: Products
+
+    public func productsPage(_ filter: ProductFilter, page: PageRequest, _ access: Access) async throws -> Page<Product> {
+        try await read(access) { _, db in try await PGProducts.list(filter, page: page, in: db) }
+    }
+
+    public func product(id: Int64) async throws -> Product? {
+        try await read { try await PGProducts.find(id: id, in: $0) }
+    }
+
+    public func createProduct(_ fields: ProductFields, by actor: User) async throws -> Product {
+        try await write { try await PGProducts.create(fields, actor: actor, in: $0) }
+    }
+
+    public func updateProduct(id: Int64, _ fields: ProductFields, by actor: User) async throws -> Product {
+        try await write { try await PGProducts.update(id: id, fields, actor: actor, in: $0) }
+    }
+
+    public func deleteProduct(id: Int64, by actor: User) async throws {
+        try await write { try await PGProducts.delete(id: id, actor: actor, in: $0) }
+    }
+
+    // MARK: Carts
+
+    public func openCart(for customer: CustomerReference, by actor: CartActor) async throws -> Cart {
+        try await write { db in
+            let id: Int64?
+            switch customer {
+            case .id(let value): id = value
+            case .uuid(let uuid): id = try await PGUsers.find(uuid: uuid, in: db)?.id
+            }
+            guard let id else { throw CartChangeError.customerNotAllowed }
+            return try await PGCarts.open(customerID: id, auditActor: actor.auditActor, in: db)
+        }
+    }
+
+    public func cartsPage(_ filter: CartListFilter, owner: Int64?, page: PageRequest) async throws -> Page<Cart> {
+        try await read { db in
+            var userID = owner
+            if owner == nil {
+                switch filter.customer {
+                case .id(let id): userID = id
+                // An unknown uuid owns nothing: id 0 is never assigned.
+                case .uuid(let uuid): userID = try await PGUsers.find(uuid: uuid, in: db)?.id ?? 0
+                case nil: break
+                }
+            }
+            return try await PGCarts.list(userID: userID, status: filter.status, page: page, in: db)
+        }
+    }
+
+    public func cart(id: Int64, owner: Int64?) async throws -> Cart? {
+        try await read { try await PGCarts.find(id: id, owner: owner, in: $0) }
+    }
+
+    public func addCartItem(cartID: Int64, productID: Int64, quantityMilli: Int64, by actor: CartActor) async throws -> Cart {
+        try await write { db in
+            try await PGCarts.addItem(
+                cartID: cartID, productID: productID, quantityMilli: quantityMilli, channel: actor.channel,
+                owner: actor.owner, auditActor: actor.auditActor, in: db
+            )
+        }
+    }
+
+    public func changeCartItem(cartID: Int64, itemID: Int64, quantityMilli: Int64?, by actor: CartActor) async throws -> Cart {
+        try await write { db in
+            try await PGCarts.changeItem(
+                cartID: cartID, itemID: itemID, quantityMilli: quantityMilli, owner: actor.owner, auditActor: actor.auditActor, in: db
+            )
+        }
+    }
+
+    public func closeCart(cartID: Int64, as status: Cart.Status, by actor: CartActor) async throws -> Cart {
+        try await write { db in
+            try await PGCarts.close(cartID: cartID, as: status, owner: actor.owner, auditActor: actor.auditActor, in: db)
+        }
+    }
+
+    // MARK: Reports
+
+    public func salesReport(days: Int64, _ access: Access) async throws -> SalesReport {
+        try await read(access) { _, db in try await PGSalesReport.load(days: days, in: db) }
+    }
+}
+
+/// The demo shop's rows, inserted as the SQLite engine inserts them.
+enum PGDemo {
+    static func insert(_ shop: DemoShop, in db: PGSession) async throws -> Bool {
+        try await db.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+        guard try await PGUsers.count(in: db) == 0 else { return false }
+        var userIDs: [String: Int64] = [:]
+        for user in shop.users {
+            userIDs[user.username] = try await PGUsers.insert(user, in: db).id
+        }
+        var productIDs: [String: (id: Int64, price: Int64)] = [:]
+        for product in shop.products {
+            let id = try await db.insertReturningID(
+                """
+                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id
+                """,
+                product.sku, product.name, product.description, product.unit, product.priceCents, product.isActive, product.createdAt
+            )
+            productIDs[product.sku] = (id, product.priceCents)
+        }
+        for cart in shop.carts {
+            guard let userID = userIDs[cart.customer] else { throw DemoShop.Error(description: "seed: unknown customer \(cart.customer)") }
+            let cartID = try await db.insertReturningID(
+                "INSERT INTO carts (user_id, status, created_at, updated_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                userID, cart.status, cart.createdAt, cart.updatedAt
+            )
+            for line in cart.lines {
+                guard let product = productIDs[line.sku] else { throw DemoShop.Error(description: "seed: bad cart line \(line.sku)") }
+                try await db.execute(
+                    """
+                    INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $6)
+                    """,
+                    cartID, product.id, line.quantityMilli, line.channel, product.price, line.at
+                )
+            }
+        }
+        return true
+    }
+}

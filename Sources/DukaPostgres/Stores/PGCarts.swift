@@ -1,0 +1,187 @@
+import DukaCore
+
+/// The SQL of `carts` and `cart_items` on PostgreSQL. A change locks its cart's row first
+/// (`FOR UPDATE`), so the checks on its lines and total, and the change, cannot be split by
+/// another request on the same cart, whichever instance it reaches.
+enum PGCarts {
+    static let cartColumns = CartColumn.selectList()
+    static let itemColumns = CartItemColumn.selectList(table: "i")
+
+    static func decodeCart(_ row: PGRow) -> Cart {
+        Cart(
+            id: row.int64(Int(CartColumn.id.position)), userID: row.int64(Int(CartColumn.userID.position)),
+            status: Cart.Status(rawValue: row.string(Int(CartColumn.status.position))) ?? .active,
+            createdAt: row.int64(Int(CartColumn.createdAt.position)), updatedAt: row.int64(Int(CartColumn.updatedAt.position)), items: []
+        )
+    }
+
+    static func decodeItem(_ row: PGRow) -> CartItem {
+        func number(_ column: CartItemColumn) -> Int64 { row.int64(Int(column.position)) }
+        return CartItem(
+            id: number(.id), cartID: number(.cartID), productID: number(.productID), quantityMilli: number(.quantityMilli),
+            saleChannel: CartItem.SaleChannel(rawValue: row.string(Int(CartItemColumn.saleChannel.position))) ?? .inStore,
+            unitPriceCents: number(.unitPriceCents), createdAt: number(.createdAt), updatedAt: number(.updatedAt)
+        )
+    }
+
+    static func count(in db: PGSession) async throws -> Int64 {
+        try await PGCounters.value(.carts, in: db)
+    }
+
+    /// `carts` with their lines filled in (one query for all of them).
+    static func withItems(_ carts: [Cart], in db: PGSession) async throws -> [Cart] {
+        guard !carts.isEmpty else { return carts }
+        let ids = carts.map { String($0.id) }.joined(separator: ",")
+        let items = try await db.rows(
+            "SELECT \(itemColumns) FROM cart_items AS i WHERE i.cart_id = ANY(('{' || $1 || '}')::bigint[]) ORDER BY i.cart_id, i.id", ids
+        ).map(decodeItem)
+        let byCart = Dictionary(grouping: items, by: \.cartID)
+        return carts.map { cart in
+            var cart = cart
+            cart.items = byCart[cart.id] ?? []
+            return cart
+        }
+    }
+
+    /// Every cart of a user, newest first, each with its lines by id.
+    static func carts(ofUser userID: Int64, in db: PGSession) async throws -> [Cart] {
+        let carts = try await db.rows(
+            "SELECT \(cartColumns) FROM carts WHERE user_id = $1 ORDER BY created_at DESC, id DESC", userID
+        ).map(decodeCart)
+        return try await withItems(carts, in: db)
+    }
+
+    /// The cart with its lines, if `owner` (when given) owns it; `forUpdate` locks its row.
+    static func find(id: Int64, owner: Int64? = nil, forUpdate: Bool = false, in db: PGSession) async throws -> Cart? {
+        guard var cart = try await db.first(
+            "SELECT \(cartColumns) FROM carts WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")", id
+        ).map(decodeCart) else { return nil }
+        if let owner, cart.userID != owner { return nil }
+        cart.items = try await db.rows("SELECT \(itemColumns) FROM cart_items AS i WHERE i.cart_id = $1 ORDER BY i.id", id).map(decodeItem)
+        return cart
+    }
+
+    /// A page of carts, newest first, with their lines.
+    static func list(userID: Int64?, status: Cart.Status?, page: PageRequest, in db: PGSession) async throws -> Page<Cart> {
+        var filter = PGFilter()
+        if let userID { filter.add("user_id = $?", userID) }
+        if let status { filter.add("status = $?", status.rawValue) }
+        let knownTotal = filter.conditions.isEmpty ? try await count(in: db) : nil
+        var result = try await db.page(
+            from: "carts", filter: filter, knownTotal: knownTotal, page: page, columns: cartColumns, orderBy: "created_at DESC, id DESC",
+            decode: decodeCart
+        )
+        result.items = try await withItems(result.items, in: db)
+        return result
+    }
+
+    /// Opens an active cart for a customer (at most one active cart each).
+    static func open(customerID: Int64, auditActor: User?, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> Cart {
+        // FOR SHARE: the customer cannot be deleted, deactivated or demoted until this commits.
+        guard let customer = try await db.first("SELECT \(PGUsers.columns) FROM users WHERE id = $1 FOR SHARE", customerID).map(PGUsers.decode),
+              customer.role == .customer, customer.isActive, !customer.isDeleted else {
+            throw CartChangeError.customerNotAllowed
+        }
+        guard try await db.scalarInt("SELECT 1 FROM carts WHERE user_id = $1 AND status = 'active'", customerID) == nil else {
+            throw CartChangeError.activeCartExists
+        }
+        let id: Int64
+        do {
+            id = try await db.insertReturningID(
+                "INSERT INTO carts (user_id, status, created_at, updated_at) VALUES ($1, 'active', $2, $2) RETURNING id", customerID, now
+            )
+        } catch let error where PGErrors.isUniqueViolation(error, constraint: "carts_one_active") {
+            // The partial unique index backs the check above against a racing request.
+            throw CartChangeError.activeCartExists
+        }
+        if let auditActor {
+            try await PGAuditLog.record(actor: auditActor, action: "cart.create", targetType: .cart, targetID: String(id), at: now, in: db)
+        }
+        return Cart(id: id, userID: customerID, status: .active, createdAt: now, updatedAt: now, items: [])
+    }
+
+    /// The active cart `id` (owned by `owner` when given), locked, or the reason it cannot change.
+    static func activeCart(_ id: Int64, owner: Int64?, in db: PGSession) async throws -> Cart {
+        guard let cart = try await find(id: id, owner: owner, forUpdate: true, in: db) else { throw CartChangeError.notFound }
+        guard cart.status == .active else { throw CartChangeError.cartNotActive }
+        return cart
+    }
+
+    static func touch(_ cartID: Int64, now: Int64, in db: PGSession) async throws {
+        try await db.execute("UPDATE carts SET updated_at = $1 WHERE id = $2", now, cartID)
+    }
+
+    /// Adds a line at the product's current price; a line with the same product, price
+    /// and channel grows instead.
+    static func addItem(
+        cartID: Int64, productID: Int64, quantityMilli: Int64, channel: CartItem.SaleChannel, owner: Int64?, auditActor: User?,
+        now: Int64 = Timestamp.now(), in db: PGSession
+    ) async throws -> Cart {
+        let cart = try await activeCart(cartID, owner: owner, in: db)
+        // FOR SHARE: the price read here is the price written, and the product stays.
+        guard let product = try await db.first("SELECT \(PGProducts.columns) FROM products WHERE id = $1 FOR SHARE", productID)
+            .map(PGProducts.decode) else { throw CartChangeError.productUnknown }
+        guard product.isActive else { throw CartChangeError.productInactive }
+        let itemID: Int64
+        if let line = cart.line(for: productID, priceCents: product.unitPriceCents, channel: channel) {
+            let sum = try Cart.grown(line, by: quantityMilli)
+            try cart.checkTotal(replacing: line.id, with: (product.unitPriceCents, sum))
+            try await db.execute("UPDATE cart_items SET quantity_milli = $1, updated_at = $2 WHERE id = $3", sum, now, line.id)
+            itemID = line.id
+        } else {
+            try cart.checkTotal(replacing: nil, with: (product.unitPriceCents, quantityMilli))
+            itemID = try await db.insertReturningID(
+                """
+                INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id
+                """,
+                cartID, productID, quantityMilli, channel.rawValue, product.unitPriceCents, now
+            )
+        }
+        try await touch(cartID, now: now, in: db)
+        if let auditActor {
+            try await PGAuditLog.record(actor: auditActor, action: "cart.add_item", targetType: .cartItem, targetID: String(itemID), at: now, in: db)
+        }
+        return try await find(id: cartID, in: db)!
+    }
+
+    /// Sets a line's quantity (nil: removes the line).
+    static func changeItem(
+        cartID: Int64, itemID: Int64, quantityMilli: Int64?, owner: Int64?, auditActor: User?, now: Int64 = Timestamp.now(), in db: PGSession
+    ) async throws -> Cart {
+        let cart = try await activeCart(cartID, owner: owner, in: db)
+        guard let line = cart.items.first(where: { $0.id == itemID }) else { throw CartChangeError.itemNotFound }
+        let action: String
+        if let quantityMilli {
+            guard quantityMilli != line.quantityMilli else { return cart }
+            try cart.checkTotal(replacing: line.id, with: (line.unitPriceCents, quantityMilli))
+            try await db.execute("UPDATE cart_items SET quantity_milli = $1, updated_at = $2 WHERE id = $3", quantityMilli, now, itemID)
+            action = "cart.update_item"
+        } else {
+            try await db.execute("DELETE FROM cart_items WHERE id = $1", itemID)
+            action = "cart.remove_item"
+        }
+        try await touch(cartID, now: now, in: db)
+        if let auditActor {
+            try await PGAuditLog.record(actor: auditActor, action: action, targetType: .cartItem, targetID: String(itemID), at: now, in: db)
+        }
+        return try await find(id: cartID, in: db)!
+    }
+
+    /// `active` to `checked_out` (not when empty) or to `abandoned`; the lines freeze.
+    static func close(
+        cartID: Int64, as status: Cart.Status, owner: Int64?, auditActor: User?, now: Int64 = Timestamp.now(), in db: PGSession
+    ) async throws -> Cart {
+        precondition(status != .active, "a cart is closed as checked_out or abandoned")
+        var cart = try await activeCart(cartID, owner: owner, in: db)
+        if status == .checkedOut, cart.items.isEmpty { throw CartChangeError.emptyCart }
+        try await db.execute("UPDATE carts SET status = $1, updated_at = $2 WHERE id = $3", status.rawValue, now, cartID)
+        if let auditActor {
+            let action = status == .checkedOut ? "cart.checkout" : "cart.abandon"
+            try await PGAuditLog.record(actor: auditActor, action: action, targetType: .cart, targetID: String(cartID), at: now, in: db)
+        }
+        cart.status = status
+        cart.updatedAt = now
+        return cart
+    }
+}

@@ -1,0 +1,57 @@
+import DukaCore
+
+/// The employee portal's SQL on PostgreSQL: users whose role is `customer`.
+enum PGCustomers {
+    static func conditions(_ filter: CustomerFilter) -> PGFilter {
+        var sql = PGFilter()
+        sql.add("role = 'customer'")
+        if !filter.includeDeleted { sql.add("deleted_at IS NULL") }
+        if let isActive = filter.isActive { sql.add("is_active = $?", isActive) }
+        if let search = filter.search, !search.isEmpty {
+            sql.add(PGSearch.condition(search, columns: ["full_name", "email", "phone_number", "id_number"]))
+        }
+        return sql
+    }
+
+    /// Unfiltered lists are counted by the triggers; others need the rows.
+    static func counter(_ filter: CustomerFilter) -> PGCounters.Name? {
+        guard filter.isActive == nil, filter.search?.isEmpty ?? true else { return nil }
+        return filter.includeDeleted ? .customersAll : .customersLive
+    }
+
+    /// A page of customers by id, each row given to `row`, and the total matching the filter.
+    static func list(_ filter: CustomerFilter, page: PageRequest, in db: PGSession, row: (PGRow) throws -> Void) async throws -> (total: Int64, request: PageRequest) {
+        let knownTotal: Int64? = if let counter = counter(filter) { try await PGCounters.value(counter, in: db) } else { nil }
+        return try await db.page(
+            from: "users", filter: conditions(filter), knownTotal: knownTotal, page: page, columns: PGUsers.columns, orderBy: "id", row: row
+        )
+    }
+
+    static func find(id: Int64, forUpdate: Bool = false, in db: PGSession) async throws -> User? {
+        try await db.first(
+            "SELECT \(PGUsers.columns) FROM users WHERE id = $1 AND role = 'customer'\(forUpdate ? " FOR UPDATE" : "")", id
+        ).map(PGUsers.decode)
+    }
+
+    /// Checks the customer's state and applies `change` with its audit row; the row is
+    /// locked first, so two changes of one customer run one after the other.
+    static func apply(_ change: CustomerChange, customerID: Int64, actor: User, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> User {
+        guard let customer = try await find(id: customerID, forUpdate: true, in: db) else { throw CustomerChangeError.notFound }
+        if let refusal = change.refusal(for: customer) { throw refusal }
+        let set = switch change {
+        case .softDelete: "deleted_at = $1"
+        case .restore: "deleted_at = NULL"
+        case .activate: "is_active = TRUE"
+        case .deactivate: "is_active = FALSE"
+        }
+        let updated = try await db.rows(
+            """
+            UPDATE users SET \(set), updated_at = $1, session_version = session_version + $3 WHERE id = $2
+            RETURNING \(PGUsers.columns)
+            """,
+            [now, customerID, Int64(change.endsSessions ? 1 : 0)]
+        )
+        try await PGAuditLog.record(actor: actor, action: change.auditAction, targetType: .user, targetID: customer.uuid, at: now, in: db)
+        return PGUsers.decode(updated[0])
+    }
+}

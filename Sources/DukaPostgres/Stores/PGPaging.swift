@@ -1,0 +1,102 @@
+import DukaCore
+
+/// AND-ed SQL conditions with their bound values. A condition marks each parameter `$?`;
+/// they are numbered `$1`, `$2`, ... in order when the statement is put together. Only
+/// fixed SQL text written in the stores is spliced; every value is bound.
+struct PGFilter {
+    private(set) var conditions: [String] = []
+    private(set) var arguments: [any PGArgument] = []
+
+    mutating func add(_ condition: String, _ values: any PGArgument...) {
+        conditions.append(condition)
+        arguments.append(contentsOf: values)
+    }
+
+    mutating func add(_ condition: (sql: String, arguments: [any PGArgument])) {
+        conditions.append(condition.sql)
+        arguments.append(contentsOf: condition.arguments)
+    }
+
+    /// `WHERE a AND b` (or nothing), its `$?` numbered from 1.
+    var whereClause: String {
+        conditions.isEmpty ? "" : PGFilter.numbered("WHERE " + conditions.joined(separator: " AND "))
+    }
+
+    /// `$?` → `$1`, `$2`, ... from `first`.
+    static func numbered(_ sql: String, from first: Int = 1) -> String {
+        var number = first
+        var result = ""
+        var rest = Substring(sql)
+        while let mark = rest.firstRange(of: "$?") {
+            result += rest[..<mark.lowerBound] + "$\(number)"
+            number += 1
+            rest = rest[mark.upperBound...]
+        }
+        return result + rest
+    }
+}
+
+extension PGSession {
+    /// One page of `table` matching `filter`, ordered by `orderBy`, each row given to `row`;
+    /// counted first unless the total is known. A page past the end costs no second query.
+    func page(
+        from table: String, filter: PGFilter, knownTotal: Int64? = nil, page: PageRequest, columns: String, orderBy: String,
+        row: (PGRow) throws -> Void
+    ) async throws -> (total: Int64, request: PageRequest) {
+        let total: Int64
+        if let knownTotal { total = knownTotal } else { total = try await count(of: table, filter: filter) }
+        guard let offset = page.offset, offset < total else { return (total, page) }
+        let next = filter.arguments.count + 1
+        for found in try await rows(
+            "SELECT \(columns) FROM \(table) \(filter.whereClause) ORDER BY \(orderBy) LIMIT $\(next) OFFSET $\(next + 1)",
+            filter.arguments + [page.size, offset]
+        ) {
+            try row(found)
+        }
+        return (total, page)
+    }
+
+    /// The same page, decoded.
+    func page<T: Sendable>(
+        from table: String, filter: PGFilter, knownTotal: Int64? = nil, page request: PageRequest, columns: String, orderBy: String,
+        decode: (PGRow) -> T
+    ) async throws -> Page<T> {
+        var items: [T] = []
+        let result = try await page(
+            from: table, filter: filter, knownTotal: knownTotal, page: request, columns: columns, orderBy: orderBy
+        ) { items.append(decode($0)) }
+        return Page(items: items, total: result.total, request: request)
+    }
+
+    func count(of table: String, filter: PGFilter) async throws -> Int64 {
+        try await scalarInt("SELECT COUNT(*) FROM \(table) \(filter.whereClause)", filter.arguments) ?? 0
+    }
+
+    func scalarInt(_ sql: String, _ arguments: [any PGArgument]) async throws -> Int64? {
+        let row = try await rows(sql, arguments).first
+        return row.flatMap { $0.isNull(0) ? nil : $0.int64(0) }
+    }
+}
+
+/// "`text` is a case-insensitive substring of one of `columns`", as the SQLite engine
+/// answers it: shorter than 3 characters, a LIKE with ASCII folding (SQLite's LIKE);
+/// longer, a LIKE over Unicode lower case (SQLite's trigram index folds Unicode) that the
+/// `users_search_*` trigram indexes (pg_trgm) answer. `%`, `_` and `\` match themselves.
+enum PGSearch {
+    static func condition(_ text: String, columns: [String]) -> (sql: String, arguments: [any PGArgument]) {
+        let pattern = likeSubstringPattern(text)
+        let collation = text.count >= 3 ? "und-x-icu" : "C"
+        let tests = columns.map { #"lower(\#($0) COLLATE "\#(collation)") LIKE lower($? COLLATE "\#(collation)") ESCAPE '\'"# }
+        return ("(" + tests.joined(separator: " OR ") + ")", columns.map { _ in pattern })
+    }
+
+    /// `text` as a LIKE pattern matching it literally, as a substring.
+    static func likeSubstringPattern(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%" + escaped + "%"
+    }
+}

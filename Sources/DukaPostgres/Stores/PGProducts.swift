@@ -1,0 +1,104 @@
+import DukaCore
+
+/// The SQL of `products` on PostgreSQL.
+enum PGProducts {
+    static let columns = ProductColumn.selectList()
+
+    static func decode(_ row: PGRow) -> Product {
+        func text(_ column: ProductColumn) -> String { row.string(Int(column.position)) }
+        func number(_ column: ProductColumn) -> Int64 { row.int64(Int(column.position)) }
+        return Product(
+            id: number(.id), sku: text(.sku), name: text(.name), description: text(.description), unit: text(.unit),
+            unitPriceCents: number(.unitPriceCents), isActive: number(.isActive) != 0,
+            createdAt: number(.createdAt), updatedAt: number(.updatedAt)
+        )
+    }
+
+    static func find(id: Int64, in db: PGSession) async throws -> Product? {
+        try await db.first("SELECT \(columns) FROM products WHERE id = $1", id).map(decode)
+    }
+
+    /// A page of products by id; `search` matches name or sku as a substring (ASCII case
+    /// folded at any length, as SQLite's LIKE).
+    static func list(_ productFilter: ProductFilter, page: PageRequest, in db: PGSession) async throws -> Page<Product> {
+        var filter = PGFilter()
+        if !productFilter.includeInactive { filter.add("is_active") }
+        if let search = productFilter.search, !search.isEmpty {
+            let pattern = PGSearch.likeSubstringPattern(search)
+            filter.add(#"(lower(name) LIKE lower($? COLLATE "C") ESCAPE '\' OR lower(sku) LIKE lower($? COLLATE "C") ESCAPE '\')"#, pattern, pattern)
+        }
+        let knownTotal = filter.conditions.isEmpty ? try await PGCounters.value(.products, in: db) : nil
+        return try await db.page(from: "products", filter: filter, knownTotal: knownTotal, page: page, columns: columns, orderBy: "id", decode: decode)
+    }
+
+    static func skuTaken(_ sku: String, exceptID: Int64?, in db: PGSession) async throws -> Bool {
+        try await db.scalarInt(#"SELECT 1 FROM products WHERE lower(sku) = lower($1 COLLATE "C") AND id IS DISTINCT FROM $2"#, sku, exceptID) != nil
+    }
+
+    static func refusingDuplicateSKU<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error where PGErrors.isUniqueViolation(error, constraint: "products_sku_key") {
+            throw ProductChangeError.duplicateSKU
+        }
+    }
+
+    static func create(_ fields: ProductFields, actor: User?, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> Product {
+        guard let sku = fields.sku, let name = fields.name, let price = fields.unitPriceCents else {
+            preconditionFailure("sku, name and unit price are checked by the caller")
+        }
+        guard try await !skuTaken(sku, exceptID: nil, in: db) else { throw ProductChangeError.duplicateSKU }
+        let product = try await refusingDuplicateSKU {
+            decode(try await db.rows(
+                """
+                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                RETURNING \(columns)
+                """,
+                [sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now]
+            )[0])
+        }
+        if let actor {
+            try await PGAuditLog.record(actor: actor, action: "product.create", targetType: .product, targetID: String(product.id), at: now, in: db)
+        }
+        return product
+    }
+
+    /// A partial update; prices already in carts are untouched (lines keep their own price).
+    static func update(id: Int64, _ fields: ProductFields, actor: User, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> Product {
+        guard let current = try await db.first("SELECT \(columns) FROM products WHERE id = $1 FOR UPDATE", id).map(decode) else {
+            throw ProductChangeError.notFound
+        }
+        let next = fields.applied(to: current)
+        guard next != current else { return current }
+        if next.sku.lowercased() != current.sku.lowercased(), try await skuTaken(next.sku, exceptID: id, in: db) {
+            throw ProductChangeError.duplicateSKU
+        }
+        let updated = try await refusingDuplicateSKU {
+            try await db.rows(
+                """
+                UPDATE products SET sku = $1, name = $2, description = $3, unit = $4, unit_price_cents = $5, is_active = $6, updated_at = $7
+                WHERE id = $8
+                RETURNING \(columns)
+                """,
+                [next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, now, id]
+            )
+        }
+        try await PGAuditLog.record(actor: actor, action: "product.update", targetType: .product, targetID: String(id), at: now, in: db)
+        return decode(updated[0])
+    }
+
+    /// Hard delete, refused while any cart line refers to the product.
+    static func delete(id: Int64, actor: User, now: Int64 = Timestamp.now(), in db: PGSession) async throws {
+        guard try await db.scalarInt("SELECT 1 FROM products WHERE id = $1 FOR UPDATE", id) != nil else { throw ProductChangeError.notFound }
+        guard try await db.scalarInt("SELECT 1 FROM cart_items WHERE product_id = $1 LIMIT 1", id) == nil else {
+            throw ProductChangeError.hasDependents
+        }
+        do {
+            try await db.execute("DELETE FROM products WHERE id = $1", id)
+        } catch let error where PGErrors.isForeignKeyViolation(error) {
+            throw ProductChangeError.hasDependents
+        }
+        try await PGAuditLog.record(actor: actor, action: "product.delete", targetType: .product, targetID: String(id), at: now, in: db)
+    }
+}

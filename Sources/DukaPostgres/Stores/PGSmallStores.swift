@@ -1,0 +1,100 @@
+import DukaCore
+
+/// Exact row counts kept by triggers (`counters`, see schema.postgres.sql).
+enum PGCounters {
+    enum Name: String, Sendable {
+        case customersLive = "customers_live"
+        case customersAll = "customers_all"
+        case customersVersion = "customers_version"
+        case products
+        case carts
+    }
+
+    static func value(_ name: Name, in db: PGSession) async throws -> Int64 {
+        try await db.scalarInt("SELECT value FROM counters WHERE name = $1", name.rawValue) ?? 0
+    }
+}
+
+/// The SQL of `audit_log`.
+enum PGAuditLog {
+    static let columns = AuditLogColumn.selectList()
+
+    static func record(
+        actor: User, action: String, targetType: AuditLog.TargetType, targetID: String, at time: Int64 = Timestamp.now(), in db: PGSession
+    ) async throws {
+        try await db.execute(
+            """
+            INSERT INTO audit_log (actor_id, actor_uuid, actor_username, action, target_type, target_id, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """,
+            actor.id, actor.uuid, actor.username, action, targetType.rawValue, targetID, time
+        )
+    }
+
+    static func decode(_ row: PGRow) -> AuditLog.Entry {
+        func text(_ column: AuditLogColumn) -> String { row.string(Int(column.position)) }
+        return AuditLog.Entry(
+            id: row.int64(Int(AuditLogColumn.id.position)), actorUUID: text(.actorUUID), actorUsername: text(.actorUsername),
+            action: text(.action), targetType: text(.targetType), targetID: text(.targetID),
+            createdAt: row.int64(Int(AuditLogColumn.createdAt.position))
+        )
+    }
+
+    static func list(_ filter: AuditLog.Filter, page: PageRequest, in db: PGSession) async throws -> Page<AuditLog.Entry> {
+        var sql = PGFilter()
+        if let actorUUID = filter.actorUUID { sql.add("actor_uuid = $?", actorUUID) }
+        if let action = filter.action { sql.add("action = $?", action) }
+        return try await db.page(from: "audit_log", filter: sql, page: page, columns: columns, orderBy: "id DESC", decode: decode)
+    }
+}
+
+/// The SQL of `settings` (server-wide key/value pairs).
+enum PGSettings {
+    static func value(_ key: String, in db: PGSession) async throws -> String? {
+        try await db.first("SELECT value FROM settings WHERE key = $1", key)?.string(0)
+    }
+
+    /// The stored signing secret, made on first use (the first of racing instances wins).
+    static func signingSecret(in db: PGSession) async throws -> String {
+        try await db.execute(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", SigningSecret.key, SigningSecret.random()
+        )
+        return try await value(SigningSecret.key, in: db) ?? ""
+    }
+}
+
+/// The sales report on PostgreSQL: the same days, counts and half-up rounding per line
+/// as the SQLite engine's, summed here so that an overflowing day shows the largest value.
+enum PGSalesReport {
+    static func load(days: Int64, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> SalesReport {
+        var counts: [String: Int64] = [:]
+        for row in try await db.rows("SELECT status, COUNT(*) FROM carts GROUP BY status") {
+            counts[row.string(0)] = row.int64(1)
+        }
+        let today = now / SalesReport.secondsPerDay
+        let first = today - days + 1
+        var byDay: [Int64: SalesReport.Day] = [:]
+        // Each line rounded as on SQLite: (cents × milli + 500) / 1000, integer division.
+        for row in try await db.rows(
+            """
+            SELECT c.updated_at / 86400,
+                   (SELECT SUM((i.unit_price_cents * i.quantity_milli + 500) / 1000)::bigint
+                    FROM cart_items AS i WHERE i.cart_id = c.id)
+            FROM carts AS c
+            WHERE c.status = 'checked_out' AND c.updated_at >= $1
+            """,
+            first * SalesReport.secondsPerDay
+        ) {
+            let day = row.int64(0)
+            var entry = byDay[day] ?? SalesReport.Day(day: day, carts: 0, totalCents: 0)
+            let (sum, overflow) = entry.totalCents.addingReportingOverflow(row.int64(1))
+            entry.totalCents = overflow ? .max : sum
+            entry.carts += 1
+            byDay[day] = entry
+        }
+        return SalesReport(
+            cartsByStatus: Cart.Status.allCases.map { ($0, counts[$0.rawValue] ?? 0) },
+            days: (first...today).map { byDay[$0] ?? SalesReport.Day(day: $0, carts: 0, totalCents: 0) }
+        )
+    }
+}
