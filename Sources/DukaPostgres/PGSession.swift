@@ -42,6 +42,9 @@ struct PGSession {
 
     /// Every row of `sql`, read to the end (a constraint error can arrive after the first rows).
     func rows(_ sql: String, _ arguments: [any PGArgument]) async throws -> [PGRow] {
+        // A query written to a connection that has already closed is never answered
+        // (postgres-nio drops the write's failure): refuse it here instead.
+        guard !connection.isClosed else { throw StorageError(.unavailable, message: "the connection to PostgreSQL closed") }
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments { argument.bind(into: &bindings) }
         let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)

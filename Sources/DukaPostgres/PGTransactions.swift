@@ -36,30 +36,93 @@ extension PostgresStorage {
     /// Statements that cannot run inside a transaction (CREATE DATABASE, migrations that
     /// manage their own), on one leased connection.
     func unmanaged<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
-        try await PGErrors.mapped {
-            try await client.withConnection { connection in
-                try await body(PGSession(connection: connection, logger: logger))
+        try await leased { connection in try await body(PGSession(connection: connection, logger: logger)) }
+    }
+
+    private func transaction<T: Sendable>(_ begin: String, _ body: (PGSession) async throws -> T) async throws -> T {
+        try await leased { connection in
+            let session = PGSession(connection: connection, logger: logger)
+            try await session.execute(begin)
+            let result: T
+            do {
+                result = try await body(session)
+            } catch {
+                try? await session.execute("ROLLBACK")
+                throw error
+            }
+            try await session.execute("COMMIT")
+            return result
+        }
+    }
+
+    /// `body` on a pooled connection, errors mapped; 503 at once while the server is down,
+    /// and after `PGHealth.leaseTimeout` without a connection.
+    private func leased<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        guard !health.isDown else { throw PGHealth.unavailable }
+        let flag = LeaseFlag()
+        let client = client
+        return try await PGErrors.mapped {
+            try await withoutActuallyEscaping(body) { body in
+                let work = UnsafeTransfer(body)
+                return try await withThrowingTaskGroup(of: Optional<UnsafeTransfer<T>>.self) { group in
+                    group.addTask {
+                        UnsafeTransfer(try await client.withConnection { connection in
+                            flag.set()
+                            return try await work.value(connection)
+                        })
+                    }
+                    group.addTask {
+                        try? await Task.sleep(for: PGHealth.leaseTimeout)
+                        if flag.isSet {
+                            // Connected in time: wait for the work, however long it takes.
+                            try? await Task.sleep(for: .seconds(86_400 * 365))
+                        }
+                        return nil
+                    }
+                    while let next = try await group.next() {
+                        if let result = next {
+                            group.cancelAll()
+                            return result.value
+                        }
+                        if !flag.isSet {
+                            group.cancelAll()
+                            self.health.markDown { [client] in
+                                (try? await Self.probe(client)) == true
+                            }
+                            throw PGHealth.unavailable
+                        }
+                    }
+                    throw PGHealth.unavailable
+                }
             }
         }
     }
 
-    private func transaction<T: Sendable>(_ begin: String, _ body: (PGSession) async throws -> T) async throws -> T {
-        try await PGErrors.mapped {
-            try await client.withConnection { connection in
-                let session = PGSession(connection: connection, logger: logger)
-                try await session.execute(begin)
-                let result: T
-                do {
-                    result = try await body(session)
-                } catch {
-                    try? await session.execute("ROLLBACK")
-                    throw error
+    /// One round trip on a pooled connection, within the lease timeout.
+    private static func probe(_ client: PostgresClient) async throws -> Bool {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    _ = try await connection.query("SELECT 1", logger: Logger(label: "duka-probe")).collect()
                 }
-                try await session.execute("COMMIT")
-                return result
+                return true
             }
+            group.addTask {
+                try await Task.sleep(for: PGHealth.leaseTimeout)
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
         }
     }
+}
+
+/// Carries a value the compiler cannot prove Sendable across the task group above; the
+/// group's tasks end before `leased` returns, so nothing outlives its owner.
+struct UnsafeTransfer<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }
 
 /// PostgreSQL's errors, by SQLSTATE (https://www.postgresql.org/docs/15/errcodes-appendix.html).

@@ -12,6 +12,7 @@ public final class PostgresStorage: Storage {
     let logger: Logger
     public let location: PostgresLocation
     private let running: Task<Void, Never>
+    let health = PGHealth()
 
     private init(client: PostgresClient, location: PostgresLocation, logger: Logger) {
         self.client = client

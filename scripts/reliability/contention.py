@@ -91,7 +91,7 @@ def main():
 
     results = race("last admin", demote)
     con = server.connect_db()
-    active_admins = con.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1 AND deleted_at IS NULL").fetchone()[0]
+    active_admins = con.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = TRUE AND deleted_at IS NULL").fetchone()[0]
     con.close()
     print(f"guard last admin: {active_admins} active admin(s) remain")
     if active_admins < 1 or any(s not in (200, 401, 409) for s in results):

@@ -1,5 +1,9 @@
 """Shared helpers for the reliability checks: start the real duka binary on loopback,
-talk JSON to it over fresh connections, and read its database file directly."""
+talk JSON to it over fresh connections, and read its database directly.
+
+With DUKA_RELIABILITY_PG set to a PostgreSQL server's URL (run-all --postgres), each
+Server gets a new database on that server instead of a SQLite file, and the checks read
+it through psql."""
 import http.client
 import json
 import os
@@ -12,6 +16,7 @@ import tempfile
 import time
 
 ADMIN_PASSWORD = "reliability-admin-pass"
+POSTGRES = os.environ.get("DUKA_RELIABILITY_PG")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -32,7 +37,7 @@ class Server:
 
     def __init__(self, db=None, port=None, extra_args=()):
         self.dir = tempfile.mkdtemp(prefix="duka-reliability-")
-        self.db = db or os.path.join(self.dir, "duka.sqlite")
+        self.db = db or (new_postgres_database() if POSTGRES else os.path.join(self.dir, "duka.sqlite"))
         self.port = port or free_port()
         self.extra_args = list(extra_args)
         self.proc = None
@@ -40,7 +45,7 @@ class Server:
 
     def start(self, timeout=15):
         # The checks register hundreds of customers from one address: no registration limit here.
-        env = dict(os.environ, DUKA_ADMIN_PASSWORD=ADMIN_PASSWORD, DUKA_BCRYPT_COST="4", DUKA_LOG_LEVEL="warning",
+        env = dict(os.environ, DUKA_ADMIN_PASSWORD=ADMIN_PASSWORD, DUKA_BCRYPT_COST="4", DUKA_LOG_LEVEL=os.environ.get("DUKA_TEST_LOG_LEVEL", "warning"),
                    DUKA_REGISTRATION_LIMIT="1000000")
         self.proc = subprocess.Popen([binary(), "serve", "--db", self.db, "--port", str(self.port)] + self.extra_args,
                                      env=env, stdout=self.log, stderr=self.log)
@@ -64,7 +69,65 @@ class Server:
         return self.proc.wait(timeout=timeout)
 
     def connect_db(self):
-        return sqlite3.connect(self.db, timeout=10)
+        return connect(self.db)
+
+    @property
+    def postgres(self):
+        return is_postgres(self.db)
+
+
+def is_postgres(db):
+    return db.startswith("postgres://") or db.startswith("postgresql://")
+
+
+def connect(db):
+    """A DB-API-like connection to a SQLite file or a PostgreSQL URL."""
+    return Psql(db) if is_postgres(db) else sqlite3.connect(db, timeout=10)
+
+
+def new_postgres_database():
+    """A new, empty database on the DUKA_RELIABILITY_PG server; answers its URL."""
+    name = "duka_reliability_" + os.urandom(6).hex()
+    Psql(POSTGRES).execute(f"CREATE DATABASE {name}")
+    base, _, query = POSTGRES.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+
+
+class Psql:
+    """Just enough of sqlite3's connection for the checks, through the psql client:
+    `?` parameters are inlined as literals (the checks pass only ints and plain text)."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def execute(self, sql, params=()):
+        parts = sql.split("?")
+        assert len(parts) == len(params) + 1, sql
+        text = parts[0]
+        for value, part in zip(params, parts[1:]):
+            text += (str(int(value)) if isinstance(value, (int, bool)) else "'" + str(value).replace("'", "''") + "'") + part
+        result = subprocess.run(["psql", "-X", "-A", "-t", "-q", "-v", "ON_ERROR_STOP=1", "-F", "\x1f", "-R", "\x1e",
+                                 "-d", self.url, "-c", text], capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError(f"psql: {result.stderr.strip()}")
+        rows = []
+        for line in result.stdout.rstrip("\n").split("\x1e"):
+            line = line.strip("\n")
+            if line == "":
+                continue
+            rows.append(tuple(int(v) if v.lstrip("-").isdigit() else (None if v == "" else v) for v in line.split("\x1f")))
+        return _Rows(rows)
+
+    def close(self):
+        pass
+
+
+class _Rows(list):
+    def fetchone(self):
+        return self[0] if self else None
+
+    def fetchall(self):
+        return list(self)
 
 
 def request(port, method, path, body=None, token=None, timeout=30):
@@ -108,6 +171,10 @@ def fail(message):
 
 
 def integrity_ok(path):
+    if is_postgres(path):
+        # PostgreSQL checks its own pages and keys; what it cannot break is checked here.
+        con = Psql(path)
+        return con.execute("SELECT COUNT(*) FROM cart_items WHERE cart_id NOT IN (SELECT id FROM carts)").fetchone()[0] == 0
     con = sqlite3.connect(path)
     try:
         return con.execute("PRAGMA integrity_check").fetchone()[0] == "ok" and not con.execute("PRAGMA foreign_key_check").fetchall()

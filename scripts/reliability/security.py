@@ -14,13 +14,12 @@ import json
 import os
 import re
 import socket
-import sqlite3
 import stat
 import subprocess
 import threading
 import time
 
-from harness import ADMIN_PASSWORD, Server, binary, fail, login, request
+from harness import ADMIN_PASSWORD, Server, binary, fail, login, request, connect
 
 REQUEST_TIMEOUT = 2
 results = []
@@ -288,21 +287,25 @@ def signed_with(token, secret):
 def rotate_secret(server):
     token = login(server.port, "admin")
     claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-    con = sqlite3.connect(server.db)
+    con = connect(server.db)
     old_secret = con.execute("SELECT value FROM settings WHERE key = 'jwt_secret'").fetchone()[0]
     con.close()
     forged = forge(old_secret, claims)
     if request(server.port, "GET", "/api/v1/auth/me", token=forged)[0] != 200:
         fail("the forging helper is wrong: a token it made with the current secret is refused")
-    missing = os.path.join(server.dir, "typo.sqlite")
+    if server.postgres:
+        base, _, query = server.db.partition("?")
+        missing = base + "_typo" + ("?" + query if query else "")
+    else:
+        missing = os.path.join(server.dir, "typo.sqlite")
     typo = subprocess.run([binary(), "rotate-secret", "--db", missing], capture_output=True, text=True, timeout=30)
-    if typo.returncode == 0 or os.path.exists(missing):
+    if typo.returncode == 0 or (not server.postgres and os.path.exists(missing)):
         fail("rotate-secret on a mistyped path succeeded (or made a new file)")
     result = subprocess.run([binary(), "rotate-secret", "--db", server.db], capture_output=True, text=True, timeout=30)
     if result.returncode != 0:
         fail(f"rotate-secret failed: {result.stderr}")
     old = request(server.port, "GET", "/api/v1/auth/me", token=token)[0]
-    con = sqlite3.connect(server.db)
+    con = connect(server.db)
     new_secret = con.execute("SELECT value FROM settings WHERE key = 'jwt_secret'").fetchone()[0]
     con.close()
     # The running server picks the new secret up within its 2 s poll.
@@ -357,7 +360,9 @@ def main():
     if request(server.port, "GET", "/healthz")[0] != 200:
         fail("the server stopped answering")
     server.stop()
-    outcomes += [attempt(file_modes), attempt(bootstrap_password)]
+    if not server.postgres:
+        # Database files and the password file beside them: SQLite's alone.
+        outcomes += [attempt(file_modes), attempt(bootstrap_password)]
     failed = outcomes.count(False)
     print(f"security: {len(outcomes) - failed} passed, {failed} failed")
     if failed:

@@ -58,7 +58,7 @@ def main():
     late_answers = [o for o in answered if o[0] > exited_at]
     refused_after = [o for o in outcomes if isinstance(o[2], str) and o[0] >= exited_at]
     wal = server.db + "-wal"
-    wal_size = os.path.getsize(wal) if os.path.exists(wal) else 0
+    wal_size = os.path.getsize(wal) if not server.postgres and os.path.exists(wal) else 0
     print(f"shutdown under load: exit code {code}, {len(answered)} answered ({len(errors_5xx)} 5xx), "
           f"{len(dropped)} dropped before the signal, {len(refused_after)} refused after exit, "
           f"WAL {wal_size} bytes, shutdown took {exited_at - sigterm_at:.2f}s")
