@@ -19,6 +19,13 @@ struct Backup: AsyncParsableCommand {
     @Argument(help: "The new file to write; it must not exist yet.") var destination: String
 
     func run() async throws {
+        guard !database.isPostgres else {
+            printError("""
+                \(database.displayName) is PostgreSQL: back it up with pg_dump or pg_basebackup (docs/SCALING.md), \
+                or take a SQLite copy with duka copy --from URL --to FILE
+                """)
+            throw ExitCode(2)
+        }
         let source = database.resolvedPath
         guard FileManager.default.fileExists(atPath: source) else {
             printError("\(source) does not exist")

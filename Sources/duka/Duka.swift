@@ -7,7 +7,7 @@ struct Duka: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "duka",
         abstract: "The back office of a small shop: one binary, one SQLite file.",
-        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, Backup.self, RotateSecret.self, Generate.self, Version.self],
+        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, Backup.self, Copy.self, RotateSecret.self, Generate.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -1,0 +1,57 @@
+import DukaCore
+import SQLite
+
+/// `duka copy`'s side of a SQLite file: reads in id order on a reader, inserts on the
+/// writer, each batch one transaction (the triggers keep counters and the search index).
+public struct SQLiteCopyEndpoint: CopyEndpoint {
+    public let database: Database
+    public let displayName: String
+
+    public init(database: Database, displayName: String) {
+        self.database = database
+        self.displayName = displayName
+    }
+
+    public func rowCount(_ table: CopyTable) async throws -> Int64 {
+        try await database.read { try $0.scalarInt("SELECT COUNT(*) FROM \(table.name)") ?? 0 }
+    }
+
+    public func rows(_ table: CopyTable, after: CopyValue?, limit: Int) async throws -> [[CopyValue]] {
+        try await database.read { db in
+            let condition = after == nil ? "" : "WHERE \(table.orderColumn) > ?"
+            let arguments: [any SQLBindable] = (after.map { [Self.bindable($0)] } ?? []) + [Int64(limit)]
+            return try db.query(
+                "SELECT \(table.columnList) FROM \(table.name) \(condition) ORDER BY \(table.orderColumn) LIMIT ?", arguments: arguments
+            ) { row in
+                table.columns.indices.map { index -> CopyValue in
+                    let position = Int32(index)
+                    if row.isNull(position) { return .null }
+                    return table.columns[index].kind == .text ? .text(row.string(position)) : .int(row.int64(position))
+                }
+            }
+        }
+    }
+
+    public func insert(_ table: CopyTable, rows: [[CopyValue]]) async throws {
+        let placeholders = Array(repeating: "?", count: table.columns.count).joined(separator: ", ")
+        let sql = "INSERT INTO \(table.name) (\(table.columnList)) VALUES (\(placeholders))"
+        try await database.write { db in
+            for row in rows { try db.execute(sql, arguments: row.map(Self.bindable)) }
+        }
+    }
+
+    public func finishCopy() async throws {
+        try await database.write { db in
+            try UserStore.optimizeSearchIndex(in: db)
+            try db.exec("ANALYZE")
+        }
+    }
+
+    static func bindable(_ value: CopyValue) -> any SQLBindable {
+        switch value {
+        case .int(let number): number
+        case .text(let text): text
+        case .null: Optional<Int64>.none
+        }
+    }
+}
