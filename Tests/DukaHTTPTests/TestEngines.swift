@@ -60,6 +60,17 @@ actor TestPostgres {
         return location.url
     }
 
+    /// A new database with no schema at all; answers its URL.
+    func makeEmptyDatabase() async throws -> String {
+        let admin = try await adminStorage()
+        let name = "duka_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
+        let create = "CREATE DATABASE \(name)"
+        try await admin.unmanaged { try await $0.execute(create) }
+        var location = try serverLocation
+        location.database = name
+        return location.url
+    }
+
     private var templateTask: Task<String, any Error>?
 
     /// A migrated database that the tests' databases are copied from. Its name carries a
@@ -140,6 +151,10 @@ enum TestValue: Sendable, ExpressibleByIntegerLiteral, ExpressibleByStringLitera
 /// for booleans).
 extension TestDuka {
     func execute(_ sql: String, _ values: TestValue...) async throws {
+        _ = try await rows(sql, values)
+    }
+
+    func execute(_ sql: String, _ values: [TestValue]) async throws {
         _ = try await rows(sql, values)
     }
 
