@@ -382,15 +382,24 @@ extension SearchIndexTests {
     }
 
     /// The HTTP layer and the domain never see the engine: only DukaSQLite imports SQLite.
-    @Test func onlyTheEngineImportsSQLite() throws {
-        for module in ["DukaHTTP", "DukaCore"] {
+    @Test func onlyTheEnginesImportTheirDatabases() throws {
+        // Each engine's library is imported by that engine alone (and by the executable
+        // that picks one); the API and the domain see only `Storage`.
+        let engines = ["SQLite", "CSQLite", "DukaSQLite", "PostgresNIO", "DukaPostgres"]
+        let allowed: [String: Set<String>] = [
+            "DukaHTTP": [], "DukaCore": [],
+            "DukaSQLite": ["SQLite", "CSQLite"], "DukaPostgres": ["PostgresNIO"],
+        ]
+        for (module, may) in allowed {
             let folder = repositoryRoot.appendingPathComponent("Sources/\(module)")
             let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)!
                 .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
             #expect(!files.isEmpty)
             for file in files {
-                let imports = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("import ") }
-                #expect(!imports.contains { $0 == "import SQLite" || $0 == "import CSQLite" || $0 == "import DukaSQLite" }, "\(file.lastPathComponent)")
+                let imports = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+                    .filter { $0.hasPrefix("import ") }.map { String($0.dropFirst("import ".count)) }
+                let forbidden = imports.filter { engines.contains($0) && !may.contains($0) }
+                #expect(forbidden.isEmpty, "\(module)/\(file.lastPathComponent) imports \(forbidden)")
             }
         }
     }
