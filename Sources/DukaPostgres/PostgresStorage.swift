@@ -13,6 +13,7 @@ public final class PostgresStorage: Storage {
     public let location: PostgresLocation
     private let running: Task<Void, Never>
     let health = PGHealth()
+    let pageBoundaries = PGPageBoundaries()
 
     private init(client: PostgresClient, location: PostgresLocation, logger: Logger) {
         self.client = client
@@ -194,7 +195,7 @@ public final class PostgresStorage: Storage {
     public func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
         try await read(access) { _, db in
             var out = out
-            let result = try await PGCustomers.list(filter, page: page, in: db) { row in
+            let result = try await PGCustomers.list(filter, page: page, boundaries: pageBoundaries, in: db) { row in
                 UserAnswers.writeCustomer(PGRowView<UserColumn>(row: row), to: &out)
             }
             return WrittenRows(out: out, total: result.total, request: result.request)

@@ -319,4 +319,46 @@ import Testing
             }
         }
     }
+
+    /// Deep pages start from cached boundary ids (every 512th): each page is exactly the
+    /// slice an OFFSET would give, also right after a change moves the boundaries.
+    @Test(arguments: TestEngine.available) func deepPagesAreExactSlices(_ engine: TestEngine) async throws {
+        let (duka, _) = try await Self.portal(engine, customers: 0)
+        try await duka.execute(
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1300)
+            INSERT INTO users (uuid, username, email, password_hash, role, created_at, updated_at, deleted_at)
+            SELECT 'bulk-uuid-' || i, 'bulk' || i, 'bulk' || i || '@x.test', 'h', 'customer', i, i,
+                   CASE WHEN i % 7 = 0 THEN 5 ELSE NULL END
+            FROM n
+            """
+        )
+        try await duka.run { (api: TestAPI) async throws in
+            let token = try await api.token("staff.employee")
+            func expected(_ includeDeleted: Bool) async throws -> [Int64] {
+                try await duka.rows(
+                    "SELECT id FROM users WHERE role = 'customer'\(includeDeleted ? "" : " AND deleted_at IS NULL") ORDER BY id", []
+                ).compactMap { $0[0].int }
+            }
+            func check(_ includeDeleted: Bool) async throws {
+                let ids = try await expected(includeDeleted)
+                for (page, size) in [(27, 20), (26, 20), (11, 50), (6, 100), (12, 100), (13, 100), (14, 100)] {
+                    let response = try await api.request(
+                        .get, "/employee/customers?page=\(page)&per_page=\(size)&include_deleted=\(includeDeleted)", token: token
+                    )
+                    let found = response.json["customers"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
+                    let start = min((page - 1) * size, ids.count)
+                    #expect(found == Array(ids[start..<min(start + size, ids.count)]), "\(engine) page \(page) × \(size)")
+                    #expect(response.json["pagination"]?["total"]?.intValue == Int64(ids.count))
+                }
+            }
+            try await check(false)
+            try await check(true)
+            // A soft delete early in the list moves every later boundary.
+            let early = try await expected(false)[3]
+            #expect(try await api.request(.delete, "/employee/customers/\(early)", token: token).status == .ok)
+            try await check(false)
+            try await check(true)
+        }
+    }
 }

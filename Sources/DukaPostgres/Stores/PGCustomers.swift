@@ -20,8 +20,29 @@ enum PGCustomers {
     }
 
     /// A page of customers by id, each row given to `row`, and the total matching the filter.
-    static func list(_ filter: CustomerFilter, page: PageRequest, in db: PGSession, row: (PGRow) throws -> Void) async throws -> (total: Int64, request: PageRequest) {
+    static func list(
+        _ filter: CustomerFilter, page: PageRequest, boundaries: PGPageBoundaries, in db: PGSession, row: (PGRow) throws -> Void
+    ) async throws -> (total: Int64, request: PageRequest) {
         let knownTotal: Int64? = if let counter = counter(filter) { try await PGCounters.value(counter, in: db) } else { nil }
+        if let total = knownTotal, let offset = page.offset, offset >= PGPageBoundaries.stride {
+            // A deep page of an unfiltered list: start from a cached boundary id.
+            let sql = conditions(filter)
+            guard offset < total,
+                  let start = try await boundaries.start(forOffset: offset, includeDeleted: filter.includeDeleted, filter: sql, in: db)
+            else { return (total, page) }
+            let next = sql.arguments.count + 1
+            for found in try await db.rows(
+                """
+                SELECT \(PGUsers.columns) FROM users
+                WHERE id IN (SELECT id FROM users \(sql.whereClause) AND id >= $\(next) ORDER BY id LIMIT $\(next + 1) OFFSET $\(next + 2))
+                ORDER BY id
+                """,
+                sql.arguments + [start.id, page.size, start.skip]
+            ) {
+                try row(found)
+            }
+            return (total, page)
+        }
         return try await db.page(
             from: "users", filter: conditions(filter), knownTotal: knownTotal, page: page, columns: PGUsers.columns, orderBy: "id", row: row
         )

@@ -1,0 +1,47 @@
+import DukaCore
+import Synchronization
+
+/// Every `stride`-th id of the unfiltered customer lists, so that page N starts its scan
+/// from a known id near its first row instead of stepping over (N-1) × per_page index
+/// entries (page 4,000 of 100,000 customers: 72 → thousands of requests/s).
+///
+/// As on SQLite, the boundaries are tagged with the `customers_version` counter read in
+/// the request's own snapshot; any change to which users are (live) customers bumps it,
+/// on whichever instance it happens, so a stale list is never used.
+final class PGPageBoundaries: Sendable {
+    static let stride: Int64 = 512
+
+    private struct Key: Hashable {
+        let includeDeleted: Bool
+    }
+
+    private struct Entry {
+        let version: Int64
+        let ids: [Int64]
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
+
+    /// The id to start from and the rows to skip after it, for `offset` into the list
+    /// whose rows match `filter` (no parameters).
+    func start(forOffset offset: Int64, includeDeleted: Bool, filter: PGFilter, in db: PGSession) async throws -> (id: Int64, skip: Int64)? {
+        let key = Key(includeDeleted: includeDeleted)
+        let version = try await PGCounters.value(.customersVersion, in: db)
+        var ids = entries.withLock { $0[key] }.flatMap { $0.version == version ? $0.ids : nil }
+        if ids == nil {
+            let collected = try await db.rows(
+                """
+                SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users \(filter.whereClause)) AS numbered
+                WHERE n % \(Self.stride) = 0 ORDER BY id
+                """,
+                filter.arguments
+            ).map { $0.int64(0) }
+            ids = collected
+            entries.withLock { $0[key] = Entry(version: version, ids: collected) }
+        }
+        guard let ids else { return nil }
+        let bucket = Int(offset / Self.stride)
+        guard bucket < ids.count else { return nil }
+        return (ids[bucket], offset % Self.stride)
+    }
+}
