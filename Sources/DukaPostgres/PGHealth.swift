@@ -1,13 +1,19 @@
 import DukaCore
+import Logging
+import PostgresNIO
 import Synchronization
 
 /// Whether the PostgreSQL server is reachable, as this process last saw it. postgres-nio's
 /// pool keeps a request waiting while it reconnects; a till would then hang. So a request
-/// whose connection does not come within `leaseTimeout` answers 503 and marks the server
-/// down; while it is down every request answers 503 at once, and one probe at a time
-/// asks the pool for a connection until the server is back.
+/// whose connection does not come within `leaseTimeout` probes the server with a
+/// connection of its own: no answer marks the server down (503); while it is down every
+/// request answers 503 at once, and one probe at a time (every `probeInterval`) asks
+/// until the server answers again.
 final class PGHealth: Sendable {
     static let leaseTimeout = Duration.seconds(2)
+    /// How much longer a request waits for a connection of a server that answers (the
+    /// pool is busy, not the server gone).
+    static let busyTimeout = Duration.seconds(8)
     static let probeInterval = Duration.milliseconds(250)
 
     private let down = Mutex<Bool>(false)
@@ -40,6 +46,23 @@ final class PGHealth: Sendable {
     }
 
     static let unavailable = StorageError(.unavailable, message: "no connection to PostgreSQL")
+    static let busy = StorageError(.busy, message: "every pooled connection stayed busy")
+
+    /// Whether the server answers a new connection of its own (outside the pool) within
+    /// 2 s. Any answer counts, a refusal of the login included: the server is up.
+    static func serverAnswers(_ location: PostgresLocation, logger: Logger) async -> Bool {
+        guard let configuration = try? location.connectionConfiguration() else { return false }
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try? await connection.close()
+            return true
+        } catch let error as PSQLError where error.code == .server {
+            // 57P03 "the database system is starting up" is not an answer yet.
+            return error.serverInfo?[.sqlState] != "57P03"
+        } catch {
+            return false
+        }
+    }
 }
 
 /// Whether a connection was handed over (then the work may take as long as its

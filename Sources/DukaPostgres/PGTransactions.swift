@@ -10,6 +10,12 @@ extension PostgresStorage {
         try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
+    /// A read of one statement, outside any transaction: a statement is its own snapshot,
+    /// and BEGIN and COMMIT would triple the round trips of the hottest reads.
+    func single<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
+        try await leased { connection in try await body(PGSession(connection: connection, logger: logger)) }
+    }
+
     /// A read that first admits `access` against the user's row, in the same snapshot.
     func read<T: Sendable>(_ access: Access, _ body: (User, PGSession) async throws -> T) async throws -> T {
         try await read { db in
@@ -55,12 +61,17 @@ extension PostgresStorage {
         }
     }
 
-    /// `body` on a pooled connection, errors mapped; 503 at once while the server is down,
-    /// and after `PGHealth.leaseTimeout` without a connection.
+    /// `body` on a pooled connection, errors mapped. While the server is marked down: 503 at
+    /// once. A connection that does not come within `PGHealth.leaseTimeout` starts a direct
+    /// probe: a server that does not answer it is marked down (503); one that answers is
+    /// only busy, and the request waits up to `PGHealth.busyTimeout` more (then 503 busy).
     private func leased<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         guard !health.isDown else { throw PGHealth.unavailable }
         let flag = LeaseFlag()
         let client = client
+        let health = health
+        let location = location
+        let logger = logger
         return try await PGErrors.mapped {
             try await withoutActuallyEscaping(body) { body in
                 let work = UnsafeTransfer(body)
@@ -72,11 +83,17 @@ extension PostgresStorage {
                         })
                     }
                     group.addTask {
-                        try? await Task.sleep(for: PGHealth.leaseTimeout)
-                        if flag.isSet {
-                            // Connected in time: wait for the work, however long it takes.
-                            try? await Task.sleep(for: .seconds(86_400 * 365))
+                        try await Task.sleep(for: PGHealth.leaseTimeout)
+                        if !flag.isSet {
+                            guard await PGHealth.serverAnswers(location, logger: logger) else {
+                                health.markDown { await PGHealth.serverAnswers(location, logger: logger) }
+                                throw PGHealth.unavailable
+                            }
+                            try await Task.sleep(for: PGHealth.busyTimeout)
+                            if !flag.isSet { throw PGHealth.busy }
                         }
+                        // Connected: the work may take as long as its statement timeout allows.
+                        try await Task.sleep(for: .seconds(86_400 * 365))
                         return nil
                     }
                     while let next = try await group.next() {
@@ -84,36 +101,10 @@ extension PostgresStorage {
                             group.cancelAll()
                             return result.value
                         }
-                        if !flag.isSet {
-                            group.cancelAll()
-                            self.health.markDown { [client] in
-                                (try? await Self.probe(client)) == true
-                            }
-                            throw PGHealth.unavailable
-                        }
                     }
                     throw PGHealth.unavailable
                 }
             }
-        }
-    }
-
-    /// One round trip on a pooled connection, within the lease timeout.
-    private static func probe(_ client: PostgresClient) async throws -> Bool {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await client.withConnection { connection in
-                    _ = try await connection.query("SELECT 1", logger: Logger(label: "duka-probe")).collect()
-                }
-                return true
-            }
-            group.addTask {
-                try await Task.sleep(for: PGHealth.leaseTimeout)
-                return false
-            }
-            let first = try await group.next() ?? false
-            group.cancelAll()
-            return first
         }
     }
 }

@@ -116,6 +116,51 @@ public struct PostgresLocation: Sendable, Equatable {
         return result
     }
 
+    enum TLSChoice {
+        case disable
+        case prefer(TLSConfiguration)
+        case require(TLSConfiguration)
+    }
+
+    /// libpq's sslmode as TLS settings: allow and prefer try TLS without checking the
+    /// certificate; require insists on TLS without checking; verify-ca checks the chain;
+    /// verify-full also the host name.
+    var tlsChoice: TLSChoice {
+        switch sslMode {
+        case "disable": return .disable
+        case "allow", "prefer", "require":
+            var unverified = TLSConfiguration.makeClientConfiguration()
+            unverified.certificateVerification = .none
+            return sslMode == "require" ? .require(unverified) : .prefer(unverified)
+        case "verify-ca":
+            var verified = TLSConfiguration.makeClientConfiguration()
+            verified.certificateVerification = .noHostnameVerification
+            return .require(verified)
+        default:
+            return .require(TLSConfiguration.makeClientConfiguration())
+        }
+    }
+
+    /// A single connection's settings (the health probe's), TLS as the pool's.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if let socketDirectory {
+            configuration = PostgresConnection.Configuration(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database
+            )
+        } else {
+            let tls: PostgresConnection.Configuration.TLS
+            switch tlsChoice {
+            case .disable: tls = .disable
+            case .prefer(let settings): tls = .prefer(try NIOSSLContext(configuration: settings))
+            case .require(let settings): tls = .require(try NIOSSLContext(configuration: settings))
+            }
+            configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
+        }
+        configuration.options.connectTimeout = .seconds(2)
+        return configuration
+    }
+
     /// postgres-nio's client settings for this location.
     func clientConfiguration() throws -> PostgresClient.Configuration {
         if let socketDirectory {
@@ -125,22 +170,10 @@ public struct PostgresLocation: Sendable, Equatable {
             )
         }
         let tls: PostgresClient.Configuration.TLS
-        switch sslMode {
-        case "disable": tls = .disable
-        case "allow", "prefer":
-            var insecure = TLSConfiguration.makeClientConfiguration()
-            insecure.certificateVerification = .none
-            tls = .prefer(insecure)
-        case "require":
-            var unverified = TLSConfiguration.makeClientConfiguration()
-            unverified.certificateVerification = .none
-            tls = .require(unverified)
-        case "verify-ca":
-            var verified = TLSConfiguration.makeClientConfiguration()
-            verified.certificateVerification = .noHostnameVerification
-            tls = .require(verified)
-        default:
-            tls = .require(TLSConfiguration.makeClientConfiguration())
+        switch tlsChoice {
+        case .disable: tls = .disable
+        case .prefer(let settings): tls = .prefer(settings)
+        case .require(let settings): tls = .require(settings)
         }
         return PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
     }

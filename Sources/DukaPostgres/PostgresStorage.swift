@@ -132,9 +132,9 @@ public final class PostgresStorage: Storage {
     // MARK: Staff users
 
     public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
-        try await read(access) { _, db in
+        try await single { db in
             var out = out
-            let result = try await PGUsers.list(filter, page: page, in: db) { row in
+            let result = try await PGUsers.list(filter, page: page, access, in: db) { row in
                 UserAnswers.writeSummary(PGRowView<UserColumn>(row: row), to: &out)
             }
             return WrittenRows(out: out, total: result.total, request: result.request)
@@ -183,19 +183,22 @@ public final class PostgresStorage: Storage {
     // MARK: Employee portal
 
     public func dashboard(_ access: Access) async throws -> Dashboard {
-        try await read(access) { _, db in
-            Dashboard(
-                customers: try await PGCounters.value(.customersLive, in: db),
-                products: try await PGCounters.value(.products, in: db),
-                carts: try await PGCounters.value(.carts, in: db)
-            )
-        }
+        try await single { try await PGAdmittedReads.dashboard(access, in: $0) }
     }
 
     public func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
-        try await read(access) { _, db in
+        if PGCustomers.isDeep(filter, page) {
+            return try await read(access) { _, db in
+                var out = out
+                let result = try await PGCustomers.deepPage(filter, page: page, boundaries: pageBoundaries, in: db) { row in
+                    UserAnswers.writeCustomer(PGRowView<UserColumn>(row: row), to: &out)
+                }
+                return WrittenRows(out: out, total: result.total, request: result.request)
+            }
+        }
+        return try await single { db in
             var out = out
-            let result = try await PGCustomers.list(filter, page: page, boundaries: pageBoundaries, in: db) { row in
+            let result = try await PGCustomers.page(filter, page: page, access, in: db) { row in
                 UserAnswers.writeCustomer(PGRowView<UserColumn>(row: row), to: &out)
             }
             return WrittenRows(out: out, total: result.total, request: result.request)

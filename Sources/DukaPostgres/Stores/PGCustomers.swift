@@ -19,33 +19,42 @@ enum PGCustomers {
         return filter.includeDeleted ? .customersAll : .customersLive
     }
 
-    /// A page of customers by id, each row given to `row`, and the total matching the filter.
-    static func list(
+    /// True for a deep page of an unfiltered list: read from a cached boundary id, in a
+    /// transaction of its own (`deepPage`).
+    static func isDeep(_ filter: CustomerFilter, _ page: PageRequest) -> Bool {
+        counter(filter) != nil && (page.offset ?? 0) >= PGPageBoundaries.stride
+    }
+
+    /// A page of customers by id, each row given to `row`, after the caller's row is
+    /// admitted, in one statement; answers the total matching the filter.
+    static func page(
+        _ filter: CustomerFilter, page: PageRequest, _ access: Access, in db: PGSession, row: (PGRow) throws -> Void
+    ) async throws -> (total: Int64, request: PageRequest) {
+        let total: PGAdmittedReads.Total = counter(filter).map { .counter($0) } ?? .count
+        return try await PGAdmittedReads.userPage(access, filter: conditions(filter), order: "id", total: total, page: page, in: db, row: row)
+    }
+
+    /// A deep page of an unfiltered list (`isDeep`), in the caller's read transaction.
+    static func deepPage(
         _ filter: CustomerFilter, page: PageRequest, boundaries: PGPageBoundaries, in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
-        let knownTotal: Int64? = if let counter = counter(filter) { try await PGCounters.value(counter, in: db) } else { nil }
-        if let total = knownTotal, let offset = page.offset, offset >= PGPageBoundaries.stride {
-            // A deep page of an unfiltered list: start from a cached boundary id.
-            let sql = conditions(filter)
-            guard offset < total,
-                  let start = try await boundaries.start(forOffset: offset, includeDeleted: filter.includeDeleted, filter: sql, in: db)
-            else { return (total, page) }
-            let next = sql.arguments.count + 1
-            for found in try await db.rows(
-                """
-                SELECT \(PGUsers.columns) FROM users
-                WHERE id IN (SELECT id FROM users \(sql.whereClause) AND id >= $\(next) ORDER BY id LIMIT $\(next + 1) OFFSET $\(next + 2))
-                ORDER BY id
-                """,
-                sql.arguments + [start.id, page.size, start.skip]
-            ) {
-                try row(found)
-            }
-            return (total, page)
+        let total = try await PGCounters.value(counter(filter)!, in: db)
+        let sql = conditions(filter)
+        guard let offset = page.offset, offset < total,
+              let start = try await boundaries.start(forOffset: offset, includeDeleted: filter.includeDeleted, filter: sql, in: db)
+        else { return (total, page) }
+        let next = sql.arguments.count + 1
+        for found in try await db.rows(
+            """
+            SELECT \(PGUsers.columns) FROM users
+            WHERE id IN (SELECT id FROM users \(sql.whereClause) AND id >= $\(next) ORDER BY id LIMIT $\(next + 1) OFFSET $\(next + 2))
+            ORDER BY id
+            """,
+            sql.arguments + [start.id, page.size, start.skip]
+        ) {
+            try row(found)
         }
-        return try await db.page(
-            from: "users", filter: conditions(filter), knownTotal: knownTotal, page: page, columns: PGUsers.columns, orderBy: "id", row: row
-        )
+        return (total, page)
     }
 
     static func find(id: Int64, forUpdate: Bool = false, in db: PGSession) async throws -> User? {

@@ -106,9 +106,11 @@ enum PGUsers {
 
     // MARK: The staff users API
 
-    /// A page of users, each row given to `row`. Ties in the sort key are broken by id in
-    /// the same direction.
-    static func list(_ listFilter: UserListFilter, page: PageRequest, in db: PGSession, row: (PGRow) throws -> Void) async throws -> (total: Int64, request: PageRequest) {
+    /// A page of users, each row given to `row`, after the caller's row is admitted, in one
+    /// statement. Ties in the sort key are broken by id in the same direction.
+    static func list(
+        _ listFilter: UserListFilter, page: PageRequest, _ access: Access, in db: PGSession, row: (PGRow) throws -> Void
+    ) async throws -> (total: Int64, request: PageRequest) {
         var filter = PGFilter()
         switch listFilter.status {
         case .active: filter.add("deleted_at IS NULL")
@@ -121,18 +123,16 @@ enum PGUsers {
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let order = "\(listFilter.sortBy == .username ? "lower(username)" : "created_at") \(direction), id \(direction)"
-        var knownTotal: Int64?
+        // Customers without a search are counted by the triggers (other roles are few).
+        var total = PGAdmittedReads.Total.count
         if listFilter.role == .customer, listFilter.search?.isEmpty ?? true {
             switch listFilter.status {
-            case .active: knownTotal = try await PGCounters.value(.customersLive, in: db)
-            case .all: knownTotal = try await PGCounters.value(.customersAll, in: db)
-            case .deleted:
-                knownTotal = try await PGCounters.value(.customersAll, in: db) - PGCounters.value(.customersLive, in: db)
+            case .active: total = .counter(.customersLive)
+            case .all: total = .counter(.customersAll)
+            case .deleted: total = .difference(.customersAll, .customersLive)
             }
         }
-        return try await db.page(
-            from: "users", filter: filter, knownTotal: knownTotal, page: page, columns: columns, orderBy: order, row: row
-        )
+        return try await PGAdmittedReads.userPage(access, filter: filter, order: order, total: total, page: page, in: db, row: row)
     }
 
     /// Active, not soft-deleted admins, counted after taking the admins' lock: the last

@@ -1,0 +1,96 @@
+import DukaCore
+
+/// The hottest reads in one statement each, the caller's own row included: on PostgreSQL
+/// every statement is a round trip to the server and back (two thread hops, a parse, a
+/// plan), and they, not the work, decided the cost of a request. The caller's row comes
+/// first (`part` 0) and is admitted before any answer row is written.
+enum PGAdmittedReads {
+    /// Where a page's total comes from.
+    enum Total {
+        /// A trigger-kept counter.
+        case counter(PGCounters.Name)
+        /// One counter less another (soft-deleted customers: all less live).
+        case difference(PGCounters.Name, PGCounters.Name)
+        /// `COUNT(*)` of the filter.
+        case count
+    }
+
+    /// The dashboard's counters with the caller's row.
+    static func dashboard(_ access: Access, in db: PGSession) async throws -> Dashboard {
+        let row = try await db.first(
+            """
+            SELECT \(PGUsers.columns),
+                   (SELECT value FROM counters WHERE name = 'customers_live'),
+                   (SELECT value FROM counters WHERE name = 'products'),
+                   (SELECT value FROM counters WHERE name = 'carts')
+            FROM users WHERE id = $1
+            """,
+            access.userID
+        )
+        _ = try access.admit(row.map(PGUsers.decode))
+        let base = UserColumn.allCases.count
+        return Dashboard(customers: row!.int64(base), products: row!.int64(base + 1), carts: row!.int64(base + 2))
+    }
+
+    /// A page of users matching `filter` in `order`, each given to `row`, after the caller's
+    /// row is admitted; answers the total. One statement: the total, the caller and the page.
+    static func userPage(
+        _ access: Access, filter: PGFilter, order: String, total: Total, page: PageRequest, in db: PGSession,
+        row: (PGRow) throws -> Void
+    ) async throws -> (total: Int64, request: PageRequest) {
+        let totalSQL: String
+        var arguments: [any PGArgument] = []
+        switch total {
+        case .counter(let name): totalSQL = "SELECT value FROM counters WHERE name = '\(name.rawValue)'"
+        case .difference(let a, let b):
+            totalSQL = "SELECT (SELECT value FROM counters WHERE name = '\(a.rawValue)') - (SELECT value FROM counters WHERE name = '\(b.rawValue)')"
+        case .count:
+            totalSQL = "SELECT COUNT(*) FROM users \(filter.unnumberedWhereClause)"
+            arguments += filter.arguments
+        }
+        arguments.append(access.userID)
+        arguments += filter.arguments
+        // A page past the end (or an offset that overflowed) reads no rows.
+        let offset = page.offset ?? Int64.max
+        arguments += [offset, page.size, offset]
+        let sql = PGFilter.numbered(
+            """
+            WITH total AS MATERIALIZED (\(totalSQL))
+            SELECT * FROM (
+                SELECT \(PGUsers.columns), 0 AS part, 0::bigint AS ordinal, (SELECT * FROM total) AS total FROM users WHERE id = $?
+                UNION ALL
+                SELECT * FROM (
+                    SELECT \(PGUsers.columns), 1, row_number() OVER (ORDER BY \(order)), NULL::bigint FROM users \(filter.unnumberedWhereClause)
+                    ORDER BY \(order)
+                    LIMIT CASE WHEN $? < (SELECT * FROM total) THEN $? ELSE 0 END OFFSET $?
+                ) AS page
+            ) AS answer
+            ORDER BY part, ordinal
+            """
+        )
+        let base = UserColumn.allCases.count
+        var found: Int64?
+        var admitted = false
+        for current in try await db.rows(sql, arguments) {
+            if current.int64(base) == 0 {
+                _ = try access.admit(PGUsers.decode(current))
+                admitted = true
+                found = current.int64(base + 2)
+            } else if admitted {
+                try row(current)
+            }
+        }
+        guard admitted, let found else {
+            _ = try access.admit(nil)
+            return (0, page)
+        }
+        return (found, page)
+    }
+}
+
+extension PGFilter {
+    /// `WHERE a AND b` with its `$?` left unnumbered, for a statement that numbers them all.
+    var unnumberedWhereClause: String {
+        conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+    }
+}
