@@ -50,22 +50,18 @@ actor TestPostgres {
 
     /// A new, empty, migrated database; answers its URL.
     func makeDatabase() async throws -> String {
-        let admin = try await adminStorage()
-        let template = try await templateName(admin)
-        let name = "duka_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-        let create = "CREATE DATABASE \(name) TEMPLATE \(template)"
-        try await admin.unmanaged { try await $0.execute(create) }
-        var location = try serverLocation
-        location.database = name
-        return location.url
+        try await create(template: try await templateName(try await adminStorage()))
     }
 
     /// A new database with no schema at all; answers its URL.
     func makeEmptyDatabase() async throws -> String {
-        let admin = try await adminStorage()
+        try await create(template: nil)
+    }
+
+    private func create(template: String?) async throws -> String {
         let name = "duka_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
-        let create = "CREATE DATABASE \(name)"
-        try await admin.unmanaged { try await $0.execute(create) }
+        let create = "CREATE DATABASE \(name)" + (template.map { " TEMPLATE \($0)" } ?? "")
+        try await adminStorage().unmanaged { try await $0.execute(create) }
         var location = try serverLocation
         location.database = name
         return location.url

@@ -26,4 +26,32 @@ public struct SalesReport: Sendable {
         self.cartsByStatus = cartsByStatus
         self.days = days
     }
+
+    /// The report of the last `days` days up to and including the day of `now` (UTC), from
+    /// the carts counted by status and each checked-out cart's (checkout day, total) in
+    /// the window. Days are added up here rather than by SQL's SUM, which fails on
+    /// overflow: a day past 2^63 cents shows the largest value instead.
+    public static func assemble(
+        days: Int64, now: Int64, countsByStatus: [String: Int64], checkedOut: some Sequence<(day: Int64, totalCents: Int64)>
+    ) -> SalesReport {
+        let (first, today) = window(days: days, now: now)
+        var byDay: [Int64: Day] = [:]
+        for cart in checkedOut {
+            var entry = byDay[cart.day] ?? Day(day: cart.day, carts: 0, totalCents: 0)
+            let (sum, overflow) = entry.totalCents.addingReportingOverflow(cart.totalCents)
+            entry.totalCents = overflow ? .max : sum
+            entry.carts += 1
+            byDay[cart.day] = entry
+        }
+        return SalesReport(
+            cartsByStatus: Cart.Status.allCases.map { ($0, countsByStatus[$0.rawValue] ?? 0) },
+            days: (first...today).map { byDay[$0] ?? Day(day: $0, carts: 0, totalCents: 0) }
+        )
+    }
+
+    /// The first and last day (days since 1970) of a window of `days` days ending today.
+    public static func window(days: Int64, now: Int64) -> (first: Int64, today: Int64) {
+        let today = now / secondsPerDay
+        return (today - days + 1, today)
+    }
 }

@@ -7,3 +7,14 @@ extension String {
         return String(text)
     }
 }
+
+/// Turns user text into a LIKE pattern that matches it literally, as a substring
+/// (`%`, `_` and `\` in it match themselves; use with `ESCAPE '\'`). Both engines' searches.
+public func likeSubstringPattern(_ text: String) -> String {
+    var escaped = ""
+    for character in text {
+        if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+        escaped.append(character)
+    }
+    return "%" + escaped + "%"
+}

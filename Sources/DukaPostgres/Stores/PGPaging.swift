@@ -90,13 +90,4 @@ enum PGSearch {
         return ("(" + tests.joined(separator: " OR ") + ")", columns.map { _ in pattern })
     }
 
-    /// `text` as a LIKE pattern matching it literally, as a substring.
-    static func likeSubstringPattern(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return "%" + escaped + "%"
-    }
 }

@@ -24,7 +24,7 @@ enum PGProducts {
         var filter = PGFilter()
         if !productFilter.includeInactive { filter.add("is_active") }
         if let search = productFilter.search, !search.isEmpty {
-            let pattern = PGSearch.likeSubstringPattern(search)
+            let pattern = likeSubstringPattern(search)
             filter.add(#"(lower(name) LIKE lower($? COLLATE "C") ESCAPE '\' OR lower(sku) LIKE lower($? COLLATE "C") ESCAPE '\')"#, pattern, pattern)
         }
         let knownTotal = filter.conditions.isEmpty ? try await PGCounters.value(.products, in: db) : nil

@@ -64,18 +64,16 @@ enum PGSettings {
 }
 
 /// The sales report on PostgreSQL: the same days, counts and half-up rounding per line
-/// as the SQLite engine's, summed here so that an overflowing day shows the largest value.
+/// as the SQLite engine's (`SalesReport.assemble` adds the days up for both).
 enum PGSalesReport {
     static func load(days: Int64, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> SalesReport {
         var counts: [String: Int64] = [:]
         for row in try await db.rows("SELECT status, COUNT(*) FROM carts GROUP BY status") {
             counts[row.string(0)] = row.int64(1)
         }
-        let today = now / SalesReport.secondsPerDay
-        let first = today - days + 1
-        var byDay: [Int64: SalesReport.Day] = [:]
+        let first = SalesReport.window(days: days, now: now).first
         // Each line rounded as on SQLite: (cents × milli + 500) / 1000, integer division.
-        for row in try await db.rows(
+        let carts = try await db.rows(
             """
             SELECT c.updated_at / 86400,
                    (SELECT SUM((i.unit_price_cents * i.quantity_milli + 500) / 1000)::bigint
@@ -84,17 +82,7 @@ enum PGSalesReport {
             WHERE c.status = 'checked_out' AND c.updated_at >= $1
             """,
             first * SalesReport.secondsPerDay
-        ) {
-            let day = row.int64(0)
-            var entry = byDay[day] ?? SalesReport.Day(day: day, carts: 0, totalCents: 0)
-            let (sum, overflow) = entry.totalCents.addingReportingOverflow(row.int64(1))
-            entry.totalCents = overflow ? .max : sum
-            entry.carts += 1
-            byDay[day] = entry
-        }
-        return SalesReport(
-            cartsByStatus: Cart.Status.allCases.map { ($0, counts[$0.rawValue] ?? 0) },
-            days: (first...today).map { byDay[$0] ?? SalesReport.Day(day: $0, carts: 0, totalCents: 0) }
-        )
+        ).map { (day: $0.int64(0), totalCents: $0.int64(1)) }
+        return SalesReport.assemble(days: days, now: now, countsByStatus: counts, checkedOut: carts)
     }
 }

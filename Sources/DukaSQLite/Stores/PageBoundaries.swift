@@ -41,8 +41,6 @@ final class PageBoundaries: Sendable {
             entries.withLock { $0[key] = Entry(version: version, ids: collected) }
         }
         guard let ids else { return nil }
-        let bucket = Int(offset / Self.stride)
-        guard bucket < ids.count else { return nil }
-        return (ids[bucket], offset % Self.stride)
+        return PageBoundaryIDs(stride: Self.stride, ids: ids).start(forOffset: offset)
     }
 }

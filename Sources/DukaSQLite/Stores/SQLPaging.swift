@@ -1,17 +1,6 @@
 import SQLite
 import DukaCore
 
-/// Turns user text into a LIKE pattern that matches it literally, as a substring
-/// (`%`, `_` and `\` in it match themselves; use with `ESCAPE '\'`).
-public func likeSubstringPattern(_ text: String) -> String {
-    var escaped = ""
-    for character in text {
-        if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
-        escaped.append(character)
-    }
-    return "%" + escaped + "%"
-}
-
 /// AND-ed SQL conditions with their bound values. Conditions are fixed SQL text written
 /// in the stores; every value is bound, never spliced.
 public struct SQLFilter {
