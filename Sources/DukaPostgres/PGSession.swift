@@ -6,30 +6,49 @@ import PostgresNIO
 /// A value bound to a `$n` parameter. Only these types reach PostgreSQL, so every
 /// statement's parameters have the types its SQL expects (int8, text, bool).
 protocol PGArgument: Sendable {
+    /// The SQL type its parameter is cast to (`$1::int8`).
+    static var castType: String { get }
     func bind(into bindings: inout PostgresBindings)
+    /// The same value for a prepared statement's execution.
+    var postgresData: PostgresData { get }
 }
 
 extension Int64: PGArgument {
+    static var castType: String { "int8" }
     func bind(into bindings: inout PostgresBindings) { bindings.append(self) }
+    var postgresData: PostgresData { PostgresData(int64: self) }
 }
 
 extension Int: PGArgument {
+    static var castType: String { "int8" }
     func bind(into bindings: inout PostgresBindings) { bindings.append(Int64(self)) }
+    var postgresData: PostgresData { PostgresData(int64: Int64(self)) }
 }
 
 extension String: PGArgument {
+    static var castType: String { "text" }
     func bind(into bindings: inout PostgresBindings) { bindings.append(self) }
+    var postgresData: PostgresData { PostgresData(string: self) }
 }
 
 extension Bool: PGArgument {
+    static var castType: String { "bool" }
     func bind(into bindings: inout PostgresBindings) { bindings.append(self) }
+    var postgresData: PostgresData { PostgresData(bool: self) }
 }
 
 extension Optional: PGArgument where Wrapped: PGArgument {
+    static var castType: String { Wrapped.castType }
     func bind(into bindings: inout PostgresBindings) {
         switch self {
         case .some(let value): value.bind(into: &bindings)
         case .none: bindings.appendNull()
+        }
+    }
+    var postgresData: PostgresData {
+        switch self {
+        case .some(let value): value.postgresData
+        case .none: PostgresData(type: .null, value: nil)
         }
     }
 }
@@ -39,12 +58,18 @@ extension Optional: PGArgument where Wrapped: PGArgument {
 struct PGSession {
     let connection: PostgresConnection
     let logger: Logger
+    /// Where this connection's prepared statements are kept (nil: run every statement unprepared).
+    var statements: PGStatements? = nil
 
     /// Every row of `sql`, read to the end (a constraint error can arrive after the first rows).
     func rows(_ sql: String, _ arguments: [any PGArgument]) async throws -> [PGRow] {
         // A query written to a connection that has already closed is never answered
         // (postgres-nio drops the write's failure): refuse it here instead.
         guard !connection.isClosed else { throw StorageError(.unavailable, message: "the connection to PostgreSQL closed") }
+        if let statements, PGStatements.preparable(sql),
+           let prepared = try await statements.prepared(PGStatements.typed(sql, arguments), on: connection) {
+            return try await prepared.execute(arguments.map(\.postgresData)).get().map(PGRow.init)
+        }
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments { argument.bind(into: &bindings) }
         let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)

@@ -13,7 +13,7 @@ extension PostgresStorage {
     /// A read of one statement, outside any transaction: a statement is its own snapshot,
     /// and BEGIN and COMMIT would triple the round trips of the hottest reads.
     func single<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
-        try await leased { connection in try await body(PGSession(connection: connection, logger: logger)) }
+        try await leased { connection in try await body(PGSession(connection: connection, logger: logger, statements: statements)) }
     }
 
     /// A read that first admits `access` against the user's row, in the same snapshot.
@@ -32,7 +32,7 @@ extension PostgresStorage {
         while true {
             do {
                 return try await transaction("BEGIN", body)
-            } catch let error as PSQLError where attempt < 5 && PGErrors.isRetryable(error) {
+            } catch where attempt < 5 && PGErrors.isRetryable(error) {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 1...10) * Int64(attempt)))
             }
@@ -47,7 +47,7 @@ extension PostgresStorage {
 
     private func transaction<T: Sendable>(_ begin: String, _ body: (PGSession) async throws -> T) async throws -> T {
         try await leased { connection in
-            let session = PGSession(connection: connection, logger: logger)
+            let session = PGSession(connection: connection, logger: logger, statements: statements)
             try await session.execute(begin)
             let result: T
             do {
@@ -117,27 +117,44 @@ struct UnsafeTransfer<Value>: @unchecked Sendable {
 }
 
 /// PostgreSQL's errors, by SQLSTATE (https://www.postgresql.org/docs/15/errcodes-appendix.html).
+/// postgres-nio reports them as `PSQLError`, or as the older `PostgresError` from prepared
+/// statements; both are read here.
 enum PGErrors {
-    static func sqlState(_ error: PSQLError) -> String? {
-        error.serverInfo?[.sqlState]
+    /// (SQLSTATE, constraint, message) of an error the server sent; nil for others.
+    static func server(_ error: any Error) -> (state: String, constraint: String?, message: String)? {
+        if let error = error as? PSQLError, error.code == .server {
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return (state, error.serverInfo?[.constraintName], error.serverInfo?[.message] ?? state)
+        }
+        if case .server(let message)? = error as? PostgresError {
+            let state = message.fields[.sqlState] ?? ""
+            return (state, message.fields[.constraintName], message.fields[.message] ?? state)
+        }
+        return nil
     }
 
-    static func constraint(_ error: PSQLError) -> String? {
-        error.serverInfo?[.constraintName]
+    /// A failure of the connection rather than of the statement.
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError { return error.code != .server }
+        if let error = error as? PostgresError {
+            if case .server = error { return false }
+            return true
+        }
+        return false
     }
 
     static func isUniqueViolation(_ error: any Error, constraint name: String? = nil) -> Bool {
-        guard let error = error as? PSQLError, sqlState(error) == "23505" else { return false }
-        return name == nil || constraint(error) == name
+        guard let server = server(error), server.state == "23505" else { return false }
+        return name == nil || server.constraint == name
     }
 
     static func isForeignKeyViolation(_ error: any Error) -> Bool {
-        (error as? PSQLError).flatMap(sqlState) == "23503"
+        server(error)?.state == "23503"
     }
 
     /// Serialization failure or deadlock: the transaction may simply run again.
-    static func isRetryable(_ error: PSQLError) -> Bool {
-        ["40001", "40P01"].contains(sqlState(error))
+    static func isRetryable(_ error: any Error) -> Bool {
+        ["40001", "40P01"].contains(server(error)?.state)
     }
 
     /// Runs `body`, turning the server's and the connection's failures into `StorageError`.
@@ -145,28 +162,26 @@ enum PGErrors {
     static func mapped<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as PSQLError {
+        } catch let error where isConnectionFailure(error) || server(error) != nil {
             guard let storageError = storageError(error) else { throw error }
             throw storageError
         }
     }
 
-    static func storageError(_ error: PSQLError) -> StorageError? {
-        guard error.code == .server else {
+    static func storageError(_ error: any Error) -> StorageError? {
+        guard let server = server(error) else {
             // Connection refused, closed or lost, TLS or authentication failures: the server
             // is out of reach for now.
-            return StorageError(.unavailable, message: "\(error.code)")
+            return StorageError(.unavailable, message: "\(error)")
         }
-        let state = sqlState(error) ?? ""
-        let message = error.serverInfo?[.message] ?? state
-        switch state {
-        case "53100": return StorageError(.full, message: message)
-        case "25006": return StorageError(.readOnly, message: message)
-        case "58030": return StorageError(.ioError, message: message)
-        case "57014", "55P03", "53300": return StorageError(.busy, message: message)
+        switch server.state {
+        case "53100": return StorageError(.full, message: server.message)
+        case "25006": return StorageError(.readOnly, message: server.message)
+        case "58030": return StorageError(.ioError, message: server.message)
+        case "57014", "55P03", "53300": return StorageError(.busy, message: server.message)
         // Shutting down or starting, connection failures, a database or role that does not
         // exist, or a refused login: out of reach, whatever the request was.
-        case _ where ["57P", "08", "3D", "28"].contains(where: state.hasPrefix): return StorageError(.unavailable, message: message)
+        case _ where ["57P", "08", "3D", "28"].contains(where: server.state.hasPrefix): return StorageError(.unavailable, message: server.message)
         default: return nil
         }
     }

@@ -14,6 +14,7 @@ public final class PostgresStorage: Storage {
     private let running: Task<Void, Never>
     let health = PGHealth()
     let pageBoundaries = PGPageBoundaries()
+    let statements = PGStatements()
 
     private init(client: PostgresClient, location: PostgresLocation, logger: Logger) {
         self.client = client

@@ -43,9 +43,23 @@ actor TestPostgres {
         if let admin { return admin }
         var quiet = Logger(label: "duka-test-pg")
         quiet.logLevel = .error
-        let storage = try await PostgresStorage.connect(url: TestEngine.postgresURL!, connections: 4, logger: quiet)
+        let storage = try await PostgresStorage.connect(url: TestEngine.postgresURL!, connections: 8, logger: quiet)
         admin = storage
         return storage
+    }
+
+    /// `sql` on the admin connection. Many tests create their databases at once, and on a
+    /// loaded machine CREATE DATABASE can keep every admin connection for seconds: a busy
+    /// pool is waited for again rather than failing the test that happened to wait.
+    private func administer(_ sql: String) async throws {
+        var attempt = 0
+        while true {
+            do {
+                return try await adminStorage().unmanaged { try await $0.execute(sql) }
+            } catch let error as StorageError where error.kind == .busy && attempt < 5 {
+                attempt += 1
+            }
+        }
     }
 
     /// A new, empty, migrated database; answers its URL.
@@ -61,7 +75,7 @@ actor TestPostgres {
     private func create(template: String?) async throws -> String {
         let name = "duka_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased())"
         let create = "CREATE DATABASE \(name)" + (template.map { " TEMPLATE \($0)" } ?? "")
-        try await adminStorage().unmanaged { try await $0.execute(create) }
+        try await administer(create)
         var location = try serverLocation
         location.database = name
         return location.url
@@ -82,7 +96,7 @@ actor TestPostgres {
             if !exists {
                 let building = name + "_\(UInt32.random(in: 0...UInt32.max))"
                 let create = "CREATE DATABASE \(building)"
-                try await admin.unmanaged { try await $0.execute(create) }
+                try await self.administer(create)
                 var target = location
                 target.database = building
                 var quiet = Logger(label: "duka-test-pg")
@@ -92,7 +106,7 @@ actor TestPostgres {
                 // Another test process may have finished first: then its template stays.
                 let rename = "ALTER DATABASE \(building) RENAME TO \(name)"
                 do {
-                    try await admin.unmanaged { try await $0.execute(rename) }
+                    try await self.administer(rename)
                 } catch {
                     let drop = "DROP DATABASE IF EXISTS \(building) WITH (FORCE)"
                     try? await admin.unmanaged { try await $0.execute(drop) }
