@@ -67,7 +67,7 @@ struct PGSession {
         // (postgres-nio drops the write's failure): refuse it here instead.
         guard !connection.isClosed else { throw StorageError(.unavailable, message: "the connection to PostgreSQL closed") }
         if let statements, PGStatements.preparable(sql),
-           let prepared = try await statements.prepared(PGStatements.typed(sql, arguments), on: connection) {
+           let prepared = try await statements.prepared(sql, arguments, on: connection) {
             return try await prepared.execute(arguments.map(\.postgresData)).get().map(PGRow.init)
         }
         var bindings = PostgresBindings(capacity: arguments.count)
@@ -107,6 +107,16 @@ struct PGRow: Sendable {
 
     init(_ row: PostgresRow) {
         cells = Array(row)
+    }
+
+    private init(cells: [PostgresCell]) {
+        self.cells = cells
+    }
+
+    /// The cells from `index` on, as a row of their own (for statements that join two
+    /// tables' columns side by side).
+    func dropping(_ index: Int) -> PGRow {
+        PGRow(cells: Array(cells[index...]))
     }
 
     var count: Int { cells.count }

@@ -21,13 +21,16 @@ final class PGStatements: Sendable {
 
     private let byConnection = Mutex<[PostgresConnection.ID: Prepared]>([:])
 
-    /// The prepared form of `sql` on `connection`, prepared now if needed; nil when the
-    /// connection holds `capacity` statements already.
-    func prepared(_ sql: String, on connection: PostgresConnection) async throws -> PreparedQuery? {
+    /// The prepared form of `sql` for `arguments` on `connection`, prepared now if needed;
+    /// nil when the connection holds `capacity` statements already. Statements are kept by
+    /// their text and their arguments' types, so the typed text is made only once.
+    func prepared(_ sql: String, _ arguments: [any PGArgument], on connection: PostgresConnection) async throws -> PreparedQuery? {
         let id = connection.id
+        var key = sql + "\u{0}"
+        for argument in arguments { key += type(of: argument).castType.prefix(1) }
         let cached: PreparedQuery?? = byConnection.withLock { all in
             guard let entry = all[id], entry.connection === connection else { return .some(nil) }
-            if let statement = entry.statements[sql] { return .some(statement) }
+            if let statement = entry.statements[key] { return .some(statement) }
             return entry.statements.count >= Self.capacity ? .none : .some(nil)
         }
         switch cached {
@@ -35,14 +38,14 @@ final class PGStatements: Sendable {
         case .some(let statement?): return statement
         case .some(nil): break
         }
-        let statement = try await connection.prepare(query: sql).get()
+        let statement = try await connection.prepare(query: Self.typed(sql, arguments)).get()
         byConnection.withLock { all in
             if all[id]?.connection !== connection {
                 // A new connection (ids are reused): forget the closed ones first.
                 all = all.filter { !$0.value.connection.isClosed }
                 all[id] = Prepared(connection: connection, statements: [:])
             }
-            all[id]?.statements[sql] = statement
+            all[id]?.statements[key] = statement
         }
         return statement
     }

@@ -96,7 +96,7 @@ public final class PostgresStorage: Storage {
     }
 
     public func checkReady() async throws {
-        _ = try await read { try await $0.scalarInt("SELECT 1") }
+        _ = try await single { try await $0.scalarInt("SELECT 1") }
     }
 
     /// The schema version the database is at.
@@ -220,7 +220,7 @@ public final class PostgresStorage: Storage {
     // MARK: Products
 
     public func productsPage(_ filter: ProductFilter, page: PageRequest, _ access: Access) async throws -> Page<Product> {
-        try await read(access) { _, db in try await PGProducts.list(filter, page: page, in: db) }
+        try await single { db in try await PGProducts.list(filter, page: page, access, in: db) }
     }
 
     public func product(id: Int64) async throws -> Product? {

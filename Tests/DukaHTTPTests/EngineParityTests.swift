@@ -110,6 +110,11 @@ import Testing
                 try await same(.get, "/api/v1/carts?\(query)", as: admin)
             }
             try await same(.get, "/api/v1/products?limit=100", as: admin)
+            for query in ["page=2&limit=7", "page=99", "search=a&page=2&limit=3", "search=a&page=99&limit=3",
+                          "include_inactive=true&page=3&limit=5", "include_inactive=true&search=FLOUR&limit=2"] {
+                try await same(.get, "/api/v1/products?\(query)", as: admin)
+                try await same(.get, "/api/v1/products?\(query)", as: employee)
+            }
             try await same(.get, "/api/v1/reports/sales?days=30", as: admin)
             try await same(.get, "/api/v1/reports/sales?days=1", as: admin)
             try await same(.get, "/api/v1/audit-log?limit=100", as: admin)

@@ -50,9 +50,19 @@ enum PGAdmittedReads {
         }
         arguments.append(access.userID)
         arguments += filter.arguments
-        // A page past the end (or an offset that overflowed) reads no rows.
-        let offset = page.offset ?? Int64.max
-        arguments += [offset, page.size, offset]
+        let limit: String
+        if page.offset == 0 {
+            // The first page, by far the most read: its size is written into the text, so the
+            // statement has no LIMIT parameter and PostgreSQL keeps one generic plan for it
+            // instead of planning it again on every execution (a parameter LIMIT makes the
+            // generic plan look dearer than each custom one). Sizes are 1...100: few texts.
+            limit = "LIMIT \(page.size)"
+        } else {
+            // A page past the end (or an offset that overflowed) reads no rows.
+            let offset = page.offset ?? Int64.max
+            arguments += [offset, page.size, offset]
+            limit = "LIMIT CASE WHEN $? < (SELECT * FROM total) THEN $? ELSE 0 END OFFSET $?"
+        }
         let sql = PGFilter.numbered(
             """
             WITH total AS MATERIALIZED (\(totalSQL))
@@ -62,7 +72,7 @@ enum PGAdmittedReads {
                 SELECT * FROM (
                     SELECT \(PGUsers.columns), 1, row_number() OVER (ORDER BY \(order)), NULL::bigint FROM users \(filter.unnumberedWhereClause)
                     ORDER BY \(order)
-                    LIMIT CASE WHEN $? < (SELECT * FROM total) THEN $? ELSE 0 END OFFSET $?
+                    \(limit)
                 ) AS page
             ) AS answer
             ORDER BY part, ordinal
@@ -85,6 +95,58 @@ enum PGAdmittedReads {
             return (0, page)
         }
         return (found, page)
+    }
+}
+
+extension PGAdmittedReads {
+    /// A page of products with the caller's row, in one statement: each row carries the
+    /// caller's columns, the total and one product (no product when the page is empty).
+    static func productPage(
+        _ access: Access, filter: PGFilter, total counter: PGCounters.Name?, page: PageRequest, in db: PGSession
+    ) async throws -> Page<Product> {
+        let totalSQL: String
+        var arguments: [any PGArgument] = []
+        if let counter {
+            totalSQL = "SELECT value FROM counters WHERE name = '\(counter.rawValue)'"
+        } else {
+            totalSQL = "SELECT COUNT(*) FROM products \(filter.unnumberedWhereClause)"
+            arguments += filter.arguments
+        }
+        arguments.append(access.userID)
+        arguments += filter.arguments
+        var conditions = filter.conditions
+        let limit: String
+        if page.offset == 0 {
+            limit = "LIMIT \(page.size)"  // one generic plan, as in `userPage`
+        } else {
+            // A page past the end (or an offset that overflowed) reads no rows.
+            let offset = page.offset ?? Int64.max
+            conditions.append("$? < (\(totalSQL))")
+            arguments.append(offset)
+            if counter == nil { arguments += filter.arguments }
+            arguments += [page.size, offset]
+            limit = "LIMIT $? OFFSET $?"
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = PGFilter.numbered(
+            """
+            SELECT caller.*, (\(totalSQL)) AS total, page.*
+            FROM (SELECT \(PGUsers.columns) FROM users WHERE id = $?) AS caller
+            LEFT JOIN LATERAL (
+                SELECT \(PGProducts.columns) FROM products \(whereClause) ORDER BY id \(limit)
+            ) AS page ON TRUE
+            ORDER BY page.id
+            """
+        )
+        let rows = try await db.rows(sql, arguments)
+        _ = try access.admit(rows.first.map(PGUsers.decode))
+        let base = UserColumn.allCases.count
+        var items: [Product] = []
+        items.reserveCapacity(rows.count)
+        for row in rows where !row.isNull(base + 1) {
+            items.append(PGProducts.decode(row.dropping(base + 1)))
+        }
+        return Page(items: items, total: rows[0].int64(base), request: page)
     }
 }
 

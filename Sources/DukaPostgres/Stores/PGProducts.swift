@@ -20,15 +20,16 @@ enum PGProducts {
 
     /// A page of products by id; `search` matches name or sku as a substring (ASCII case
     /// folded at any length, as SQLite's LIKE).
-    static func list(_ productFilter: ProductFilter, page: PageRequest, in db: PGSession) async throws -> Page<Product> {
+    /// ... with the caller's row admitted first, in one statement (`PGAdmittedReads.productPage`).
+    static func list(_ productFilter: ProductFilter, page: PageRequest, _ access: Access, in db: PGSession) async throws -> Page<Product> {
         var filter = PGFilter()
         if !productFilter.includeInactive { filter.add("is_active") }
         if let search = productFilter.search, !search.isEmpty {
             let pattern = likeSubstringPattern(search)
             filter.add(#"(lower(name) LIKE lower($? COLLATE "C") ESCAPE '\' OR lower(sku) LIKE lower($? COLLATE "C") ESCAPE '\')"#, pattern, pattern)
         }
-        let knownTotal = filter.conditions.isEmpty ? try await PGCounters.value(.products, in: db) : nil
-        return try await db.page(from: "products", filter: filter, knownTotal: knownTotal, page: page, columns: columns, orderBy: "id", decode: decode)
+        let counter: PGCounters.Name? = filter.conditions.isEmpty ? .products : nil
+        return try await PGAdmittedReads.productPage(access, filter: filter, total: counter, page: page, in: db)
     }
 
     static func skuTaken(_ sku: String, exceptID: Int64?, in db: PGSession) async throws -> Bool {
