@@ -1,5 +1,6 @@
 import DukaCore
 import Logging
+import NIOCore
 import PostgresNIO
 
 /// How the PostgreSQL engine runs a unit of work: one leased connection, one transaction,
@@ -62,45 +63,35 @@ extension PostgresStorage {
     }
 
     /// `body` on a pooled connection, errors mapped. While the server is marked down: 503 at
-    /// once. A connection that does not come within `PGHealth.leaseTimeout` starts a direct
-    /// probe: a server that does not answer it is marked down (503); one that answers is
-    /// only busy, and the request waits up to `PGHealth.busyTimeout` more (then 503 busy).
+    /// once. A wait for the connection is bounded by the storage's `LeaseWatch`; the work
+    /// itself may take as long as its statement timeout allows.
     private func leased<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         guard !health.isDown else { throw PGHealth.unavailable }
-        let flag = LeaseFlag()
         let client = client
-        let health = health
-        let location = location
-        let logger = logger
+        let leases = leases
+        let ticket = leases.begin()
+        defer { leases.release(ticket) }
         return try await PGErrors.mapped {
             try await withoutActuallyEscaping(body) { body in
                 let work = UnsafeTransfer(body)
                 return try await withThrowingTaskGroup(of: Optional<UnsafeTransfer<T>>.self) { group in
                     group.addTask {
-                        UnsafeTransfer(try await client.withConnection { connection in
-                            flag.set()
-                            return try await work.value(connection)
-                        })
+                        do {
+                            return UnsafeTransfer(try await client.withConnection { connection in
+                                leases.release(ticket)
+                                return try await work.value(connection)
+                            })
+                        } catch {
+                            leases.release(ticket)
+                            throw error
+                        }
                     }
                     group.addTask {
-                        try await Task.sleep(for: PGHealth.leaseTimeout)
-                        if !flag.isSet {
-                            guard await PGHealth.serverAnswers(location, logger: logger) else {
-                                health.markDown { await PGHealth.serverAnswers(location, logger: logger) }
-                                throw PGHealth.unavailable
-                            }
-                            try await Task.sleep(for: PGHealth.busyTimeout)
-                            if !flag.isSet { throw PGHealth.busy }
-                        }
-                        // Connected: the work may take as long as its statement timeout allows.
-                        try await Task.sleep(for: .seconds(86_400 * 365))
+                        if let verdict = await leases.verdict(ticket) { throw verdict }
                         return nil
                     }
                     while let next = try await group.next() {
-                        if let result = next {
-                            group.cancelAll()
-                            return result.value
-                        }
+                        if let result = next { return result.value }
                     }
                     throw PGHealth.unavailable
                 }
@@ -140,7 +131,9 @@ enum PGErrors {
             if case .server = error { return false }
             return true
         }
-        return false
+        // A prepared statement's execution reports the socket's own failures as they are
+        // (a reset when the server dies under it).
+        return error is IOError || error is ChannelError
     }
 
     static func isUniqueViolation(_ error: any Error, constraint name: String? = nil) -> Bool {

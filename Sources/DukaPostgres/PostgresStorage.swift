@@ -12,7 +12,9 @@ public final class PostgresStorage: Storage {
     let logger: Logger
     public let location: PostgresLocation
     private let running: Task<Void, Never>
+    private let watching: Task<Void, Never>
     let health = PGHealth()
+    let leases = LeaseWatch()
     let pageBoundaries = PGPageBoundaries()
     let statements = PGStatements()
 
@@ -21,12 +23,15 @@ public final class PostgresStorage: Storage {
         self.location = location
         self.logger = logger
         running = Task { await client.run() }
+        let leases = leases
+        let health = health
+        watching = Task { await leases.watch(health: health, location: location, logger: logger) }
     }
 
     /// Connects to `url`, checks and migrates the schema (under an advisory lock, so that
     /// instances starting at once migrate once), and answers the ready engine.
-    public static func open(url: String, connections: Int = 16, logger: Logger) async throws -> PostgresStorage {
-        let storage = try await connect(url: url, connections: connections, logger: logger)
+    public static func open(url: String, connections: Int = 16, warm: Bool = false, logger: Logger) async throws -> PostgresStorage {
+        let storage = try await connect(url: url, connections: connections, warm: warm, logger: logger)
         do {
             try await storage.unmanaged { db in _ = try await PGMigrations.migrate(db.connection, logger: logger) }
         } catch {
@@ -37,11 +42,19 @@ public final class PostgresStorage: Storage {
     }
 
     /// A pool on `url`, schema untouched (for tools that create databases or copy into them).
-    public static func connect(url: String, connections: Int = 16, logger: Logger) async throws -> PostgresStorage {
+    /// A `warm` pool (the server's) keeps all its connections open.
+    public static func connect(url: String, connections: Int = 16, warm: Bool = false, logger: Logger) async throws -> PostgresStorage {
         let location = try PostgresLocation(url: url)
         var configuration = try location.clientConfiguration()
         configuration.options.maximumConnections = connections
-        configuration.options.minimumConnections = 0
+        // postgres-nio arms a timer each time a connection goes idle (to close it, or to
+        // ping it) and cancels it when the connection is leased again; a cancelled timer
+        // keeps its memory until its deadline, so each request held about 1 KB for that
+        // long (RSS grew by ~150 MB over a minute of load). A warm pool closes no idle
+        // connection, and a ping after 5 s of idleness (rather than 30) still finds a
+        // connection that died quietly.
+        configuration.options.minimumConnections = warm ? connections : 0
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(5))
         // A server that does not answer is reported within seconds, not minutes.
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.additionalStartupParameters = [
@@ -105,6 +118,7 @@ public final class PostgresStorage: Storage {
     }
 
     public func close() async {
+        watching.cancel()
         running.cancel()
         _ = await running.value
     }

@@ -58,6 +58,11 @@ actor TestPostgres {
                 return try await adminStorage().unmanaged { try await $0.execute(sql) }
             } catch let error as StorageError where error.kind == .busy && attempt < 5 {
                 attempt += 1
+            } catch where PGErrors.server(error)?.state == "55006" && attempt < 20 {
+                // CREATE DATABASE ... TEMPLATE is refused while anyone (autovacuum too)
+                // is connected to the template: such a visit is short.
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(100))
             }
         }
     }
