@@ -203,6 +203,14 @@ public final class PostgresStorage: Storage {
 
     public func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
         if PGCustomers.isDeep(filter, page) {
+            let cached = try await single { db -> WrittenRows? in
+                var out = out
+                let result = try await PGCustomers.cachedDeepPage(filter, page: page, access, boundaries: pageBoundaries, in: db) { row in
+                    UserAnswers.writeCustomer(PGRowView<UserColumn>(row: row), to: &out)
+                }
+                return result.map { WrittenRows(out: out, total: $0.total, request: $0.request) }
+            }
+            if let cached { return cached }
             return try await read(access) { _, db in
                 var out = out
                 let result = try await PGCustomers.deepPage(filter, page: page, boundaries: pageBoundaries, in: db) { row in
@@ -221,10 +229,7 @@ public final class PostgresStorage: Storage {
     }
 
     public func customerWithCarts(id: Int64, _ access: Access) async throws -> (User, [Cart])? {
-        try await read(access) { _, db in
-            guard let customer = try await PGCustomers.find(id: id, in: db) else { return nil }
-            return (customer, try await PGCarts.carts(ofUser: id, in: db))
-        }
+        try await single { db in try await PGAdmittedReads.customerWithCarts(id: id, access, in: db) }
     }
 
     public func changeCustomer(_ change: CustomerChange, id: Int64, by actor: User) async throws -> User {

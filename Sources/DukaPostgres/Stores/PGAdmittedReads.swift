@@ -150,6 +150,37 @@ extension PGAdmittedReads {
     }
 }
 
+extension PGAdmittedReads {
+    /// A customer with every cart and line, with the caller's row, in one statement: each
+    /// row carries the caller's columns, the customer's, one cart's and one line's (NULL
+    /// where there is none), newest cart first, lines by id. Nil when no such customer.
+    static func customerWithCarts(id: Int64, _ access: Access, in db: PGSession) async throws -> (User, [Cart])? {
+        let rows = try await db.rows(
+            """
+            SELECT caller.*, customer.*, cart.*, item.*
+            FROM (SELECT \(PGUsers.columns) FROM users WHERE id = $1) AS caller
+            LEFT JOIN (SELECT \(PGUsers.columns) FROM users WHERE id = $2 AND role = 'customer') AS customer ON TRUE
+            LEFT JOIN LATERAL (SELECT \(PGCarts.cartColumns) FROM carts WHERE user_id = customer.id) AS cart ON TRUE
+            LEFT JOIN LATERAL (SELECT \(PGCarts.itemColumns) FROM cart_items AS i WHERE i.cart_id = cart.id) AS item ON TRUE
+            ORDER BY cart.created_at DESC, cart.id DESC, item.id
+            """,
+            [access.userID, id]
+        )
+        _ = try access.admit(rows.first.map(PGUsers.decode))
+        let users = UserColumn.allCases.count
+        let cartStart = 2 * users, itemStart = cartStart + CartColumn.allCases.count
+        guard !rows[0].isNull(users) else { return nil }
+        let customer = PGUsers.decode(rows[0].dropping(users))
+        var carts: [Cart] = []
+        for row in rows where !row.isNull(cartStart) {
+            let cartID = row.int64(cartStart + Int(CartColumn.id.position))
+            if carts.last?.id != cartID { carts.append(PGCarts.decodeCart(row.dropping(cartStart))) }
+            if !row.isNull(itemStart) { carts[carts.count - 1].items.append(PGCarts.decodeItem(row.dropping(itemStart))) }
+        }
+        return (customer, carts)
+    }
+}
+
 extension PGFilter {
     /// `WHERE a AND b` with its `$?` left unnumbered, for a statement that numbers them all.
     var unnumberedWhereClause: String {

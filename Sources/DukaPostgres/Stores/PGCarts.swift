@@ -43,14 +43,6 @@ enum PGCarts {
         }
     }
 
-    /// Every cart of a user, newest first, each with its lines by id.
-    static func carts(ofUser userID: Int64, in db: PGSession) async throws -> [Cart] {
-        let carts = try await db.rows(
-            "SELECT \(cartColumns) FROM carts WHERE user_id = $1 ORDER BY created_at DESC, id DESC", userID
-        ).map(decodeCart)
-        return try await withItems(carts, in: db)
-    }
-
     /// The cart with its lines, if `owner` (when given) owns it; `forUpdate` locks its row.
     static func find(id: Int64, owner: Int64? = nil, forUpdate: Bool = false, in db: PGSession) async throws -> Cart? {
         guard var cart = try await db.first(

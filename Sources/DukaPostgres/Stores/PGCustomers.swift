@@ -57,6 +57,44 @@ enum PGCustomers {
         return (total, page)
     }
 
+    /// A deep page in one statement, from the boundaries this process holds: the caller's
+    /// row, the total, `customers_version` and the page come from one snapshot, and the
+    /// page stands only if the version matches the boundaries' tag. Nil when there are no
+    /// boundaries or they are stale: `deepPage` in a transaction then refreshes them.
+    /// The rows are given to `row` only once they stand.
+    static func cachedDeepPage(
+        _ filter: CustomerFilter, page: PageRequest, _ access: Access, boundaries: PGPageBoundaries, in db: PGSession,
+        row: (PGRow) throws -> Void
+    ) async throws -> (total: Int64, request: PageRequest)? {
+        guard let counter = counter(filter), let offset = page.offset,
+              let start = boundaries.cachedStart(forOffset: offset, includeDeleted: filter.includeDeleted)
+        else { return nil }
+        let sql = conditions(filter)
+        let statement = PGFilter.numbered(
+            """
+            SELECT * FROM (
+                SELECT \(PGUsers.columns), 0 AS part,
+                       (SELECT value FROM counters WHERE name = '\(counter.rawValue)') AS total,
+                       (SELECT value FROM counters WHERE name = '\(PGCounters.Name.customersVersion.rawValue)') AS version
+                FROM users WHERE id = $?
+                UNION ALL
+                SELECT * FROM (
+                    SELECT \(PGUsers.columns), 1, NULL::bigint, NULL::bigint FROM users
+                    \(sql.unnumberedWhereClause) AND id >= $? ORDER BY id LIMIT $? OFFSET $?
+                ) AS page
+            ) AS answer
+            ORDER BY part, id
+            """
+        )
+        let rows = try await db.rows(statement, [access.userID] + sql.arguments + [start.id, page.size, start.skip])
+        let base = UserColumn.allCases.count
+        _ = try access.admit(rows.first.flatMap { $0.int64(base) == 0 ? PGUsers.decode($0) : nil })
+        guard rows[0].int64(base + 2) == start.version else { return nil }
+        let total = rows[0].int64(base + 1)
+        for found in rows.dropFirst() where offset < total { try row(found) }
+        return (total, page)
+    }
+
     static func find(id: Int64, forUpdate: Bool = false, in db: PGSession) async throws -> User? {
         try await db.first(
             "SELECT \(PGUsers.columns) FROM users WHERE id = $1 AND role = 'customer'\(forUpdate ? " FOR UPDATE" : "")", id

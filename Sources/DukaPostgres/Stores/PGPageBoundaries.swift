@@ -22,6 +22,16 @@ final class PGPageBoundaries: Sendable {
 
     private let entries = Mutex<[Key: Entry]>([:])
 
+    /// The start of `offset` from the boundaries this process holds, with their version
+    /// tag (nil when it holds none): a statement that reads `customers_version` in its own
+    /// snapshot may use it if the tag matches.
+    func cachedStart(forOffset offset: Int64, includeDeleted: Bool) -> (version: Int64, id: Int64, skip: Int64)? {
+        guard let entry = entries.withLock({ $0[Key(includeDeleted: includeDeleted)] }),
+              let start = PageBoundaryIDs(stride: Self.stride, ids: entry.ids).start(forOffset: offset)
+        else { return nil }
+        return (entry.version, start.id, start.skip)
+    }
+
     /// The id to start from and the rows to skip after it, for `offset` into the list
     /// whose rows match `filter` (no parameters).
     func start(forOffset offset: Int64, includeDeleted: Bool, filter: PGFilter, in db: PGSession) async throws -> (id: Int64, skip: Int64)? {
