@@ -71,8 +71,9 @@ public final class PostgresStorage: Storage {
 
     // MARK: Sessions, settings, health
 
+    /// One statement (no transaction round trips): the caller of a change, admitted.
     public func user(_ access: Access) async throws -> User {
-        try await read(access) { user, _ in user }
+        try await single { db in try access.admit(try await PGUsers.find(id: access.userID, in: db)) }
     }
 
     public func user(login: String) async throws -> User? {

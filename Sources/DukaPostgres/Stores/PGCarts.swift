@@ -44,12 +44,35 @@ enum PGCarts {
     }
 
     /// The cart with its lines, if `owner` (when given) owns it; `forUpdate` locks its row.
+    /// Unlocked: one statement, each row carrying the cart's columns and one line's (NULL
+    /// when none). Locked: the lines are read by a second statement, after the lock is
+    /// held: a statement that waited for the lock re-reads the locked row but not what it
+    /// joined, so lines added by the transaction it waited for would be missed (found by
+    /// `concurrentOpensAndAddsStayConsistent`: one product's adds became 8 lines).
     static func find(id: Int64, owner: Int64? = nil, forUpdate: Bool = false, in db: PGSession) async throws -> Cart? {
-        guard var cart = try await db.first(
-            "SELECT \(cartColumns) FROM carts WHERE id = $1\(forUpdate ? " FOR UPDATE" : "")", id
-        ).map(decodeCart) else { return nil }
+        var cart: Cart
+        if forUpdate {
+            guard let locked = try await db.first("SELECT \(cartColumns) FROM carts WHERE id = $1 FOR UPDATE", id).map(decodeCart)
+            else { return nil }
+            cart = locked
+            if let owner, cart.userID != owner { return nil }
+            cart.items = try await db.rows("SELECT \(itemColumns) FROM cart_items AS i WHERE i.cart_id = $1 ORDER BY i.id", id).map(decodeItem)
+            return cart
+        }
+        let rows = try await db.rows(
+            """
+            SELECT cart.*, item.*
+            FROM (SELECT \(cartColumns) FROM carts WHERE id = $1) AS cart
+            LEFT JOIN LATERAL (SELECT \(itemColumns) FROM cart_items AS i WHERE i.cart_id = cart.id) AS item ON TRUE
+            ORDER BY item.id
+            """,
+            [id]
+        )
+        guard let first = rows.first else { return nil }
+        cart = decodeCart(first)
         if let owner, cart.userID != owner { return nil }
-        cart.items = try await db.rows("SELECT \(itemColumns) FROM cart_items AS i WHERE i.cart_id = $1 ORDER BY i.id", id).map(decodeItem)
+        let itemStart = CartColumn.allCases.count
+        cart.items = rows.filter { !$0.isNull(itemStart) }.map { decodeItem($0.dropping(itemStart)) }
         return cart
     }
 
