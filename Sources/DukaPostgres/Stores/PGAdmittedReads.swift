@@ -6,13 +6,17 @@ import DukaCore
 /// first (`part` 0) and is admitted before any answer row is written.
 enum PGAdmittedReads {
     /// Where a page's total comes from.
-    enum Total {
+    enum Total: Equatable {
         /// A trigger-kept counter.
         case counter(PGCounters.Name)
         /// One counter less another (soft-deleted customers: all less live).
         case difference(PGCounters.Name, PGCounters.Name)
         /// `COUNT(*)` of the filter.
         case count
+        /// The matching rows are read once, then counted and paged: for a selective filter
+        /// whose scan is the cost (a trigram search reads the same index lists for its
+        /// count and for its page otherwise). A broad filter would be sorted whole.
+        case countOfMatches
     }
 
     /// The dashboard's counters with the caller's row.
@@ -47,9 +51,14 @@ enum PGAdmittedReads {
         case .count:
             totalSQL = "SELECT COUNT(*) FROM users \(filter.unnumberedWhereClause)"
             arguments += filter.arguments
+        case .countOfMatches:
+            totalSQL = "SELECT COUNT(*) FROM matches"
+            arguments += filter.arguments
         }
         arguments.append(access.userID)
-        arguments += filter.arguments
+        // With `countOfMatches` the page reads the matches already read, not the table.
+        let source = total == .countOfMatches ? "matches" : "users \(filter.unnumberedWhereClause)"
+        if total != .countOfMatches { arguments += filter.arguments }
         let limit: String
         if page.offset == 0 {
             // The first page, by far the most read: its size is written into the text, so the
@@ -65,12 +74,13 @@ enum PGAdmittedReads {
         }
         let sql = PGFilter.numbered(
             """
-            WITH total AS MATERIALIZED (\(totalSQL))
+            WITH \(total == .countOfMatches ? "matches AS MATERIALIZED (SELECT \(PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
+            total AS MATERIALIZED (\(totalSQL))
             SELECT * FROM (
                 SELECT \(PGUsers.columns), 0 AS part, 0::bigint AS ordinal, (SELECT * FROM total) AS total FROM users WHERE id = $?
                 UNION ALL
                 SELECT * FROM (
-                    SELECT \(PGUsers.columns), 1, row_number() OVER (ORDER BY \(order)), NULL::bigint FROM users \(filter.unnumberedWhereClause)
+                    SELECT \(PGUsers.columns), 1, row_number() OVER (ORDER BY \(order)), NULL::bigint FROM \(source)
                     ORDER BY \(order)
                     \(limit)
                 ) AS page

@@ -30,7 +30,8 @@ enum PGCustomers {
     static func page(
         _ filter: CustomerFilter, page: PageRequest, _ access: Access, in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
-        let total: PGAdmittedReads.Total = counter(filter).map { .counter($0) } ?? .count
+        let searched = (filter.search?.count ?? 0) >= 3
+        let total: PGAdmittedReads.Total = counter(filter).map { .counter($0) } ?? (searched ? .countOfMatches : .count)
         return try await PGAdmittedReads.userPage(access, filter: conditions(filter), order: "id", total: total, page: page, in: db, row: row)
     }
 

@@ -125,6 +125,7 @@ enum PGUsers {
         let order = "\(listFilter.sortBy == .username ? "lower(username)" : "created_at") \(direction), id \(direction)"
         // Customers without a search are counted by the triggers (other roles are few).
         var total = PGAdmittedReads.Total.count
+        if let search = listFilter.search, search.count >= 3 { total = .countOfMatches }
         if listFilter.role == .customer, listFilter.search?.isEmpty ?? true {
             switch listFilter.status {
             case .active: total = .counter(.customersLive)
