@@ -30,8 +30,8 @@ public final class PostgresStorage: Storage {
 
     /// Connects to `url`, checks and migrates the schema (under an advisory lock, so that
     /// instances starting at once migrate once), and answers the ready engine.
-    public static func open(url: String, connections: Int = 16, warm: Bool = false, logger: Logger) async throws -> PostgresStorage {
-        let storage = try await connect(url: url, connections: connections, warm: warm, logger: logger)
+    public static func open(url: String, connections: Int = 16, logger: Logger) async throws -> PostgresStorage {
+        let storage = try await connect(url: url, connections: connections, logger: logger)
         do {
             try await storage.unmanaged { db in _ = try await PGMigrations.migrate(db.connection, logger: logger) }
         } catch {
@@ -42,18 +42,19 @@ public final class PostgresStorage: Storage {
     }
 
     /// A pool on `url`, schema untouched (for tools that create databases or copy into them).
-    /// A `warm` pool (the server's) keeps all its connections open.
-    public static func connect(url: String, connections: Int = 16, warm: Bool = false, logger: Logger) async throws -> PostgresStorage {
+    public static func connect(url: String, connections: Int = 16, logger: Logger) async throws -> PostgresStorage {
         let location = try PostgresLocation(url: url)
         var configuration = try location.clientConfiguration()
         configuration.options.maximumConnections = connections
         // postgres-nio arms a timer each time a connection goes idle (to close it, or to
         // ping it) and cancels it when the connection is leased again; a cancelled timer
         // keeps its memory until its deadline, so each request held about 1 KB for that
-        // long (RSS grew by ~150 MB over a minute of load). A warm pool closes no idle
-        // connection, and a ping after 5 s of idleness (rather than 30) still finds a
-        // connection that died quietly.
-        configuration.options.minimumConnections = warm ? connections : 0
+        // long (with the defaults, 60 s and 30 s: RSS grew by ~150 MB in a minute of load).
+        // Both are 5 s here. (Keeping a minimum of open connections would avoid the first
+        // timer, but postgres-nio 1.33 then trips a precondition and crashes when the
+        // server goes away: found by postgres_outage.py.)
+        configuration.options.minimumConnections = 0
+        configuration.options.connectionIdleTimeout = .seconds(5)
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(5))
         // A server that does not answer is reported within seconds, not minutes.
         configuration.options.connectTimeout = .seconds(3)

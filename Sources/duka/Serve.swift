@@ -66,7 +66,7 @@ struct Serve: AsyncParsableCommand {
         let logger = Env.makeLogger(level: configuration.logLevel)
         let server: DukaServer
         do {
-            let storage = try await database.openStorage(connections: configuration.readers, warm: true, logger: logger) { tightened in
+            let storage = try await database.openStorage(connections: configuration.readers, logger: logger) { tightened in
                 logger.warning("\(tightened)")
             }
             server = try await DukaServer.make(configuration, storage: storage, logger: logger)

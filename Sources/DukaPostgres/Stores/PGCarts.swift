@@ -97,21 +97,27 @@ enum PGCarts {
               customer.role == .customer, customer.isActive, !customer.isDeleted else {
             throw CartChangeError.customerNotAllowed
         }
-        guard try await db.scalarInt("SELECT 1 FROM carts WHERE user_id = $1 AND status = 'active'", customerID) == nil else {
-            throw CartChangeError.activeCartExists
-        }
-        let id: Int64
+        // One statement: the cart, unless the customer has an active one (no row then, and
+        // no id used up), and its audit row.
+        let created: Int64?
         do {
-            id = try await db.insertReturningID(
-                "INSERT INTO carts (user_id, status, created_at, updated_at) VALUES ($1, 'active', $2, $2) RETURNING id", customerID, now
+            created = try await PGAuditLog.change(
+                (
+                    """
+                    INSERT INTO carts (user_id, status, created_at, updated_at)
+                    SELECT $?::int8, 'active', $?::int8, $?::int8
+                    WHERE NOT EXISTS (SELECT 1 FROM carts WHERE user_id = $? AND status = 'active')
+                    RETURNING id
+                    """,
+                    [customerID, now, now, customerID]
+                ),
+                noted: auditActor.map { .init(actor: $0, action: "cart.create", targetType: .cart) }, at: now, in: db
             )
         } catch let error where PGErrors.isUniqueViolation(error, constraint: "carts_one_active") {
-            // The partial unique index backs the check above against a racing request.
+            // The partial unique index backs the check against a racing request.
             throw CartChangeError.activeCartExists
         }
-        if let auditActor {
-            try await PGAuditLog.record(actor: auditActor, action: "cart.create", targetType: .cart, targetID: String(id), at: now, in: db)
-        }
+        guard let id = created else { throw CartChangeError.activeCartExists }
         return Cart(id: id, userID: customerID, status: .active, createdAt: now, updatedAt: now, items: [])
     }
 
@@ -137,27 +143,40 @@ enum PGCarts {
         guard let product = try await db.first("SELECT \(PGProducts.columns) FROM products WHERE id = $1 FOR SHARE", productID)
             .map(PGProducts.decode) else { throw CartChangeError.productUnknown }
         guard product.isActive else { throw CartChangeError.productInactive }
-        let itemID: Int64
+        // The line's change, the cart's `updated_at` and the audit row: one statement. The
+        // answer is the locked cart with the change applied (what a re-read would give).
+        let touch: (sql: String, arguments: [any PGArgument]) = ("UPDATE carts SET updated_at = $? WHERE id = $?", [now, cartID])
+        let note = auditActor.map { PGAuditLog.Note(actor: $0, action: "cart.add_item", targetType: .cartItem) }
+        var answer = cart
+        answer.updatedAt = now
         if let line = cart.line(for: productID, priceCents: product.unitPriceCents, channel: channel) {
             let sum = try Cart.grown(line, by: quantityMilli)
             try cart.checkTotal(replacing: line.id, with: (product.unitPriceCents, sum))
-            try await db.execute("UPDATE cart_items SET quantity_milli = $1, updated_at = $2 WHERE id = $3", sum, now, line.id)
-            itemID = line.id
+            _ = try await PGAuditLog.change(
+                ("UPDATE cart_items SET quantity_milli = $?, updated_at = $? WHERE id = $? RETURNING id", [sum, now, line.id]),
+                alongside: [touch], noted: note, at: now, in: db
+            )
+            let index = answer.items.firstIndex { $0.id == line.id }!
+            answer.items[index].quantityMilli = sum
+            answer.items[index].updatedAt = now
         } else {
             try cart.checkTotal(replacing: nil, with: (product.unitPriceCents, quantityMilli))
-            itemID = try await db.insertReturningID(
-                """
-                INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id
-                """,
-                cartID, productID, quantityMilli, channel.rawValue, product.unitPriceCents, now
-            )
+            let itemID = try await PGAuditLog.change(
+                (
+                    """
+                    INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
+                    VALUES ($?, $?, $?, $?, $?, $?, $?) RETURNING id
+                    """,
+                    [cartID, productID, quantityMilli, channel.rawValue, product.unitPriceCents, now, now]
+                ),
+                alongside: [touch], noted: note, at: now, in: db
+            )!
+            answer.items.append(CartItem(
+                id: itemID, cartID: cartID, productID: productID, quantityMilli: quantityMilli, saleChannel: channel,
+                unitPriceCents: product.unitPriceCents, createdAt: now, updatedAt: now
+            ))
         }
-        try await touch(cartID, now: now, in: db)
-        if let auditActor {
-            try await PGAuditLog.record(actor: auditActor, action: "cart.add_item", targetType: .cartItem, targetID: String(itemID), at: now, in: db)
-        }
-        return try await find(id: cartID, in: db)!
+        return answer
     }
 
     /// Sets a line's quantity (nil: removes the line).
@@ -190,11 +209,11 @@ enum PGCarts {
         precondition(status != .active, "a cart is closed as checked_out or abandoned")
         var cart = try await activeCart(cartID, owner: owner, in: db)
         if status == .checkedOut, cart.items.isEmpty { throw CartChangeError.emptyCart }
-        try await db.execute("UPDATE carts SET status = $1, updated_at = $2 WHERE id = $3", status.rawValue, now, cartID)
-        if let auditActor {
-            let action = status == .checkedOut ? "cart.checkout" : "cart.abandon"
-            try await PGAuditLog.record(actor: auditActor, action: action, targetType: .cart, targetID: String(cartID), at: now, in: db)
-        }
+        let action = status == .checkedOut ? "cart.checkout" : "cart.abandon"
+        _ = try await PGAuditLog.change(
+            ("UPDATE carts SET status = $?, updated_at = $? WHERE id = $? RETURNING id", [status.rawValue, now, cartID]),
+            noted: auditActor.map { .init(actor: $0, action: action, targetType: .cart) }, at: now, in: db
+        )
         cart.status = status
         cart.updatedAt = now
         return cart

@@ -31,6 +31,43 @@ enum PGAuditLog {
         )
     }
 
+    /// What a change's audit row says, besides its target (the change's returned id).
+    struct Note {
+        let actor: User
+        let action: String
+        let targetType: AuditLog.TargetType
+    }
+
+    /// `change` (an INSERT or UPDATE ending in `RETURNING id`, parameters `$?`), then each
+    /// of `alongside` (data-changing statements, parameters `$?`), and, when `note` is
+    /// given, the audit row naming the returned id: one statement, one round trip. Answers
+    /// the returned id; nil when the change touched no row (nothing else is written then,
+    /// `alongside` aside).
+    static func change(
+        _ change: (sql: String, arguments: [any PGArgument]), alongside: [(sql: String, arguments: [any PGArgument])] = [],
+        noted note: Note?, at time: Int64, in db: PGSession
+    ) async throws -> Int64? {
+        var parts = ["changed AS (\(change.sql))"]
+        var arguments = change.arguments
+        for (index, statement) in alongside.enumerated() {
+            parts.append("alongside\(index) AS (\(statement.sql))")
+            arguments += statement.arguments
+        }
+        if let note {
+            parts.append(
+                """
+                audited AS (
+                    INSERT INTO audit_log (actor_id, actor_uuid, actor_username, action, target_type, target_id, created_at)
+                    SELECT $?, $?, $?, $?, $?, id::text, $? FROM changed
+                )
+                """
+            )
+            arguments += [note.actor.id, note.actor.uuid, note.actor.username, note.action, note.targetType.rawValue, time] as [any PGArgument]
+        }
+        let sql = PGFilter.numbered("WITH " + parts.joined(separator: ",\n") + "\nSELECT id FROM changed")
+        return try await db.rows(sql, arguments).first?.int64(0)
+    }
+
     static func decode(_ row: PGRow) -> AuditLog.Entry {
         func text(_ column: AuditLogColumn) -> String { row.string(Int(column.position)) }
         return AuditLog.Entry(
