@@ -45,7 +45,8 @@ def main():
             if status != 201:
                 time.sleep(0.05)
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+    # Daemon threads: a failed check ends at once instead of waiting for its writers.
+    threads = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(6)]
     for t in threads:
         t.start()
     time.sleep(1.0)
