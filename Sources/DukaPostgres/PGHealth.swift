@@ -80,17 +80,26 @@ final class LeaseWatch: Sendable {
     private struct State {
         var next = 0
         var waiting: [Int: Waiting] = [:]
+        var closed = false
     }
 
     private let state = Mutex(State())
 
-    /// A new wait, from now.
-    func begin() -> Int {
+    /// A new wait, from now; nil once the storage is closing.
+    func begin() -> Int? {
         state.withLock { state in
+            guard !state.closed else { return nil }
             state.next &+= 1
             state.waiting[state.next] = Waiting(since: .now)
             return state.next
         }
+    }
+
+    /// The storage is closing: every wait ends with 503 now, and no new one begins (nothing
+    /// would watch it any more).
+    func close() {
+        state.withLock { $0.closed = true }
+        end(waitsOf: .zero, with: PGHealth.unavailable)
     }
 
     /// The wait is over (a connection came, or the lease failed): its watcher hears nil.

@@ -69,7 +69,7 @@ extension PostgresStorage {
         guard !health.isDown else { throw PGHealth.unavailable }
         let client = client
         let leases = leases
-        let ticket = leases.begin()
+        guard let ticket = leases.begin() else { throw PGHealth.unavailable }
         defer { leases.release(ticket) }
         return try await PGErrors.mapped {
             try await withoutActuallyEscaping(body) { body in

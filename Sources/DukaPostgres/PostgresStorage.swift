@@ -48,13 +48,12 @@ public final class PostgresStorage: Storage {
         configuration.options.maximumConnections = connections
         // postgres-nio arms a timer each time a connection goes idle (to close it, or to
         // ping it) and cancels it when the connection is leased again; a cancelled timer
-        // keeps its memory until its deadline, so each request held about 1 KB for that
-        // long (with the defaults, 60 s and 30 s: RSS grew by ~150 MB in a minute of load).
-        // Both are 5 s here. (Keeping a minimum of open connections would avoid the first
-        // timer, but postgres-nio 1.33 then trips a precondition and crashes when the
-        // server goes away: found by postgres_outage.py.)
+        // keeps its memory until its deadline (about 1 KB per request). The ping comes
+        // after 5 s here instead of 30 s. The close stays at 60 s: at 5 s, a graceful
+        // shutdown hung after connections had been closed for idleness (security.py on
+        // PostgreSQL); and a minimum of open connections makes postgres-nio 1.33 crash
+        // on a precondition when the server goes away (postgres_outage.py).
         configuration.options.minimumConnections = 0
-        configuration.options.connectionIdleTimeout = .seconds(5)
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(5))
         // A server that does not answer is reported within seconds, not minutes.
         configuration.options.connectTimeout = .seconds(3)
@@ -120,6 +119,7 @@ public final class PostgresStorage: Storage {
     }
 
     public func close() async {
+        leases.close()
         watching.cancel()
         running.cancel()
         _ = await running.value
