@@ -1,5 +1,6 @@
 import DukaCore
 import Logging
+import NIOCore
 import PostgresNIO
 import Synchronization
 
@@ -77,9 +78,16 @@ final class LeaseWatch: Sendable {
         var verdict: StorageError?
     }
 
+    private struct Working {
+        let since: ContinuousClock.Instant
+        let connection: PostgresConnection
+    }
+
     private struct State {
         var next = 0
         var waiting: [Int: Waiting] = [:]
+        /// Leases that have their connection and are running their statements.
+        var working: [Int: Working] = [:]
         var closed = false
     }
 
@@ -109,6 +117,23 @@ final class LeaseWatch: Sendable {
         }
     }
 
+    /// The lease's statements run on `connection` from now until `finished`.
+    func working(_ ticket: Int, on connection: PostgresConnection) {
+        state.withLock { $0.working[ticket] = Working(since: .now, connection: connection) }
+    }
+
+    func finished(_ ticket: Int) {
+        state.withLock { _ = $0.working.removeValue(forKey: ticket) }
+    }
+
+    /// Closes the connections of every running lease: their statements fail at once (503)
+    /// instead of waiting forever for a server that is gone (postgres-nio may drop the
+    /// failure of a query written as its connection died).
+    private func closeWorkingConnections() {
+        let connections = state.withLock { $0.working.values.map(\.connection) }
+        for connection in connections { let _: EventLoopFuture<Void> = connection.close() }
+    }
+
     /// Suspends until the wait ends: nil when released, the verdict when ended by the watch.
     func verdict(_ ticket: Int) async -> StorageError? {
         await withCheckedContinuation { continuation in
@@ -123,11 +148,12 @@ final class LeaseWatch: Sendable {
         }
     }
 
-    /// How long the oldest unanswered wait has lasted.
+    /// How long the oldest unanswered wait, or the oldest running lease, has lasted.
     var longestWait: Duration? {
         let now = ContinuousClock.now
         return state.withLock { state in
-            state.waiting.values.filter { $0.verdict == nil }.map { now - $0.since }.max()
+            let waits = state.waiting.values.filter { $0.verdict == nil }.map { now - $0.since }
+            return (waits + state.working.values.map { now - $0.since }).max()
         }
     }
 
@@ -149,9 +175,10 @@ final class LeaseWatch: Sendable {
     /// How often the waits are looked at.
     static let tick = Duration.milliseconds(100)
 
-    /// Every `tick`, until cancelled: a wait past `leaseTimeout` has the
-    /// server probed with a connection of its own. No answer: the server is marked down
-    /// and every wait ends with 503 at once. An answer: the pool is only busy, and waits
+    /// Every `tick`, until cancelled: a wait (or a lease's work) past `leaseTimeout` has
+    /// the server probed with a connection of its own. No answer: the server is marked
+    /// down, every wait ends with 503 at once and the running leases' connections are
+    /// closed (their statements fail with 503). An answer: the pool is only busy, and waits
     /// past `leaseTimeout + busyTimeout` end with 503 busy.
     func watch(health: PGHealth, location: PostgresLocation, logger: Logger) async {
         var lastAnswer: ContinuousClock.Instant?
@@ -167,6 +194,7 @@ final class LeaseWatch: Sendable {
             } else {
                 health.markDown { await PGHealth.serverAnswers(location, logger: logger) }
                 end(waitsOf: .zero, with: PGHealth.unavailable)
+                closeWorkingConnections()
             }
         }
     }

@@ -79,6 +79,8 @@ extension PostgresStorage {
                         do {
                             return UnsafeTransfer(try await client.withConnection { connection in
                                 leases.release(ticket)
+                                leases.working(ticket, on: connection)
+                                defer { leases.finished(ticket) }
                                 return try await work.value(connection)
                             })
                         } catch {
