@@ -54,4 +54,11 @@ public struct PageBoundaryIDs: Sendable {
         guard bucket < ids.count else { return nil }
         return (ids[bucket], offset % stride)
     }
+
+    /// An id that every row of the page of `size` rows at `offset` comes before (nil when
+    /// the page may reach the list's end): a bound that lets a planner see a short range.
+    public func end(forOffset offset: Int64, size: Int64) -> Int64? {
+        let bucket = Int((offset + max(size, 1) - 1) / stride) + 1
+        return bucket < ids.count ? ids[bucket] : nil
+    }
 }

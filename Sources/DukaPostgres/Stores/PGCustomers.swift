@@ -68,8 +68,12 @@ enum PGCustomers {
         row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest)? {
         guard let counter = counter(filter), let offset = page.offset,
-              let start = boundaries.cachedStart(forOffset: offset, includeDeleted: filter.includeDeleted)
+              let start = boundaries.cachedStart(forOffset: offset, size: page.size, includeDeleted: filter.includeDeleted)
         else { return nil }
+        // The page's size is written in and its rows are bounded on both sides, so
+        // PostgreSQL's generic plan for the statement costs what a custom one does and is
+        // kept; with `id >= $n LIMIT $n` it planned every execution again (deep pages:
+        // 0.2-0.6 ms of planning on 0.1 ms of work).
         let sql = conditions(filter)
         let statement = PGFilter.numbered(
             """
@@ -81,13 +85,13 @@ enum PGCustomers {
                 UNION ALL
                 SELECT * FROM (
                     SELECT \(PGUsers.columns), 1, NULL::bigint, NULL::bigint FROM users
-                    \(sql.unnumberedWhereClause) AND id >= $? ORDER BY id LIMIT $? OFFSET $?
+                    \(sql.unnumberedWhereClause) AND id >= $? AND id < $? ORDER BY id LIMIT \(page.size) OFFSET $?
                 ) AS page
             ) AS answer
             ORDER BY part, id
             """
         )
-        let rows = try await db.rows(statement, [access.userID] + sql.arguments + [start.id, page.size, start.skip])
+        let rows = try await db.rows(statement, [access.userID] + sql.arguments + [start.id, start.end, start.skip])
         let base = UserColumn.allCases.count
         _ = try access.admit(rows.first.flatMap { $0.int64(base) == 0 ? PGUsers.decode($0) : nil })
         guard rows[0].int64(base + 2) == start.version else { return nil }

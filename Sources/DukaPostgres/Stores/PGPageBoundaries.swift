@@ -25,11 +25,12 @@ final class PGPageBoundaries: Sendable {
     /// The start of `offset` from the boundaries this process holds, with their version
     /// tag (nil when it holds none): a statement that reads `customers_version` in its own
     /// snapshot may use it if the tag matches.
-    func cachedStart(forOffset offset: Int64, includeDeleted: Bool) -> (version: Int64, id: Int64, skip: Int64)? {
-        guard let entry = entries.withLock({ $0[Key(includeDeleted: includeDeleted)] }),
-              let start = PageBoundaryIDs(stride: Self.stride, ids: entry.ids).start(forOffset: offset)
-        else { return nil }
-        return (entry.version, start.id, start.skip)
+    /// `end` is an id every row of the page comes before (`Int64.max` near the list's end).
+    func cachedStart(forOffset offset: Int64, size: Int64, includeDeleted: Bool) -> (version: Int64, id: Int64, skip: Int64, end: Int64)? {
+        guard let entry = entries.withLock({ $0[Key(includeDeleted: includeDeleted)] }) else { return nil }
+        let boundaries = PageBoundaryIDs(stride: Self.stride, ids: entry.ids)
+        guard let start = boundaries.start(forOffset: offset) else { return nil }
+        return (entry.version, start.id, start.skip, boundaries.end(forOffset: offset, size: size) ?? .max)
     }
 
     /// The id to start from and the rows to skip after it, for `offset` into the list
