@@ -63,50 +63,12 @@ extension PostgresStorage {
     }
 
     /// `body` on a pooled connection, errors mapped. While the server is marked down: 503 at
-    /// once. A wait for the connection is bounded by the storage's `LeaseWatch`; the work
-    /// itself may take as long as its statement timeout allows.
+    /// once. A wait for the connection is bounded by the pool's watch; the work itself may
+    /// take as long as its statement timeout allows.
     private func leased<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         guard !health.isDown else { throw PGHealth.unavailable }
-        let client = client
-        let leases = leases
-        guard let ticket = leases.begin() else { throw PGHealth.unavailable }
-        defer { leases.release(ticket) }
-        return try await PGErrors.mapped {
-            try await withoutActuallyEscaping(body) { body in
-                let work = UnsafeTransfer(body)
-                return try await withThrowingTaskGroup(of: Optional<UnsafeTransfer<T>>.self) { group in
-                    group.addTask {
-                        do {
-                            return UnsafeTransfer(try await client.withConnection { connection in
-                                leases.release(ticket)
-                                leases.working(ticket, on: connection)
-                                defer { leases.finished(ticket) }
-                                return try await work.value(connection)
-                            })
-                        } catch {
-                            leases.release(ticket)
-                            throw error
-                        }
-                    }
-                    group.addTask {
-                        if let verdict = await leases.verdict(ticket) { throw verdict }
-                        return nil
-                    }
-                    while let next = try await group.next() {
-                        if let result = next { return result.value }
-                    }
-                    throw PGHealth.unavailable
-                }
-            }
-        }
+        return try await PGErrors.mapped { try await pool.withConnection(body) }
     }
-}
-
-/// Carries a value the compiler cannot prove Sendable across the task group above; the
-/// group's tasks end before `leased` returns, so nothing outlives its owner.
-struct UnsafeTransfer<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }
 
 /// PostgreSQL's errors, by SQLSTATE (https://www.postgresql.org/docs/15/errcodes-appendix.html).

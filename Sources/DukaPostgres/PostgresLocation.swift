@@ -141,7 +141,7 @@ public struct PostgresLocation: Sendable, Equatable {
         }
     }
 
-    /// A single connection's settings (the health probe's), TLS as the pool's.
+    /// The settings of a connection (the pool's and the health probe's).
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
         var configuration: PostgresConnection.Configuration
         if let socketDirectory {
@@ -159,23 +159,6 @@ public struct PostgresLocation: Sendable, Equatable {
         }
         configuration.options.connectTimeout = .seconds(2)
         return configuration
-    }
-
-    /// postgres-nio's client settings for this location.
-    func clientConfiguration() throws -> PostgresClient.Configuration {
-        if let socketDirectory {
-            // libpq's convention: the socket file is .s.PGSQL.<port> in the directory.
-            return PostgresClient.Configuration(
-                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database
-            )
-        }
-        let tls: PostgresClient.Configuration.TLS
-        switch tlsChoice {
-        case .disable: tls = .disable
-        case .prefer(let settings): tls = .prefer(settings)
-        case .require(let settings): tls = .require(settings)
-        }
-        return PostgresClient.Configuration(host: host, port: port, username: username, password: password, database: database, tls: tls)
     }
 
     private static func decoded(_ text: Substring) throws -> String {

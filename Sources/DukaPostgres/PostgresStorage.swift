@@ -4,28 +4,25 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// The chain engine: Duka on a PostgreSQL server, through postgres-nio's pooled client.
+/// The chain engine: Duka on a PostgreSQL server, through postgres-nio's connections in a
+/// pool of Duka's own (`PGPool`).
 /// Each method is one transaction on one leased connection, committed before it returns;
 /// reads see one snapshot, changes lock what their guards read (see `PGTransactions`).
 public final class PostgresStorage: Storage {
-    let client: PostgresClient
+    let pool: PGPool
     let logger: Logger
     public let location: PostgresLocation
-    private let running: Task<Void, Never>
     private let watching: Task<Void, Never>
     let health = PGHealth()
-    let leases = LeaseWatch()
     let pageBoundaries = PGPageBoundaries()
     let statements = PGStatements()
 
-    private init(client: PostgresClient, location: PostgresLocation, logger: Logger) {
-        self.client = client
+    private init(pool: PGPool, location: PostgresLocation, logger: Logger) {
+        self.pool = pool
         self.location = location
         self.logger = logger
-        running = Task { await client.run() }
-        let leases = leases
         let health = health
-        watching = Task { await leases.watch(health: health, location: location, logger: logger) }
+        watching = Task { await pool.watch(health: health, location: location) }
     }
 
     /// Connects to `url`, checks and migrates the schema (under an advisory lock, so that
@@ -44,17 +41,7 @@ public final class PostgresStorage: Storage {
     /// A pool on `url`, schema untouched (for tools that create databases or copy into them).
     public static func connect(url: String, connections: Int = 16, logger: Logger) async throws -> PostgresStorage {
         let location = try PostgresLocation(url: url)
-        var configuration = try location.clientConfiguration()
-        configuration.options.maximumConnections = connections
-        // postgres-nio arms a timer each time a connection goes idle (to close it, or to
-        // ping it) and cancels it when the connection is leased again; a cancelled timer
-        // keeps its memory until its deadline (about 1 KB per request). The ping comes
-        // after 5 s here instead of 30 s. The close stays at 60 s: at 5 s, a graceful
-        // shutdown hung after connections had been closed for idleness (security.py on
-        // PostgreSQL); and a minimum of open connections makes postgres-nio 1.33 crash
-        // on a precondition when the server goes away (postgres_outage.py).
-        configuration.options.minimumConnections = 0
-        configuration.options.keepAliveBehavior = .init(frequency: .seconds(5))
+        var configuration = try location.connectionConfiguration()
         // A server that does not answer is reported within seconds, not minutes.
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.additionalStartupParameters = [
@@ -65,8 +52,8 @@ public final class PostgresStorage: Storage {
             ("lock_timeout", "10000"),
             ("idle_in_transaction_session_timeout", "60000"),
         ]
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        return PostgresStorage(client: client, location: location, logger: logger)
+        let pool = PGPool(capacity: connections, configuration: configuration, logger: logger)
+        return PostgresStorage(pool: pool, location: location, logger: logger)
     }
 
     // MARK: Sessions, settings, health
@@ -119,10 +106,8 @@ public final class PostgresStorage: Storage {
     }
 
     public func close() async {
-        leases.close()
         watching.cancel()
-        running.cancel()
-        _ = await running.value
+        await pool.close()
     }
 
     // MARK: First start
