@@ -8,9 +8,9 @@ struct AuthController {
     let storage: any Storage
     let hasher: PasswordHasher
     let tokens: TokenService
-    let throttle: LoginThrottle
+    let throttle: any AttemptThrottle
     /// Registrations per client address (the account is not known yet).
-    let registrations: LoginThrottle
+    let registrations: any AttemptThrottle
     let secureCookies: Bool
 
     static let invalidCredentials = "Invalid username or password"
@@ -40,7 +40,7 @@ struct AuthController {
         // Who to name in a security event (worked out only when one is logged).
         let who = { user.map { SecurityLog.user($0) } ?? SecurityLog.unknownName(login) }
         let reservation: LoginThrottle.Reservation
-        switch throttle.reserve(account: account, address: IPRange.throttleKey(for: address)) {
+        switch try await throttle.reserve(account: account, address: IPRange.throttleKey(for: address)) {
         case .success(let held):
             reservation = held
         case .failure(let wait):
@@ -53,20 +53,20 @@ struct AuthController {
             matches = try await hasher.verify(password, against: user?.passwordHash)
         } catch {
             // The check may have run: fail closed.
-            throttle.failed(reservation)
+            await throttle.failed(reservation)
             throw error
         }
         guard let user, matches, !user.isDeleted else {
-            throttle.failed(reservation)
+            await throttle.failed(reservation)
             SecurityLog.event(context.logger, "login_failed", address: address, user: who())
             throw APIError.unauthorized(Self.invalidCredentials)
         }
         guard user.isActive else {
-            throttle.release(reservation)
+            await throttle.release(reservation)
             SecurityLog.event(context.logger, "login_inactive_account", address: address, user: who())
             throw APIError(.forbidden, code: "account_inactive", message: "This account is deactivated")
         }
-        throttle.succeeded(reservation)
+        await throttle.succeeded(reservation)
         if hasher.needsRehash(user.passwordHash) {
             // Made at another cost (the operator changed it): re-made at today's cost. Best
             // effort: the login stands if it cannot be saved now; the next one tries again.
@@ -119,7 +119,7 @@ struct AuthController {
         guard let username = payload.username, let email = payload.email, let password = payload.password else {
             throw APIError.validation("username", "is required")
         }
-        if case .failure(let wait) = registrations.reserve(account: nil, address: IPRange.throttleKey(for: context.clientAddress)) {
+        if case .failure(let wait) = try await registrations.reserve(account: nil, address: IPRange.throttleKey(for: context.clientAddress)) {
             SecurityLog.event(context.logger, "registration_throttled", address: context.clientAddress, user: nil)
             throw APIError.tooManyRegistrations(retryAfter: wait.seconds)
         }

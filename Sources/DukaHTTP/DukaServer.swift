@@ -22,7 +22,7 @@ public struct DukaServer: Sendable {
     public let bootstrap: Bootstrap.Outcome
     public let routes: RouteTable
     /// Failed logins per account and address (kept in memory).
-    public let loginThrottle: LoginThrottle
+    public let loginThrottle: any AttemptThrottle
     public let application: Application<RouterResponder<DukaRequestContext>>
 
     public static let minimumSecretLength = 32
@@ -46,12 +46,15 @@ public struct DukaServer: Sendable {
             router.add(middleware: CrossSiteRequestMiddleware(
                 allowedOrigins: Set(configuration.corsOrigins), proxies: proxies, servesTLS: configuration.usesTLS
             ))
-            let loginThrottle = LoginThrottle(limits: configuration.loginLimits)
+            // Counted in the database when instances share it (PostgreSQL), else here.
+            let loginThrottle = storage.sharedThrottle(scope: "login", limits: configuration.loginLimits)
+                ?? LoginThrottle(limits: configuration.loginLimits)
             HealthController(storage: storage).register(in: routes)
             AuthController(
                 storage: storage, hasher: hasher, tokens: tokens,
                 throttle: loginThrottle,
-                registrations: LoginThrottle(limits: configuration.registrationLimits),
+                registrations: storage.sharedThrottle(scope: "registration", limits: configuration.registrationLimits)
+                    ?? LoginThrottle(limits: configuration.registrationLimits),
                 secureCookies: configuration.secureCookies || configuration.usesTLS
             ).register(in: routes)
             EmployeeController(storage: storage).register(in: routes)

@@ -1,6 +1,22 @@
 import Crypto
 import Synchronization
 
+/// Where login and registration attempts are counted: `LoginThrottle` in this process (one
+/// server holds the database), or the database itself when several instances share it.
+/// Each attempt reserves its place before the password is checked; a place whose
+/// settlement is lost stays counted until the window ends (fail closed).
+public protocol AttemptThrottle: Sendable {
+    var limits: LoginThrottle.Limits { get }
+    /// A place for one attempt, or the seconds to wait. `account` nil counts the address only.
+    func reserve(account: String?, address: String) async throws -> Result<LoginThrottle.Reservation, LoginThrottle.Wait>
+    /// The attempt failed: its place stays taken for the window.
+    func failed(_ reservation: LoginThrottle.Reservation) async
+    /// The attempt succeeded: the account's settled failures are forgotten, and this place.
+    func succeeded(_ reservation: LoginThrottle.Reservation) async
+    /// The attempt was not a failure: its place is given back.
+    func release(_ reservation: LoginThrottle.Reservation) async
+}
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -16,11 +32,12 @@ import Foundation
 /// per account and `perAddress` per address run in a window.
 ///
 /// Kept in memory: a restart forgets the counts, which is acceptable for one shop's
-/// server and keeps failed logins from writing to the database. Memory is bounded:
+/// server and keeps failed logins from writing to the database. (Several instances on
+/// one PostgreSQL database count in the database instead: `Storage.sharedThrottle`.) Memory is bounded:
 /// `maxEntries` accounts and as many addresses in the normal run of things (at most four
 /// times that while keys at their limit fill it), each key at most `maxKeyBytes` (longer
 /// keys are replaced by a digest), each with at most its limit of timestamps.
-public final class LoginThrottle: Sendable {
+public final class LoginThrottle: AttemptThrottle {
     public struct Limits: Sendable {
         public var perAccount: Int
         public var perAddress: Int
@@ -37,10 +54,14 @@ public final class LoginThrottle: Sendable {
 
     /// A place held in the counts while a password is checked.
     public struct Reservation: Sendable {
-        let account: String?
-        let address: String
-        let id: UInt64
-        let time: Int64
+        public let account: String?
+        public let address: String
+        public let id: UInt64
+        public let time: Int64
+
+        public init(account: String?, address: String, id: UInt64, time: Int64) {
+            (self.account, self.address, self.id, self.time) = (account, address, id, time)
+        }
     }
 
     /// The key longest kept as it is; longer ones (never a valid login) become a digest.
@@ -219,10 +240,14 @@ public final class LoginThrottle: Sendable {
 
     public struct Wait: Error, Sendable, Equatable {
         public let seconds: Int64
+
+        public init(seconds: Int64) {
+            self.seconds = seconds
+        }
     }
 
     /// Keys longer than `maxKeyBytes` are replaced by their SHA-256, so no key costs more.
-    static func bounded(_ key: String) -> String {
+    public static func bounded(_ key: String) -> String {
         key.utf8.count <= maxKeyBytes ? key : "sha256:" + Data(SHA256.hash(data: Array(key.utf8))).base64EncodedString()
     }
 }

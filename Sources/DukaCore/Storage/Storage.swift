@@ -28,6 +28,10 @@ public protocol Storage: Sendable {
     func rotateSigningSecret() async throws -> Int64
     /// Throws when the engine does not answer.
     func checkReady() async throws
+    /// Login or registration attempts (`scope`) counted in the database, for engines that
+    /// several instances share; nil where one process holds the database (it counts in
+    /// memory, `LoginThrottle`).
+    func sharedThrottle(scope: String, limits: LoginThrottle.Limits) -> (any AttemptThrottle)?
     /// Finishes pending work and closes; later calls fail.
     func close() async
 
@@ -87,4 +91,8 @@ public protocol Storage: Sendable {
     // MARK: Reports
 
     func salesReport(days: Int64, _ access: Access) async throws -> SalesReport
+}
+
+extension Storage {
+    public func sharedThrottle(scope: String, limits: LoginThrottle.Limits) -> (any AttemptThrottle)? { nil }
 }

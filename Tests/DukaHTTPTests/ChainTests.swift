@@ -1,0 +1,147 @@
+import DukaCore
+import HTTPTypes
+import Testing
+
+@testable import DukaHTTP
+
+/// A chain: two Duka instances on one PostgreSQL database behave as one server. Every
+/// racing request below alternates between the instances.
+@Suite(.enabled(if: TestEngine.postgresURL != nil)) struct ChainTests {
+    /// Two servers on one new database, each with its own in-process client.
+    static func twoInstances(
+        _ adjust: (inout DukaConfiguration) -> Void = { _ in }, _ body: @Sendable (TestDuka, [TestAPI]) async throws -> Void
+    ) async throws {
+        let first = try await TestDuka.make(.postgres, adjust)
+        let url = try #require(first.postgresURL)
+        let second = try await TestDuka.make(.postgres) { configuration in
+            adjust(&configuration)
+            configuration.databasePath = url
+        }
+        try await first.run { a in
+            try await second.run { b in try await body(first, [a, b]) }
+        }
+    }
+
+    /// `count` requests at once, the i-th on instance i % 2; their statuses.
+    static func race(
+        _ instances: [TestAPI], _ count: Int, _ request: @escaping @Sendable (TestAPI, Int) async throws -> APIResponse
+    ) async throws -> [HTTPResponse.Status: Int] {
+        try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+            for index in 0..<count {
+                group.addTask { try await request(instances[index % instances.count], index).status }
+            }
+            return try await group.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+        }
+    }
+
+    /// One login count for the chain: of 1,000 wrong passwords for one account at once,
+    /// over both instances, exactly 5 are checked (401) and the rest wait (429); then the
+    /// right password waits too, on either instance.
+    @Test func theLoginThrottleCountsOnceForTheChain() async throws {
+        try await Self.twoInstances { duka, apis in
+            try await duka.makeUser("kamau", role: .cashier)
+            let statuses = try await Self.race(apis, 1000) { api, _ in try await api.login("kamau", "wrong-password") }
+            #expect(statuses == [.unauthorized: 5, .tooManyRequests: 995])
+            for api in apis { #expect(try await api.login("kamau").status == .tooManyRequests) }
+        }
+    }
+
+    /// A success on one instance forgets the failures counted on the other.
+    @Test func aSuccessOnOneInstanceClearsFailuresFromTheOther() async throws {
+        try await Self.twoInstances { duka, apis in
+            try await duka.makeUser("atieno", role: .cashier)
+            for _ in 0..<4 { #expect(try await apis[0].login("atieno", "wrong-password").status == .unauthorized) }
+            #expect(try await apis[1].login("atieno").status == .ok)
+            for _ in 0..<4 { #expect(try await apis[1].login("atieno", "wrong-password").status == .unauthorized) }
+            #expect(try await apis[0].login("atieno").status == .ok)
+        }
+    }
+
+    /// Registrations from one address are counted for the chain.
+    @Test func theRegistrationThrottleCountsOnceForTheChain() async throws {
+        try await Self.twoInstances({ $0.registrationLimits.perAddress = 3 }) { _, apis in
+            for index in 0..<3 {
+                #expect(try await apis[index % 2].request(.post, "/api/v1/auth/register", json: Self.signUp("walk\(index)")).status == .created)
+            }
+            for api in apis {
+                let refused = try await api.request(.post, "/api/v1/auth/register", json: Self.signUp("walk-late"))
+                #expect(refused.status == .tooManyRequests)
+            }
+        }
+    }
+
+    static func signUp(_ username: String, email: String? = nil) -> JSON {
+        .object([
+            "username": .string(username), "email": .string(email ?? "\(username)@example.co.ke"),
+            "password": .string("sign-up-password"), "full_name": .string("Chain Customer"),
+            "phone_number": .string("+254700000001"),
+        ])
+    }
+
+    /// A logout, a password change, a deactivation or a role change on one instance ends
+    /// the user's tokens on the other at once.
+    @Test func revocationReachesEveryInstance() async throws {
+        try await Self.twoInstances { duka, apis in
+            let user = try await duka.makeUser("njeri", role: .cashier)
+            let admin = try await apis[0].token("admin", TestDuka.adminPassword)
+            let changes: [(String, (String) async throws -> APIResponse)] = [
+                ("logout", { token in try await apis[1].request(.post, "/api/v1/auth/logout", token: token) }),
+                ("password", { _ in try await apis[1].request(.put, "/api/v1/users/\(user.uuid)", json: .object(["password": .string("password-1")]), token: admin) }),
+                ("role", { _ in try await apis[1].request(.put, "/api/v1/users/\(user.uuid)", json: .object(["role": .string("employee")]), token: admin) }),
+                ("deactivation", { _ in try await apis[1].request(.post, "/api/v1/users/\(user.uuid)/toggle-status", token: admin) }),
+            ]
+            for (name, change) in changes {
+                let token = try await apis[0].token("njeri")
+                #expect(try await apis[0].request(.get, "/api/v1/auth/me", token: token).status == .ok, "\(name)")
+                #expect(try await change(token).status == .ok, "\(name)")
+                #expect(try await apis[0].request(.get, "/api/v1/auth/me", token: token).status == .unauthorized, "\(name)")
+            }
+        }
+    }
+
+    /// The read-then-write guards hold when the racing requests land on different
+    /// instances: one username, one active cart, merged cart lines, one admin left.
+    @Test func theGuardsHoldAcrossInstances() async throws {
+        try await Self.twoInstances({ $0.registrationLimits.perAddress = 10_000 }) { duka, apis in
+            let taken = try await Self.race(apis, 200) { api, index in
+                try await api.request(.post, "/api/v1/auth/register", json: Self.signUp("same.name", email: "same\(index)@example.co.ke"))
+            }
+            #expect(taken == [.created: 1, .conflict: 199])
+
+            let admin = try await apis[0].token("admin", TestDuka.adminPassword)
+            let customer = try await duka.makeUser("wambui", role: .customer)
+            let opened = try await Self.race(apis, 200) { api, _ in
+                try await api.request(.post, "/api/v1/carts", json: .object(["customer_uuid": .string(customer.uuid)]), token: admin)
+            }
+            #expect(opened == [.created: 1, .conflict: 199])
+
+            let product = try await duka.makeProduct("SUGAR-1KG", priceCents: 19_000)
+            let cartID = try #require(try await duka.scalarInt("SELECT id FROM carts WHERE user_id = ? AND status = 'active'", .int(customer.id)))
+            let added = try await Self.race(apis, 100) { api, _ in
+                try await api.request(.post, "/api/v1/carts/\(cartID)/items", json: .object(["product_id": .int(product), "quantity": .string("1")]), token: admin)
+            }
+            #expect(added.keys.allSatisfy { $0 == .ok || $0 == .created }, "\(added)")
+            let lines = try await duka.rows("SELECT quantity_milli FROM cart_items WHERE cart_id = ?", [.int(cartID)])
+            #expect(lines.map { $0[0].int } == [100_000])
+
+            // Two admins deactivate each other at once, one on each instance: one stays.
+            let second = try await duka.makeUser("admin.two", role: .admin)
+            let firstAdmin = try #require(try await duka.scalarText("SELECT uuid FROM users WHERE username = 'admin'"))
+            let secondToken = try await apis[1].token("admin.two")
+            async let one = apis[0].request(.post, "/api/v1/users/\(second.uuid)/toggle-status", token: admin)
+            async let two = apis[1].request(.post, "/api/v1/users/\(firstAdmin)/toggle-status", token: secondToken)
+            _ = try await (one, two)
+            let active = try await duka.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active AND deleted_at IS NULL")
+            #expect(active == 1)
+
+            // The counters agree with the rows, read on either instance.
+            let customers = try await duka.scalarInt("SELECT COUNT(*) FROM users WHERE role = 'customer' AND deleted_at IS NULL")
+            let firstStays = try await duka.scalarInt("SELECT COUNT(*) FROM users WHERE username = 'admin' AND is_active") == 1
+            let survivor = try await apis[0].token(firstStays ? "admin" : "admin.two", firstStays ? TestDuka.adminPassword : "password-1")
+            for api in apis {
+                let dashboard = try await api.request(.get, "/employee/dashboard", token: survivor)
+                #expect(dashboard.json["total_customers"]?.intValue == customers)
+            }
+        }
+    }
+}
