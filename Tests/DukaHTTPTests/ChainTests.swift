@@ -1,5 +1,7 @@
 import DukaCore
+@testable import DukaPostgres
 import HTTPTypes
+import Logging
 import Testing
 
 @testable import DukaHTTP
@@ -141,6 +143,45 @@ import Testing
             for api in apis {
                 let dashboard = try await api.request(.get, "/employee/dashboard", token: survivor)
                 #expect(dashboard.json["total_customers"]?.intValue == customers)
+            }
+        }
+    }
+
+    /// Four instances started at once on an empty database with `--demo`: the schema is
+    /// migrated once (under an advisory lock) and the demo shop loaded once.
+    @Test func instancesStartingAtOnceMigrateAndSeedOnce() async throws {
+        let url = try await TestPostgres.shared.makeEmptyDatabase()
+        let instances = try await withThrowingTaskGroup(of: TestDuka.self) { group in
+            for _ in 0..<4 {
+                group.addTask { try await TestDuka.make(.postgres, demo: true) { $0.databasePath = url } }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let duka = instances[0]
+        #expect(try await duka.scalarInt("SELECT COUNT(*) FROM duka_migrations") == PGMigrations.latestVersion)
+        let alone = try await TestDuka.make(.sqlite, demo: true)
+        for table in ["users", "products", "carts", "cart_items"] {
+            let expected = try await alone.scalarInt("SELECT COUNT(*) FROM \(table)")
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM \(table)") == expected, "\(table)")
+        }
+        try await alone.run { _ in }
+        for instance in instances.dropFirst() { await instance.server.storage.close() }
+        try await duka.run { _ in }
+    }
+
+    /// A binary older than the database's schema refuses to start, and says why.
+    @Test func anOlderBinaryRefusesANewerSchema() async throws {
+        try await Self.twoInstances { duka, _ in
+            let url = try #require(duka.postgresURL)
+            try await duka.execute("INSERT INTO duka_migrations (version, name, applied_at) VALUES (?, 'from the future', 1)", .int(PGMigrations.latestVersion + 1))
+            var quiet = Logger(label: "chain-test")
+            quiet.logLevel = .error
+            do {
+                let storage = try await PostgresStorage.open(url: url, connections: 1, logger: quiet)
+                await storage.close()
+                Issue.record("a newer schema was accepted")
+            } catch {
+                #expect("\(error)".contains("written by a newer Duka"))
             }
         }
     }
