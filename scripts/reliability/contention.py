@@ -16,8 +16,16 @@ ATTEMPTS = 1000
 
 def main():
     server = Server().start()
-    admin = login(server.port, "admin")
-    status, product = request(server.port, "POST", "/api/v1/products", {"sku": "HOT", "name": "Hot item", "unit_price": 10}, admin)
+    check(server.port, server.connect_db)
+    if server.stop() != 0:
+        fail("unclean exit")
+
+
+def check(port, connect_db):
+    """The writers and the guard races against whatever answers on `port` (one duka, or
+    several behind nginx: chain.py); `connect_db` opens the database they share."""
+    admin = login(port, "admin")
+    status, product = request(port, "POST", "/api/v1/products", {"sku": "HOT", "name": "Hot item", "unit_price": 10}, admin)
     if status != 201:
         fail(f"product {status}")
     product_id = product["data"]["id"]
@@ -31,21 +39,21 @@ def main():
         rng = random.Random(index)
         while time.time() < deadline:
             n += 1
-            status, body = request(server.port, "POST", "/api/v1/auth/register", register_body(f"w{index}n{n}"))
+            status, body = request(port, "POST", "/api/v1/auth/register", register_body(f"w{index}n{n}"))
             statuses[status] += 1
             if status >= 500:
                 bodies.append(body)
                 continue
-            status, cart = request(server.port, "POST", "/api/v1/carts", {"customer_uuid": body["data"]["id"]}, admin)
+            status, cart = request(port, "POST", "/api/v1/carts", {"customer_uuid": body["data"]["id"]}, admin)
             statuses[status] += 1
             if status != 201:
                 bodies.append(cart)
                 continue
             for _ in range(rng.randrange(1, 4)):
-                status, _ = request(server.port, "POST", f"/api/v1/carts/{cart['data']['id']}/items",
+                status, _ = request(port, "POST", f"/api/v1/carts/{cart['data']['id']}/items",
                                     {"product_id": product_id, "quantity": "1"}, admin)
                 statuses[status] += 1
-            status, _ = request(server.port, "POST", f"/api/v1/carts/{cart['data']['id']}/checkout", None, admin)
+            status, _ = request(port, "POST", f"/api/v1/carts/{cart['data']['id']}/checkout", None, admin)
             statuses[status] += 1
 
     with concurrent.futures.ThreadPoolExecutor(WRITERS) as pool:
@@ -62,42 +70,40 @@ def main():
         print(f"guard {name}: {ATTEMPTS} concurrent attempts -> {dict(results)}")
         return results
 
-    results = race("duplicate username", lambda i: request(server.port, "POST", "/api/v1/auth/register",
+    results = race("duplicate username", lambda i: request(port, "POST", "/api/v1/auth/register",
                                                            dict(register_body("same.name"), email=f"same{i}@example.co.ke"))[0])
     if results != {201: 1, 409: ATTEMPTS - 1}:
         fail("duplicate username guard")
 
-    status, customer = request(server.port, "POST", "/api/v1/auth/register", register_body("one.cart"))
+    status, customer = request(port, "POST", "/api/v1/auth/register", register_body("one.cart"))
     uuid = customer["data"]["id"]
-    results = race("one active cart", lambda i: request(server.port, "POST", "/api/v1/carts", {"customer_uuid": uuid}, admin)[0])
+    results = race("one active cart", lambda i: request(port, "POST", "/api/v1/carts", {"customer_uuid": uuid}, admin)[0])
     if results != {201: 1, 409: ATTEMPTS - 1}:
         fail("one active cart guard")
 
     admins = []
     for i in range(4):
-        status, body = request(server.port, "POST", "/api/v1/users",
+        status, body = request(port, "POST", "/api/v1/users",
                                {"username": f"admin{i}", "email": f"admin{i}@duka.local", "password": "admin-pass", "role": "admin"}, admin)
         admins.append(body["data"]["id"])
-    tokens = [admin] + [login(server.port, f"admin{i}", "admin-pass") for i in range(4)]
-    me = request(server.port, "GET", "/api/v1/auth/me", token=admin)[1]["data"]["id"]
+    tokens = [admin] + [login(port, f"admin{i}", "admin-pass") for i in range(4)]
+    me = request(port, "GET", "/api/v1/auth/me", token=admin)[1]["data"]["id"]
     everyone = [me] + admins
 
     def demote(i):
         rng = random.Random(i)
         target = rng.choice(everyone)
         if i % 2:
-            return request(server.port, "PUT", f"/api/v1/users/{target}", {"role": "cashier"}, rng.choice(tokens))[0]
-        return request(server.port, "POST", f"/api/v1/users/{target}/toggle-status", None, rng.choice(tokens))[0]
+            return request(port, "PUT", f"/api/v1/users/{target}", {"role": "cashier"}, rng.choice(tokens))[0]
+        return request(port, "POST", f"/api/v1/users/{target}/toggle-status", None, rng.choice(tokens))[0]
 
     results = race("last admin", demote)
-    con = server.connect_db()
+    con = connect_db()
     active_admins = con.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = TRUE AND deleted_at IS NULL").fetchone()[0]
     con.close()
     print(f"guard last admin: {active_admins} active admin(s) remain")
     if active_admins < 1 or any(s not in (200, 401, 409) for s in results):
         fail("last admin guard")
-    if server.stop() != 0:
-        fail("unclean exit")
 
 
 if __name__ == "__main__":
