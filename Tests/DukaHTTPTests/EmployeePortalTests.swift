@@ -353,6 +353,22 @@ import Testing
                     #expect(response.json["pagination"]?["total"]?.intValue == Int64(ids.count))
                 }
             }
+            // Many deep pages at once on a cold cache: one request makes the boundaries
+            // while the others wait for them; every page is still its exact slice.
+            let ids = try await expected(false)
+            let pages = try await withThrowingTaskGroup(of: (Int, [Int64]).self) { group in
+                for page in 26...57 {
+                    group.addTask {
+                        let response = try await api.request(.get, "/employee/customers?page=\(page)&per_page=20", token: token)
+                        return (page, response.json["customers"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? [])
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+            }
+            for (page, found) in pages {
+                let start = min((page - 1) * 20, ids.count)
+                #expect(found == Array(ids[start..<min(start + 20, ids.count)]), "\(engine) page \(page) at once")
+            }
             try await check(false)
             try await check(true)
             // A soft delete early in the list moves every later boundary.

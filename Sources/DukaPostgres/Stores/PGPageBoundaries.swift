@@ -21,6 +21,10 @@ final class PGPageBoundaries: Sendable {
     }
 
     private let entries = Mutex<[Key: Entry]>([:])
+    /// Requests waiting for the list being made, by key: one request makes it (about
+    /// 90 ms for 100,000 customers) while the others wait for it rather than each making
+    /// their own at once (32 at once took a second each).
+    private let filling = Mutex<[Key: [CheckedContinuation<Void, Never>]]>([:])
 
     /// The start of `offset` from the boundaries this process holds, with their version
     /// tag (nil when it holds none): a statement that reads `customers_version` in its own
@@ -38,8 +42,14 @@ final class PGPageBoundaries: Sendable {
     func start(forOffset offset: Int64, includeDeleted: Bool, filter: PGFilter, in db: PGSession) async throws -> (id: Int64, skip: Int64)? {
         let key = Key(includeDeleted: includeDeleted)
         let version = try await PGCounters.value(.customersVersion, in: db)
-        var ids = entries.withLock { $0[key] }.flatMap { $0.version == version ? $0.ids : nil }
+        func cached() -> [Int64]? { entries.withLock { $0[key] }.flatMap { $0.version == version ? $0.ids : nil } }
+        var ids = cached()
+        var filler = false
         if ids == nil {
+            if await waitedForAnotherFill(key) { ids = cached() } else { filler = true }
+        }
+        if ids == nil {
+            defer { if filler { finishFill(key) } }
             let collected = try await db.rows(
                 """
                 SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM users \(filter.whereClause)) AS numbered
@@ -52,5 +62,30 @@ final class PGPageBoundaries: Sendable {
         }
         guard let ids else { return nil }
         return PageBoundaryIDs(stride: Self.stride, ids: ids).start(forOffset: offset)
+    }
+
+    /// Waits for the list another request is making and answers true; false (and this
+    /// request makes it, then calls `finishFill`) when none is being made. A request whose
+    /// snapshot sees another version than the one made makes its own afterwards.
+    private func waitedForAnotherFill(_ key: Key) async -> Bool {
+        let filler = filling.withLock { filling in
+            guard filling[key] == nil else { return false }
+            filling[key] = []
+            return true
+        }
+        if filler { return false }
+        await withCheckedContinuation { continuation in
+            filling.withLock { filling in
+                // The fill may have ended since: then go on at once.
+                guard filling[key] != nil else { return continuation.resume() }
+                filling[key]!.append(continuation)
+            }
+        }
+        return true
+    }
+
+    private func finishFill(_ key: Key) {
+        let waiters = filling.withLock { $0.removeValue(forKey: key) } ?? []
+        for waiter in waiters { waiter.resume() }
     }
 }
