@@ -64,7 +64,10 @@ public struct PostgresCopyEndpoint: CopyEndpoint {
                 )
             }
         }
-        try await storage.unmanaged { try await $0.execute("ANALYZE") }
+        // VACUUM as well as ANALYZE: rows loaded in bulk leave the search indexes' pending
+        // lists full (GIN's fast update) and the visibility map empty, and autovacuum may
+        // take minutes to come by. Until it did, a users search cost 19 ms instead of 1.3.
+        try await storage.unmanaged { try await $0.execute("VACUUM (ANALYZE)") }
     }
 }
 

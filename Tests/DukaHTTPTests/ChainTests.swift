@@ -147,6 +147,55 @@ import Testing
         }
     }
 
+    /// A product deleted on one instance while carts on the other add it: each delete is
+    /// refused (has_dependents) once a line refers to the product, or the add finds no
+    /// product; never a line without its product. A checkout on one instance while lines
+    /// are added on the other: the checked-out cart holds exactly the lines its answer
+    /// showed, and later adds are refused (`cart_not_active`).
+    @Test func dependentsAndCheckoutHoldAcrossInstances() async throws {
+        try await Self.twoInstances { duka, apis in
+            let admin = try await apis[0].token("admin", TestDuka.adminPassword)
+            var carts: [Int64] = []
+            for index in 0..<20 {
+                let customer = try await duka.makeUser("buyer\(index)", role: .customer)
+                let opened = try await apis[index % 2].request(.post, "/api/v1/carts", json: .object(["customer_uuid": .string(customer.uuid)]), token: admin)
+                carts.append(try #require(opened.data?["id"]?.intValue))
+            }
+            let cartIDs = carts
+            for round in 0..<5 {
+                let product = try await duka.makeProduct("RACE-\(round)", priceCents: 5_000)
+                let statuses = try await Self.race(apis, 21) { api, index in
+                    if index == 20 { return try await api.request(.delete, "/api/v1/products/\(product)", token: admin) }
+                    return try await api.request(
+                        .post, "/api/v1/carts/\(cartIDs[index])/items", json: .object(["product_id": .int(product), "quantity": .string("1")]), token: admin
+                    )
+                }
+                let lines = try await duka.scalarInt("SELECT COUNT(*) FROM cart_items WHERE product_id = ?", .int(product)) ?? -1
+                let exists = try await duka.scalarInt("SELECT COUNT(*) FROM products WHERE id = ?", .int(product)) ?? -1
+                #expect(statuses.keys.allSatisfy { [.ok, .created, .conflict, .notFound, .badRequest].contains($0) }, "\(statuses)")
+                #expect(exists == 1 || lines == 0, "round \(round): product deleted under \(lines) lines")
+            }
+
+            let product = try await duka.makeProduct("HOLD", priceCents: 1_000)
+            for cart in carts.prefix(10) {
+                async let checkout = apis[0].request(.post, "/api/v1/carts/\(cart)/checkout", token: admin)
+                async let add = apis[1].request(
+                    .post, "/api/v1/carts/\(cart)/items", json: .object(["product_id": .int(product), "quantity": .string("2")]), token: admin
+                )
+                let (closed, added) = try await (checkout, add)
+                let stored = try await duka.scalarInt("SELECT COUNT(*) FROM cart_items WHERE cart_id = ?", .int(cart)) ?? -1
+                if closed.status == .ok {
+                    #expect(Int64(closed.data?["items"]?.arrayValue?.count ?? -1) == stored, "cart \(cart)")
+                    let late = try await apis[1].request(
+                        .post, "/api/v1/carts/\(cart)/items", json: .object(["product_id": .int(product), "quantity": .string("1")]), token: admin
+                    )
+                    #expect(late.code == "cart_not_active")
+                }
+                #expect(added.status == .created || added.status == .ok || added.code == "cart_not_active", "\(added.status)")
+            }
+        }
+    }
+
     /// Four instances started at once on an empty database with `--demo`: the schema is
     /// migrated once (under an advisory lock) and the demo shop loaded once.
     @Test func instancesStartingAtOnceMigrateAndSeedOnce() async throws {
