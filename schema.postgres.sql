@@ -180,10 +180,11 @@ CREATE INDEX throttle_attempts_key ON throttle_attempts (key, expires_at);
 CREATE INDEX throttle_attempts_reservation ON throttle_attempts (reservation);
 CREATE INDEX throttle_attempts_expires ON throttle_attempts (expires_at);
 
-CREATE SEQUENCE throttle_reservations;
+CREATE UNLOGGED SEQUENCE throttle_reservations;
 
 -- Takes a place for one attempt under `account_key` (NULL: the address only) and
--- `address_key`, or answers minus the seconds to wait when a limit is reached. The keys
+-- `address_key`, or, when a limit is reached, answers -(seconds to wait × 4 + which
+-- limits: 1 the account's, 2 the address's). The keys
 -- are locked first (transaction advisory locks, in one order on every instance), so two
 -- instances cannot both count four and both add a fifth.
 CREATE FUNCTION duka_throttle_reserve(
@@ -191,6 +192,7 @@ CREATE FUNCTION duka_throttle_reserve(
 ) RETURNS BIGINT LANGUAGE plpgsql AS $$
 DECLARE
     wait BIGINT := 0;
+    limited INT := 0;
     attempts BIGINT;
     oldest BIGINT;
     taken BIGINT;
@@ -200,11 +202,11 @@ BEGIN
     DELETE FROM throttle_attempts WHERE expires_at <= now;
     IF account_key IS NOT NULL THEN
         SELECT COUNT(*), MIN(expires_at) INTO attempts, oldest FROM throttle_attempts WHERE key = account_key;
-        IF attempts >= per_account THEN wait := GREATEST(wait, oldest - now, 1); END IF;
+        IF attempts >= per_account THEN wait := GREATEST(wait, oldest - now, 1); limited := limited | 1; END IF;
     END IF;
     SELECT COUNT(*), MIN(expires_at) INTO attempts, oldest FROM throttle_attempts WHERE key = address_key;
-    IF attempts >= per_address THEN wait := GREATEST(wait, oldest - now, 1); END IF;
-    IF wait > 0 THEN RETURN -wait; END IF;
+    IF attempts >= per_address THEN wait := GREATEST(wait, oldest - now, 1); limited := limited | 2; END IF;
+    IF wait > 0 THEN RETURN -(wait * 4 + limited); END IF;
     taken := nextval('throttle_reservations');
     INSERT INTO throttle_attempts (reservation, key, expires_at)
     SELECT taken, k, now + time_window FROM unnest(ARRAY[account_key, address_key]) AS k WHERE k IS NOT NULL;

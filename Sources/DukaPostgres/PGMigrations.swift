@@ -24,7 +24,15 @@ public enum PGMigrations {
     @discardableResult
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws -> [Int64] {
         let db = PGSession(connection: connection, logger: logger)
-        try await db.execute("SELECT pg_advisory_lock($1)", lockKey)
+        // Asked for again and again rather than waited for: a wait for a lock ends with the
+        // session's lock_timeout (10 s), and another instance's migration may take longer
+        // (four instances starting at once on a loaded machine failed that way).
+        var waiting = false
+        while try await db.scalarInt("SELECT CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END", lockKey) != 1 {
+            if !waiting { logger.notice("waiting for another instance to finish migrating the database") }
+            waiting = true
+            try await Task.sleep(for: .milliseconds(100))
+        }
         do {
             let applied = try await migrateLocked(db)
             try await db.execute("SELECT pg_advisory_unlock($1)", lockKey)

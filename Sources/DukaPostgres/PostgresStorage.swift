@@ -119,7 +119,7 @@ public final class PostgresStorage: Storage {
     public func insertFirstAdmin(_ admin: NewUser) async throws -> Bool {
         try await write { db in
             // Instances starting at once: one inserts, the others see its admin.
-            try await db.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            try await PGDemo.lockUsersForFirstStart(db)
             guard try await PGUsers.count(in: db) == 0 else { return false }
             try await PGUsers.insert(admin, in: db)
             return true
@@ -310,8 +310,17 @@ public final class PostgresStorage: Storage {
 
 /// The demo shop's rows, inserted as the SQLite engine inserts them.
 enum PGDemo {
-    static func insert(_ shop: DemoShop, in db: PGSession) async throws -> Bool {
+    /// Locks `users` against other instances' first starts. The wait is not bounded by
+    /// the session's lock and statement timeouts: another instance loading the demo shop
+    /// may hold the lock longer than 10 s on a loaded machine, and a start-up may wait.
+    static func lockUsersForFirstStart(_ db: PGSession) async throws {
+        try await db.execute("SET LOCAL lock_timeout = 0")
+        try await db.execute("SET LOCAL statement_timeout = 0")
         try await db.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+    }
+
+    static func insert(_ shop: DemoShop, in db: PGSession) async throws -> Bool {
+        try await lockUsersForFirstStart(db)
         guard try await PGUsers.count(in: db) == 0 else { return false }
         var userIDs: [String: Int64] = [:]
         for user in shop.users {

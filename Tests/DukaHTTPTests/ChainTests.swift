@@ -235,3 +235,24 @@ import Testing
         }
     }
 }
+
+/// The shared throttle's memory of refusals: a key the database found at its limit is
+/// refused locally for at most a second, and the memory stays bounded.
+@Suite struct RefusalMemoTests {
+    @Test func aRefusalIsRememberedForAtMostASecond() {
+        let memo = RefusalMemo(capacity: 4)
+        memo.remember("login account user:1", wait: 600, now: 1_000)
+        #expect(memo.wait(for: ["login account user:1", "login address 10.0.0.1"], now: 1_000) == 600)
+        #expect(memo.wait(for: ["login address 10.0.0.1"], now: 1_000) == nil)
+        #expect(memo.wait(for: ["login account user:1"], now: 1_001) == nil)
+    }
+
+    @Test func theMemoryIsBounded() {
+        let memo = RefusalMemo(capacity: 4)
+        for index in 0..<4 { memo.remember("key \(index)", wait: 5, now: 1_000) }
+        // Full of fresh keys: the next one starts the memory over rather than growing it.
+        memo.remember("key 4", wait: 5, now: 1_000)
+        #expect(memo.wait(for: ["key 4"], now: 1_000) == 5)
+        #expect(memo.wait(for: ["key 0"], now: 1_000) == nil)
+    }
+}
