@@ -28,10 +28,12 @@ struct PGThrottle: AttemptThrottle {
         if let wait = refusals.wait(for: [accountKey, addressKey].compactMap { $0 }, now: now) {
             return .failure(LoginThrottle.Wait(seconds: wait))
         }
+        // The window runs on the database's clock, one for every instance: an instance
+        // whose clock is off would otherwise expire (and delete) the others' attempts early.
         let answer = try await storage.single { db in
             try await db.scalarInt(
-                "SELECT duka_throttle_reserve($1, $2, $3, $4, $5, $6)",
-                accountKey, addressKey, now, limits.window, Int64(limits.perAccount), Int64(limits.perAddress)
+                "SELECT duka_throttle_reserve($1, $2, EXTRACT(EPOCH FROM clock_timestamp())::bigint, $3, $4, $5)",
+                accountKey, addressKey, limits.window, Int64(limits.perAccount), Int64(limits.perAddress)
             ) ?? 0
         }
         guard answer > 0 else {
