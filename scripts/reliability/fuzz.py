@@ -25,29 +25,43 @@ def main():
     totals = {"generated": 0, "passed": 0}
     failed_roles = []
     for role, password in ROLES.items():
-        server = Server(extra_args=["--demo"]).start()  # a fresh shop for each role
-        token = login(server.port, role, password)
-        result = subprocess.run(
-            [sys.executable, "-m", "schemathesis.cli", "run", f"http://127.0.0.1:{server.port}/openapi.json",
-             "-H", f"Authorization: Bearer {token}", "--exclude-path", "/api/v1/auth/logout",
-             "--checks", CHECKS, "--max-examples", examples, "--seed", seed, "--workers", "2",
-             "--request-timeout", "10"],
-            capture_output=True, text=True, timeout=300)
-        output = result.stdout + result.stderr
-        server.stop()
-        match = re.search(r"(\d+) generated, (\d+) passed", output)
-        generated, passed = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+        for attempt in (1, 2):
+            output, code, generated, passed, server_errors = run_role(role, password, examples, seed)
+            # schemathesis itself crashed (a Python-level "Runtime Error", e.g. CPython's
+            # "AST constructor recursion depth mismatch" under its worker threads) with
+            # every case passed and no 5xx: not a finding of Duka's; that role runs once more.
+            tool_crash = code != 0 and generated == passed and server_errors == 0 and "Runtime Error" in output
+            if not (tool_crash and attempt == 1):
+                break
+            print(f"fuzz as {role}: schemathesis crashed on its own (no case failed); running it again")
         totals["generated"] += generated
         totals["passed"] += passed
-        server_errors = len(re.findall(r"Server error", output))
         print(f"fuzz as {role}: {generated} cases, {passed} passed, {generated - passed} failed, "
-              f"5xx findings {server_errors}, exit {result.returncode}")
-        if result.returncode != 0 or generated == 0:
+              f"5xx findings {server_errors}, exit {code}")
+        if code != 0 or generated == 0:
             failed_roles.append(role)
             print(output[-6000:])
     print(f"fuzz: {totals['generated']} cases over {len(ROLES)} roles, {totals['generated'] - totals['passed']} failed")
     if failed_roles:
         fail(f"schemathesis failed for {failed_roles}")
+
+
+def run_role(role, password, examples, seed):
+    """One schemathesis run with `role`'s token on a fresh demo shop: (output, exit code,
+    cases generated, cases passed, 5xx findings)."""
+    server = Server(extra_args=["--demo"]).start()  # a fresh shop for each role
+    token = login(server.port, role, password)
+    result = subprocess.run(
+        [sys.executable, "-m", "schemathesis.cli", "run", f"http://127.0.0.1:{server.port}/openapi.json",
+         "-H", f"Authorization: Bearer {token}", "--exclude-path", "/api/v1/auth/logout",
+         "--checks", CHECKS, "--max-examples", examples, "--seed", seed, "--workers", "2",
+         "--request-timeout", "10"],
+        capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    server.stop()
+    match = re.search(r"(\d+) generated, (\d+) passed", output)
+    generated, passed = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    return output, result.returncode, generated, passed, len(re.findall(r"Server error", output))
 
 
 if __name__ == "__main__":
