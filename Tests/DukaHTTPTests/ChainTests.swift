@@ -43,7 +43,11 @@ import Testing
         try await Self.twoInstances { duka, apis in
             try await duka.makeUser("kamau", role: .cashier)
             let statuses = try await Self.race(apis, 1000) { api, _ in try await api.login("kamau", "wrong-password") }
-            #expect(statuses == [.unauthorized: 5, .tooManyRequests: 995])
+            // Exactly 5 checked. On a loaded machine the test's 8-connection pools may shed
+            // some of the 1,000 with 503 busy (CI did): those never reached a check either.
+            #expect(statuses[.unauthorized] == 5)
+            #expect(statuses[.tooManyRequests, default: 0] + statuses[.serviceUnavailable, default: 0] == 995, "\(statuses)")
+            #expect(statuses[.tooManyRequests, default: 0] >= 500, "\(statuses)")
             for api in apis { #expect(try await api.login("kamau").status == .tooManyRequests) }
         }
     }
