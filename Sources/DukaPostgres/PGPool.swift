@@ -44,6 +44,9 @@ final class PGPool: Sendable {
         var nextWaiter = 0
         /// Connections in use, by id, since when.
         var working: [PostgresConnection.ID: (connection: PostgresConnection, since: ContinuousClock.Instant)] = [:]
+        /// Connections in use by work that may outlast `workLimit` (migrations, a first
+        /// start waiting for another instance's).
+        var unlimited: Set<PostgresConnection.ID> = []
         var closed = false
     }
 
@@ -57,8 +60,10 @@ final class PGPool: Sendable {
 
     /// `body` on a connection of the pool, given back afterwards (closed instead when the
     /// connection failed under it, so that no half-finished transaction is handed on).
-    func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// `limited`: the watch gives the work up after `workLimit`.
+    func withConnection<T>(limited: Bool = true, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         let connection = try await take()
+        if !limited { state.withLock { _ = $0.unlimited.insert(connection.id) } }
         do {
             let result = try await body(connection)
             giveBack(connection)
@@ -159,6 +164,7 @@ final class PGPool: Sendable {
     private func giveBack(_ connection: PostgresConnection) {
         let closed = state.withLock { state -> Bool in
             state.working.removeValue(forKey: connection.id)
+            if !state.unlimited.isEmpty { state.unlimited.remove(connection.id) }
             if connection.isClosed || state.closed { return true }
             if let first = state.waiters.min(by: { $0.key < $1.key }) {
                 state.waiters.removeValue(forKey: first.key)
@@ -203,6 +209,22 @@ final class PGPool: Sendable {
         }
     }
 
+    /// Closes the connections whose limited work has lasted `workLimit`; how many.
+    func closeStuckConnections() -> Int {
+        let now = ContinuousClock.now
+        let stuck = state.withLock { state in
+            state.working.filter { now - $0.value.since >= Self.workLimit && !state.unlimited.contains($0.key) }.map(\.value.connection)
+        }
+        for connection in stuck { _ = connection.close() as EventLoopFuture<Void> }
+        return stuck.count
+    }
+
+    /// Work on one connection that lasts this long is given up: the server ends any
+    /// statement at 15 s (`statement_timeout`) and a lock wait at 10 s, so only a
+    /// connection whose answer was lost on the way gets here. Its request answers 503
+    /// instead of hanging until its client gives up.
+    static let workLimit = Duration.seconds(25)
+
     /// Closes connections unused for `idleLimit`.
     func closeIdle() {
         let now = ContinuousClock.now
@@ -228,6 +250,10 @@ final class PGPool: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.tick)
             closeIdle()
+            let stuck = closeStuckConnections()
+            if stuck > 0 {
+                logger.error("closed PostgreSQL connections whose work outlasted every server timeout", metadata: ["connections": "\(stuck)"])
+            }
             guard let longest = longestWait, longest >= PGHealth.leaseTimeout else { continue }
             let answeredLately = lastAnswer.map { ContinuousClock.now - $0 < PGHealth.leaseTimeout } ?? false
             if answeredLately {

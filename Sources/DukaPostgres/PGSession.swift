@@ -63,21 +63,35 @@ struct PGSession {
 
     /// Every row of `sql`, read to the end (a constraint error can arrive after the first rows).
     func rows(_ sql: String, _ arguments: [any PGArgument]) async throws -> [PGRow] {
-        // A query written to a connection that has already closed is never answered
-        // (postgres-nio drops the write's failure): refuse it here instead.
-        guard !connection.isClosed else { throw StorageError(.unavailable, message: "the connection to PostgreSQL closed") }
+        guard !connection.isClosed else { throw PGSession.closed }
         if let statements, PGStatements.preparable(sql),
            let prepared = try await statements.prepared(sql, arguments, on: connection) {
-            return try await prepared.execute(arguments.map(\.postgresData)).get().map(PGRow.init)
+            return try await Self.answer(prepared.execute(arguments.map(\.postgresData)), on: connection).map(PGRow.init)
         }
         var bindings = PostgresBindings(capacity: arguments.count)
         for argument in arguments { argument.bind(into: &bindings) }
-        let sequence = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        var rows: [PGRow] = []
-        for try await row in sequence { rows.append(PGRow(row)) }
-        return rows
+        let result: EventLoopFuture<PostgresQueryResult> = connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        return try await Self.answer(result, on: connection).rows.map(PGRow.init)
     }
 
+    static let closed = StorageError(.unavailable, message: "the connection to PostgreSQL closed")
+
+    /// The answer to a statement just written to `connection`, or a failure if the
+    /// connection was closed once the write was done. postgres-nio 1.33 writes a statement
+    /// with no write promise: written to a channel that has just closed, it is dropped and
+    /// its answer never comes (a request hung until its client gave up, in CI). The check
+    /// is queued on the connection's event loop after the write, so it runs after it; a
+    /// statement written while the connection was open is failed by postgres-nio itself
+    /// if the connection closes later. (An answer that came first wins: a promise
+    /// completes once.)
+    static func answer<T>(_ future: EventLoopFuture<T>, on connection: PostgresConnection) async throws -> T {
+        let promise = future.eventLoop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        future.eventLoop.execute {
+            if connection.isClosed { promise.fail(PGSession.closed) }
+        }
+        return try await promise.futureResult.get()
+    }
     func rows(_ sql: String, _ arguments: any PGArgument...) async throws -> [PGRow] {
         try await rows(sql, arguments)
     }

@@ -38,7 +38,7 @@ final class PGStatements: Sendable {
         case .some(let statement?): return statement
         case .some(nil): break
         }
-        let statement = try await connection.prepare(query: Self.typed(sql, arguments)).get()
+        let statement = try await PGSession.answer(connection.prepare(query: Self.typed(sql, arguments)), on: connection)
         byConnection.withLock { all in
             if all[id]?.connection !== connection {
                 // A new connection (ids are reused): forget the closed ones first.

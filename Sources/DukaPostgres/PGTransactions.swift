@@ -28,11 +28,12 @@ extension PostgresStorage {
     /// A change, READ COMMITTED: its guards take row locks (`FOR UPDATE`) or an advisory
     /// lock before they read, so two changes cannot both pass one. A deadlock or a
     /// serialization failure is retried from the start (nothing of it was committed).
-    func write<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
+    /// `limited: false` for work that may wait for another instance's (a first start).
+    func write<T: Sendable>(limited: Bool = true, _ body: (PGSession) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             do {
-                return try await transaction("BEGIN", body)
+                return try await transaction("BEGIN", limited: limited, body)
             } catch where attempt < 5 && PGErrors.isRetryable(error) {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 1...10) * Int64(attempt)))
@@ -43,11 +44,11 @@ extension PostgresStorage {
     /// Statements that cannot run inside a transaction (CREATE DATABASE, migrations that
     /// manage their own), on one leased connection.
     func unmanaged<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
-        try await leased { connection in try await body(PGSession(connection: connection, logger: logger)) }
+        try await leased(limited: false) { connection in try await body(PGSession(connection: connection, logger: logger)) }
     }
 
-    private func transaction<T: Sendable>(_ begin: String, _ body: (PGSession) async throws -> T) async throws -> T {
-        try await leased { connection in
+    private func transaction<T: Sendable>(_ begin: String, limited: Bool = true, _ body: (PGSession) async throws -> T) async throws -> T {
+        try await leased(limited: limited) { connection in
             let session = PGSession(connection: connection, logger: logger, statements: statements)
             try await session.execute(begin)
             let result: T
@@ -63,11 +64,11 @@ extension PostgresStorage {
     }
 
     /// `body` on a pooled connection, errors mapped. While the server is marked down: 503 at
-    /// once. A wait for the connection is bounded by the pool's watch; the work itself may
-    /// take as long as its statement timeout allows.
-    private func leased<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// once. A wait for the connection is bounded by the pool's watch, and so is limited
+    /// work (`PGPool.workLimit`) beyond the server's own statement and lock timeouts.
+    private func leased<T: Sendable>(limited: Bool = true, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         guard !health.isDown else { throw PGHealth.unavailable }
-        return try await PGErrors.mapped { try await pool.withConnection(body) }
+        return try await PGErrors.mapped { try await pool.withConnection(limited: limited, body) }
     }
 }
 

@@ -117,7 +117,7 @@ public final class PostgresStorage: Storage {
     }
 
     public func insertFirstAdmin(_ admin: NewUser) async throws -> Bool {
-        try await write { db in
+        try await write(limited: false) { db in
             // Instances starting at once: one inserts, the others see its admin.
             try await PGDemo.lockUsersForFirstStart(db)
             guard try await PGUsers.count(in: db) == 0 else { return false }
@@ -128,7 +128,7 @@ public final class PostgresStorage: Storage {
 
     public func loadDemo(hasher: PasswordHasher) async throws -> Bool {
         let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher)
-        return try await write { try await PGDemo.insert(shop, in: $0) }
+        return try await write(limited: false) { try await PGDemo.insert(shop, in: $0) }
     }
 
     // MARK: Staff users

@@ -32,6 +32,9 @@ def free_port():
     return port
 
 
+_servers = []  # every Server of this check: fail() shows the end of their logs
+
+
 class Server:
     """One duka process on a database file; restartable on the same file and port."""
 
@@ -42,6 +45,7 @@ class Server:
         self.extra_args = list(extra_args)
         self.proc = None
         self.log = open(os.path.join(self.dir, "server.log"), "ab")
+        _servers.append(self)
 
     def start(self, timeout=15):
         # The checks register hundreds of customers from one address: no registration limit here.
@@ -166,7 +170,17 @@ def register_body(username):
 
 
 def fail(message):
+    sys.stdout.flush()
     print(f"FAIL: {message}", file=sys.stderr)
+    # What duka logged (warnings and errors) is the first evidence of a rare failure in CI.
+    for server in _servers:
+        server.log.flush()
+        with open(server.log.name, "rb") as log:
+            tail = log.read().decode("utf-8", "replace").splitlines()[-30:]
+        if tail:
+            print(f"-- last lines of {server.log.name}:", file=sys.stderr)
+            for line in tail:
+                print(f"   {line[:400]}", file=sys.stderr)
     sys.exit(1)
 
 
