@@ -192,6 +192,102 @@ CREATE TABLE settings (
 CREATE INDEX carts_checked_out ON carts (updated_at) WHERE status = 'checked_out';
 
 """####),
+        ("0003_search_grams.sql", ####"""
+-- Migration 3: exact totals for short searches, kept by triggers (see schema.sql).
+
+-- Exact totals for short searches (1 to 3 characters), which match too many rows to
+-- count at request time: for each list, filter bucket and text of 1 to 3 characters
+-- (ASCII lower case, as LIKE folds), how many users contain it in a searched column.
+-- Lists: 'u' the users API (username, email; every role), 'c' the employee portal
+-- (full name, email, phone number, id number; customers). bucket = role (admin 0,
+-- manager 1, cashier 2, employee 3, customer 4) * 4 + soft-deleted * 2 + is_active. The
+-- empty text '' counts the users of a list and bucket. Kept by the triggers below.
+CREATE TABLE search_grams (
+    list   TEXT    NOT NULL,
+    gram   TEXT    NOT NULL,
+    bucket INTEGER NOT NULL,
+    count  INTEGER NOT NULL,
+    PRIMARY KEY (list, gram, bucket)
+) WITHOUT ROWID;
+
+-- 1..1024: the character positions a gram may start at (fields hold at most 100 characters).
+CREATE TABLE search_positions (n INTEGER PRIMARY KEY);
+
+-- Every (user, list, bucket, text of 0 to 3 characters) once. Read by id (the triggers:
+-- SQLite takes `id = ?` into each arm) or whole (migration 3's first count).
+CREATE VIEW search_gram_rows AS
+SELECT DISTINCT f.id, f.list, f.bucket, substr(f.v, p.n, l.len) AS gram
+FROM (
+    SELECT id, 'u' AS list, CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END * 4
+        + (deleted_at IS NOT NULL) * 2 + is_active AS bucket, lower(username) AS v FROM users
+    UNION ALL SELECT id, 'u', CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END * 4
+        + (deleted_at IS NOT NULL) * 2 + is_active, lower(email) FROM users
+    UNION ALL SELECT id, 'c', CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END * 4
+        + (deleted_at IS NOT NULL) * 2 + is_active, lower(full_name) FROM users WHERE role = 'customer'
+    UNION ALL SELECT id, 'c', CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END * 4
+        + (deleted_at IS NOT NULL) * 2 + is_active, lower(email) FROM users WHERE role = 'customer'
+    UNION ALL SELECT id, 'c', CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END * 4
+        + (deleted_at IS NOT NULL) * 2 + is_active, lower(phone_number) FROM users WHERE role = 'customer'
+    UNION ALL SELECT id, 'c', CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END * 4
+        + (deleted_at IS NOT NULL) * 2 + is_active, lower(id_number) FROM users WHERE role = 'customer'
+) AS f
+JOIN search_positions AS p ON p.n <= length(f.v)
+JOIN (SELECT 0 AS len UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) AS l ON p.n + l.len - 1 <= length(f.v);
+
+-- A user's texts are taken away before a change or delete (the row still holds the old
+-- values) and added after an insert or change.
+CREATE TRIGGER users_grams_insert AFTER INSERT ON users
+BEGIN
+    INSERT INTO search_grams (list, gram, bucket, count)
+    SELECT list, gram, bucket, 1 FROM search_gram_rows WHERE id = NEW.id
+    ON CONFLICT (list, gram, bucket) DO UPDATE SET count = count + excluded.count;
+END;
+
+CREATE TRIGGER users_grams_delete BEFORE DELETE ON users
+BEGIN
+    INSERT INTO search_grams (list, gram, bucket, count)
+    SELECT list, gram, bucket, -1 FROM search_gram_rows WHERE id = OLD.id
+    ON CONFLICT (list, gram, bucket) DO UPDATE SET count = count + excluded.count;
+END;
+
+CREATE TRIGGER users_grams_update_before BEFORE UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active ON users
+WHEN OLD.username IS NOT NEW.username
+    OR OLD.email IS NOT NEW.email
+    OR OLD.full_name IS NOT NEW.full_name
+    OR OLD.phone_number IS NOT NEW.phone_number
+    OR OLD.id_number IS NOT NEW.id_number
+    OR OLD.role IS NOT NEW.role
+    OR OLD.deleted_at IS NOT NEW.deleted_at
+    OR OLD.is_active IS NOT NEW.is_active
+BEGIN
+    INSERT INTO search_grams (list, gram, bucket, count)
+    SELECT list, gram, bucket, -1 FROM search_gram_rows WHERE id = OLD.id
+    ON CONFLICT (list, gram, bucket) DO UPDATE SET count = count + excluded.count;
+END;
+
+CREATE TRIGGER users_grams_update_after AFTER UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active ON users
+WHEN OLD.username IS NOT NEW.username
+    OR OLD.email IS NOT NEW.email
+    OR OLD.full_name IS NOT NEW.full_name
+    OR OLD.phone_number IS NOT NEW.phone_number
+    OR OLD.id_number IS NOT NEW.id_number
+    OR OLD.role IS NOT NEW.role
+    OR OLD.deleted_at IS NOT NEW.deleted_at
+    OR OLD.is_active IS NOT NEW.is_active
+BEGIN
+    INSERT INTO search_grams (list, gram, bucket, count)
+    SELECT list, gram, bucket, 1 FROM search_gram_rows WHERE id = NEW.id
+    ON CONFLICT (list, gram, bucket) DO UPDATE SET count = count + excluded.count;
+END;
+
+INSERT INTO search_positions (n)
+    WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < 1024) SELECT n FROM p;
+
+-- The users already there (about a second per 1,000 users: once).
+INSERT INTO search_grams (list, gram, bucket, count)
+SELECT list, gram, bucket, COUNT(*) FROM search_gram_rows GROUP BY list, gram, bucket;
+
+"""####),
     ]
 
     /// PostgreSQL's steps (migrations/postgres/), (file name, SQL) in version order.
@@ -419,6 +515,112 @@ BEGIN
     RETURN taken;
 END
 $$;
+
+"""####),
+        ("0003_search_grams.sql", ####"""
+-- Migration 3: exact totals for short searches, kept by a trigger (see schema.postgres.sql).
+
+-- Exact totals for short searches (1 to 3 characters), which match too many rows to
+-- count at request time: for each list, filter bucket and text of 1 to 3 characters
+-- (ASCII lower case, as lower(... COLLATE "C") folds), how many users contain it in a
+-- searched column. Lists: 'u' the users API (username, email; every role), 'c' the
+-- employee portal (full name, email, phone number, id number; customers). bucket = role
+-- (admin 0, manager 1, cashier 2, employee 3, customer 4) * 4 + soft-deleted * 2 +
+-- is_active. The empty text '' counts the users of a list and bucket. Kept by the
+-- triggers below, as on SQLite.
+CREATE TABLE search_grams (
+    list   TEXT   COLLATE "C" NOT NULL,
+    gram   TEXT   COLLATE "C" NOT NULL,
+    bucket BIGINT NOT NULL,
+    count  BIGINT NOT NULL,
+    PRIMARY KEY (list, gram, bucket)
+);
+
+-- The distinct texts of 0 to 3 characters in `fields`, ASCII lower-cased.
+CREATE FUNCTION duka_search_grams(fields TEXT[]) RETURNS SETOF TEXT LANGUAGE sql IMMUTABLE AS $$
+    SELECT DISTINCT substr(f.v, p.n, l.len)
+    FROM unnest(fields) AS raw(v0)
+    CROSS JOIN LATERAL (SELECT lower(raw.v0 COLLATE "C") AS v) AS f
+    CROSS JOIN LATERAL generate_series(1, length(f.v)) AS p(n)
+    CROSS JOIN generate_series(0, 3) AS l(len)
+    WHERE p.n + l.len - 1 <= length(f.v)
+$$;
+
+-- A user's (list, text, bucket) rows, each with `sign`.
+CREATE FUNCTION duka_search_gram_rows(u users, sign BIGINT)
+RETURNS TABLE (list TEXT, gram TEXT, bucket BIGINT, sign BIGINT) LANGUAGE sql STABLE AS $$
+    WITH b AS (
+        SELECT (CASE u.role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END) * 4
+            + (CASE WHEN u.deleted_at IS NULL THEN 0 ELSE 2 END) + (CASE WHEN u.is_active THEN 1 ELSE 0 END) AS bucket
+    )
+    SELECT 'u', g, b.bucket, sign FROM b, duka_search_grams(ARRAY[u.username, u.email]) AS g
+    UNION ALL
+    SELECT 'c', g, b.bucket, sign FROM b, duka_search_grams(ARRAY[u.full_name, u.email, u.phone_number, u.id_number]) AS g
+    WHERE u.role = 'customer'
+$$;
+
+-- Once per statement, over all the rows it touched (a bulk insert or `duka copy` adds
+-- each text once, not once per row). The counter rows are locked in one order, so two
+-- changes cannot deadlock on them; texts that stay in their bucket are not touched.
+CREATE FUNCTION duka_users_search_grams_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO search_grams (list, gram, bucket, count)
+    SELECT g.list, g.gram, g.bucket, SUM(g.sign)
+    FROM inserted AS u CROSS JOIN LATERAL duka_search_gram_rows(u, 1) AS g
+    GROUP BY g.list, g.gram, g.bucket
+    HAVING SUM(g.sign) <> 0
+    ORDER BY g.list, g.gram, g.bucket
+    ON CONFLICT (list, gram, bucket) DO UPDATE SET count = search_grams.count + excluded.count;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION duka_users_search_grams_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO search_grams (list, gram, bucket, count)
+    SELECT g.list, g.gram, g.bucket, SUM(g.sign)
+    FROM deleted AS u CROSS JOIN LATERAL duka_search_gram_rows(u, -1) AS g
+    GROUP BY g.list, g.gram, g.bucket
+    HAVING SUM(g.sign) <> 0
+    ORDER BY g.list, g.gram, g.bucket
+    ON CONFLICT (list, gram, bucket) DO UPDATE SET count = search_grams.count + excluded.count;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION duka_users_search_grams_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO search_grams (list, gram, bucket, count)
+    SELECT g.list, g.gram, g.bucket, SUM(g.sign)
+    FROM before AS o
+    JOIN after AS n ON n.id = o.id
+    CROSS JOIN LATERAL (
+        SELECT * FROM duka_search_gram_rows(o, -1)
+        UNION ALL
+        SELECT * FROM duka_search_gram_rows(n, 1)
+    ) AS g
+    WHERE (o.username, o.email, o.full_name, o.phone_number, o.id_number, o.role, o.deleted_at, o.is_active) IS DISTINCT FROM (n.username, n.email, n.full_name, n.phone_number, n.id_number, n.role, n.deleted_at, n.is_active)
+    GROUP BY g.list, g.gram, g.bucket
+    HAVING SUM(g.sign) <> 0
+    ORDER BY g.list, g.gram, g.bucket
+    ON CONFLICT (list, gram, bucket) DO UPDATE SET count = search_grams.count + excluded.count;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER users_search_grams_insert AFTER INSERT ON users
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION duka_users_search_grams_insert();
+
+CREATE TRIGGER users_search_grams_delete AFTER DELETE ON users
+    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION duka_users_search_grams_delete();
+
+CREATE TRIGGER users_search_grams_update AFTER UPDATE ON users
+    REFERENCING OLD TABLE AS before NEW TABLE AS after FOR EACH STATEMENT EXECUTE FUNCTION duka_users_search_grams_update();
+
+-- The users already there.
+INSERT INTO search_grams (list, gram, bucket, count)
+SELECT g.list, g.gram, g.bucket, SUM(g.sign) FROM users AS u CROSS JOIN LATERAL duka_search_gram_rows(u, 1) AS g
+GROUP BY g.list, g.gram, g.bucket;
 
 """####),
     ]

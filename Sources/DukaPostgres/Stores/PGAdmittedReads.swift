@@ -17,6 +17,8 @@ enum PGAdmittedReads {
         /// whose scan is the cost (a trigram search reads the same index lists for its
         /// count and for its page otherwise). A broad filter would be sorted whole.
         case countOfMatches
+        /// A short search's total, kept by a trigger in `search_grams`.
+        case searchGrams(ShortSearch)
     }
 
     /// The dashboard's counters with the caller's row.
@@ -54,10 +56,18 @@ enum PGAdmittedReads {
         case .countOfMatches:
             totalSQL = "SELECT COUNT(*) FROM matches"
             arguments += filter.arguments
+        case .searchGrams(let search):
+            let counted = PGSearchGrams.totalSQL(search)
+            totalSQL = counted.sql
+            arguments += counted.arguments
         }
         arguments.append(access.userID)
         // With `countOfMatches` the page reads the matches already read, not the table.
-        let source = total == .countOfMatches ? "matches" : "users \(filter.unnumberedWhereClause)"
+        var source = total == .countOfMatches ? "matches" : "users \(filter.unnumberedWhereClause)"
+        if case .searchGrams = total {
+            // A text no row contains is answered from its count, without a walk.
+            source += " AND (SELECT * FROM total) > 0"
+        }
         if total != .countOfMatches { arguments += filter.arguments }
         let limit: String
         if page.offset == 0 {

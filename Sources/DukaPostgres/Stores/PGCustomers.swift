@@ -2,13 +2,13 @@ import DukaCore
 
 /// The employee portal's SQL on PostgreSQL: users whose role is `customer`.
 enum PGCustomers {
-    static func conditions(_ filter: CustomerFilter) -> PGFilter {
+    static func conditions(_ filter: CustomerFilter, throughIndex: Bool = false) -> PGFilter {
         var sql = PGFilter()
         sql.add("role = 'customer'")
         if !filter.includeDeleted { sql.add("deleted_at IS NULL") }
         if let isActive = filter.isActive { sql.add("is_active = $?", isActive) }
         if let search = filter.search, !search.isEmpty {
-            sql.add(PGSearch.condition(search, columns: ["full_name", "email", "phone_number", "id_number"]))
+            sql.add(PGSearch.condition(search, columns: ["full_name", "email", "phone_number", "id_number"], throughIndex: throughIndex))
         }
         return sql
     }
@@ -30,7 +30,13 @@ enum PGCustomers {
     static func page(
         _ filter: CustomerFilter, page: PageRequest, _ access: Access, in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
-        let searched = (filter.search?.count ?? 0) >= 3
+        if let short = ShortSearch(filter) {
+            let throughIndex = try await PGSearchGrams.throughIndex(short, page: page, in: db)
+            return try await PGAdmittedReads.userPage(
+                access, filter: conditions(filter, throughIndex: throughIndex), order: "id", total: .searchGrams(short), page: page, in: db, row: row
+            )
+        }
+        let searched = filter.search?.isEmpty == false
         let total: PGAdmittedReads.Total = counter(filter).map { .counter($0) } ?? (searched ? .countOfMatches : .count)
         return try await PGAdmittedReads.userPage(access, filter: conditions(filter), order: "id", total: total, page: page, in: db, row: row)
     }

@@ -88,15 +88,51 @@ extension PGSession {
 }
 
 /// "`text` is a case-insensitive substring of one of `columns`", as the SQLite engine
-/// answers it: shorter than 3 characters, a LIKE with ASCII folding (SQLite's LIKE);
-/// longer, a LIKE over Unicode lower case (SQLite's trigram index folds Unicode) that the
-/// `users_search_*` trigram indexes (pg_trgm) answer. `%`, `_` and `\` match themselves.
+/// answers it: 1 to 3 characters, a LIKE with ASCII folding (SQLite's LIKE, and
+/// `search_grams`' counts); longer, a LIKE over Unicode lower case (SQLite's trigram index
+/// folds Unicode) that the `users_search_*` trigram indexes (pg_trgm) answer. `%`, `_`
+/// and `\` match themselves. `throughIndex` (a sparse text of 3 characters): the
+/// Unicode-folded LIKE finds candidates through the indexes and the ASCII one keeps the
+/// exact rows (what the ASCII LIKE matches, the Unicode one does).
 enum PGSearch {
-    static func condition(_ text: String, columns: [String]) -> (sql: String, arguments: [any PGArgument]) {
+    static func condition(_ text: String, columns: [String], throughIndex: Bool = false) -> (sql: String, arguments: [any PGArgument]) {
+        let short = text.unicodeScalars.count <= ShortSearch.maximumLength
+        let ascii = like(text, columns: columns, collation: "C")
+        guard short else { return like(text, columns: columns, collation: "und-x-icu") }
+        guard throughIndex else { return ascii }
+        let unicode = like(text, columns: columns, collation: "und-x-icu")
+        return ("\(unicode.sql) AND \(ascii.sql)", unicode.arguments + ascii.arguments)
+    }
+
+    private static func like(_ text: String, columns: [String], collation: String) -> (sql: String, arguments: [any PGArgument]) {
         let pattern = likeSubstringPattern(text)
-        let collation = text.count >= 3 ? "und-x-icu" : "C"
         let tests = columns.map { #"lower(\#($0) COLLATE "\#(collation)") LIKE lower($? COLLATE "\#(collation)") ESCAPE '\'"# }
         return ("(" + tests.joined(separator: " OR ") + ")", columns.map { _ in pattern })
     }
+}
 
+/// The totals of short searches, kept by a trigger in `search_grams` (as on SQLite).
+enum PGSearchGrams {
+    /// The statement that answers the short search's total.
+    static func totalSQL(_ search: ShortSearch) -> (sql: String, arguments: [any PGArgument]) {
+        ("SELECT COALESCE(SUM(count), 0)::bigint FROM search_grams WHERE list = $? AND gram = $? AND bucket IN (\(search.bucketList))",
+         [search.list.rawValue, search.gram])
+    }
+
+    /// Whether the short search's page is better found through the trigram indexes than
+    /// by walking the list (only a sparse text of 3 characters can be). A statement of
+    /// its own, before the page's: it decides the plan; the page's statement reads the
+    /// total again in its own snapshot.
+    static func throughIndex(_ search: ShortSearch, page: PageRequest, in db: PGSession) async throws -> Bool {
+        guard search.length == 3, let offset = page.offset else { return false }
+        let row = try await db.first(
+            """
+            SELECT COALESCE(SUM(count) FILTER (WHERE gram = $2), 0)::bigint, COALESCE(SUM(count) FILTER (WHERE gram = ''), 0)::bigint
+            FROM search_grams WHERE list = $1 AND gram IN ($2, '') AND bucket IN (\(search.bucketList))
+            """,
+            search.list.rawValue, search.gram
+        )
+        let total = row?.int64(0) ?? 0, size = row?.int64(1) ?? 0
+        return offset < total && !ShortSearch.scanIsCheap(total: total, listSize: size, offset: offset, size: page.size)
+    }
 }

@@ -111,6 +111,9 @@ enum PGUsers {
     static func list(
         _ listFilter: UserListFilter, page: PageRequest, _ access: Access, in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
+        let short = ShortSearch(listFilter)
+        var throughIndex = false
+        if let short { throughIndex = try await PGSearchGrams.throughIndex(short, page: page, in: db) }
         var filter = PGFilter()
         switch listFilter.status {
         case .active: filter.add("deleted_at IS NULL")
@@ -119,13 +122,13 @@ enum PGUsers {
         }
         if let role = listFilter.role { filter.add("role = $?", role.rawValue) }
         if let search = listFilter.search, !search.isEmpty {
-            filter.add(PGSearch.condition(search, columns: ["username", "email"]))
+            filter.add(PGSearch.condition(search, columns: ["username", "email"], throughIndex: throughIndex))
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let order = "\(listFilter.sortBy == .username ? "lower(username)" : "created_at") \(direction), id \(direction)"
         // Customers without a search are counted by the triggers (other roles are few).
         var total = PGAdmittedReads.Total.count
-        if let search = listFilter.search, search.count >= 3 { total = .countOfMatches }
+        if let short { total = .searchGrams(short) } else if listFilter.search?.isEmpty == false { total = .countOfMatches }
         if listFilter.role == .customer, listFilter.search?.isEmpty ?? true {
             switch listFilter.status {
             case .active: total = .counter(.customersLive)

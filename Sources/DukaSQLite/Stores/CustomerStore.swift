@@ -3,16 +3,18 @@ import SQLite
 
 /// The filter as SQL conditions.
 extension CustomerFilter {
-    func sql(in db: Connection) throws -> SQLFilter {
+    /// `throughIndex`: a short search's rows come from the trigram index (see `SearchGramStore.plan`).
+    func sql(throughIndex: Bool = false, in db: Connection) throws -> SQLFilter {
+        let mode = UserSearchMode.of(search, throughIndex: throughIndex)
         // With a text-index search, `+` keeps SQLite from probing the role index for
         // each row the text index finds: reading the row by id is cheaper.
-        let plus = searchUsesTextIndex(search) ? "+" : ""
+        let plus = mode?.usesIndex == true ? "+" : ""
         var filter = SQLFilter()
         filter.add("\(plus)role = 'customer'")
         if !includeDeleted { filter.add("\(plus)deleted_at IS NULL") }
         if let isActive { filter.add("\(plus)is_active = ?", isActive) }
-        if let search, !search.isEmpty {
-            filter.add(try userSearchCondition(search, columns: ["full_name", "email", "phone_number", "id_number"], in: db))
+        if let search, let mode {
+            filter.add(try userSearchCondition(search, columns: ["full_name", "email", "phone_number", "id_number"], mode: mode, in: db))
         }
         return filter
     }
@@ -38,6 +40,12 @@ enum CustomerStore {
 
     /// The same page, each row given to `row` as selected by `UserStore.columns`.
     static func list<T: Sendable>(_ filter: CustomerFilter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
+        if let short = ShortSearch(filter) {
+            // A short search's total is kept by triggers; its page is walked to or found
+            // through the trigram index, whichever reads fewer rows.
+            let plan = try SearchGramStore.plan(short, page: page, in: db)
+            return try pageOfIDs(filter.sql(throughIndex: plan.throughIndex, in: db), total: plan.total, page: page, in: db, row: row)
+        }
         let sql = try filter.sql(in: db)
         if filter.counter != nil, let offset = page.offset, offset >= PageBoundaries.stride {
             // A deep page of an unfiltered list: start from a cached boundary id.
@@ -58,13 +66,18 @@ enum CustomerStore {
             )
             return Page(items: users, total: total, request: page)
         }
-        if searchUsesTextIndex(filter.search) {
+        if filter.search?.isEmpty == false {
             // The text index finds the rows: count them in the same pass.
             return try db.pageCountedInline(from: "users", filter: sql, page: page, selectColumns: UserStore.columns, orderBy: "id", row: row)
         }
-        // The page's ids come from an index-only scan; only its rows are read from the table.
-        return try db.page(
-            of: "users", filter: sql, knownTotal: try filter.counter.map { try Counters.value($0, in: db) }, page: page,
+        return try pageOfIDs(sql, total: try filter.counter.map { try Counters.value($0, in: db) }, page: page, in: db, row: row)
+    }
+
+    /// The page's ids come from the filter's walk (an index-only scan without a search);
+    /// only its rows are read from the table.
+    private static func pageOfIDs<T>(_ sql: SQLFilter, total: Int64?, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
+        try db.page(
+            of: "users", filter: sql, knownTotal: total, page: page,
             select: """
                 SELECT \(UserStore.columns) FROM users
                 WHERE id IN (SELECT id FROM users \(sql.whereClause) ORDER BY id LIMIT ? OFFSET ?)

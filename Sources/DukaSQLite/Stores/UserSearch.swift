@@ -2,14 +2,31 @@ import DukaCore
 import SQLite
 import Synchronization
 
-/// Trigrams need 3 characters; shorter texts are matched with LIKE.
-func searchUsesTextIndex(_ text: String?) -> Bool {
-    (text?.count ?? 0) >= 3
+/// How a search over users finds its rows.
+enum UserSearchMode {
+    /// A LIKE test of every row the rest of the query walks (texts of 1 to 3 characters,
+    /// where the walk reaches the page soon).
+    case like
+    /// The same LIKE, on the rows the trigram index finds (a sparse text of 3 characters).
+    case likeThroughIndex
+    /// The trigram index (texts of 4 characters or more).
+    case index
+
+    /// Whether the rows come from the trigram index.
+    var usesIndex: Bool { self != .like }
+
+    /// The mode for `text`, given its short search's plan when it has one.
+    static func of(_ text: String?, throughIndex: Bool) -> UserSearchMode? {
+        guard let text, !text.isEmpty else { return nil }
+        guard text.unicodeScalars.count > ShortSearch.maximumLength else { return throughIndex ? .likeThroughIndex : .like }
+        return .index
+    }
 }
 
 /// The condition for "`text` is a case-insensitive substring of one of `columns`" of
-/// `users`: through the trigram index `users_search` when the text is long enough for
-/// it (3 characters), else a LIKE scan in which `%`, `_` and `\` match themselves.
+/// `users`. Texts of 1 to 3 characters match as LIKE does (ASCII folding), the way
+/// `search_grams` counts them; `%`, `_` and `\` match themselves. Longer texts go
+/// through the trigram index `users_search`, which folds Unicode case.
 ///
 /// The index answers a phrase by walking the list of every trigram in it, and a list as
 /// common as `gen` (in every generated username) costs more than the rest of the request.
@@ -17,14 +34,21 @@ func searchUsesTextIndex(_ text: String?) -> Bool {
 /// row found is confirmed: by `instr(lower(column))` when its columns are printable
 /// ASCII (where `lower` folds case as the index does), else by the index's own match of
 /// the whole text. The rows are exactly those of the whole phrase; only the work differs.
-func userSearchCondition(_ text: String, columns: [String], in db: Connection) throws -> (sql: String, arguments: [any SQLBindable]) {
-    guard searchUsesTextIndex(text) else {
-        let pattern = likeSubstringPattern(text)
-        return ("(" + columns.map { #"\#($0) LIKE ? ESCAPE '\'"# }.joined(separator: " OR ") + ")", columns.map { _ in pattern })
-    }
+func userSearchCondition(_ text: String, columns: [String], mode: UserSearchMode, in db: Connection) throws -> (sql: String, arguments: [any SQLBindable]) {
     let scope = "{\(columns.joined(separator: " "))}: "
-    let whole = scope + ftsPhrase(text)
     let indexed = "id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"
+    switch mode {
+    case .like, .likeThroughIndex:
+        let pattern = likeSubstringPattern(text)
+        let like = "(" + columns.map { #"\#($0) LIKE ? ESCAPE '\'"# }.joined(separator: " OR ") + ")"
+        let arguments: [any SQLBindable] = columns.map { _ in pattern }
+        // The index folds Unicode case, LIKE only ASCII: what LIKE matches, the index
+        // finds (an ASCII letter lowers alike in both), and LIKE keeps the exact rows.
+        return mode == .like ? (like, arguments) : ("\(indexed) AND \(like)", [scope + ftsPhrase(text)] + arguments)
+    case .index:
+        break
+    }
+    let whole = scope + ftsPhrase(text)
     guard let rare = try TrigramFrequencies.shared.rarestFourCharacters(of: text, in: db) else {
         return (indexed, [whole])
     }
@@ -35,6 +59,35 @@ func userSearchCondition(_ text: String, columns: [String], in db: Connection) t
     let notPrintableASCII = columns.map { "\($0) GLOB '*[^ -~]*'" }
     let sql = "\(indexed) AND (\(contains.joined(separator: " OR ")) OR ((\(notPrintableASCII.joined(separator: " OR "))) AND \(indexed)))"
     return (sql, [scope + ftsPhrase(rare)] + columns.map { _ in lowered } + [whole])
+}
+
+/// The totals of short searches, kept by triggers in `search_grams`.
+enum SearchGramStore {
+    /// How many users of the search's list and buckets contain its text.
+    static func total(_ search: ShortSearch, in db: Connection) throws -> Int64 {
+        try count(search.gram, search, in: db)
+    }
+
+    /// How many users the search's list and buckets hold.
+    static func listSize(_ search: ShortSearch, in db: Connection) throws -> Int64 {
+        try count("", search, in: db)
+    }
+
+    private static func count(_ gram: String, _ search: ShortSearch, in db: Connection) throws -> Int64 {
+        try db.scalarInt(
+            "SELECT COALESCE(SUM(count), 0) FROM search_grams WHERE list = ? AND gram = ? AND bucket IN (\(search.bucketList))",
+            search.list.rawValue, gram
+        ) ?? 0
+    }
+
+    /// The short search's total, and whether its page is better found through the trigram
+    /// index than by walking the list (only a sparse text of 3 characters can be).
+    static func plan(_ search: ShortSearch, page: PageRequest, in db: Connection) throws -> (total: Int64, throughIndex: Bool) {
+        let total = try total(search, in: db)
+        guard search.length == 3, let offset = page.offset, offset < total else { return (total, false) }
+        let cheap = ShortSearch.scanIsCheap(total: total, listSize: try listSize(search, in: db), offset: offset, size: page.size)
+        return (total, !cheap)
+    }
 }
 
 /// `text` as one FTS5 phrase: in double quotes, its own quotes doubled, so operators

@@ -12,11 +12,15 @@ extension UserStore {
 
     /// The same page, each row given to `row` as selected by `UserStore.columns`.
     static func list<T: Sendable>(_ listFilter: UserListFilter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
-        // Only fixed identifiers are spliced in; every value is bound. With a search, the
-        // unary `+` keeps SQLite from walking an index past every non-match: the few rows
-        // the text index finds are read by id, tested and sorted instead.
-        let indexed = searchUsesTextIndex(listFilter.search)
-        let plus = indexed ? "+" : ""
+        // A short search's total is kept by triggers; its page is walked to in the sort's
+        // index or found through the trigram index, whichever reads fewer rows.
+        let short = ShortSearch(listFilter)
+        let plan = try short.map { try SearchGramStore.plan($0, page: page, in: db) }
+        let mode = UserSearchMode.of(listFilter.search, throughIndex: plan?.throughIndex ?? false)
+        // Only fixed identifiers are spliced in; every value is bound. With the text index,
+        // the unary `+` keeps SQLite from walking an index past every non-match: the few
+        // rows the text index finds are read by id, tested and sorted instead.
+        let plus = mode?.usesIndex == true ? "+" : ""
         var filter = SQLFilter()
         switch listFilter.status {
         case .active: filter.add("\(plus)deleted_at IS NULL")
@@ -24,13 +28,13 @@ extension UserStore {
         case .all: break
         }
         if let role = listFilter.role { filter.add("\(plus)role = ?", role.rawValue) }
-        if let search = listFilter.search, !search.isEmpty {
-            filter.add(try userSearchCondition(search, columns: ["username", "email"], in: db))
+        if let search = listFilter.search, let mode {
+            filter.add(try userSearchCondition(search, columns: ["username", "email"], mode: mode, in: db))
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let order = "\(plus)\(listFilter.sortBy == .username ? "username" : "created_at") \(direction), \(plus)id \(direction)"
         // Customers without a search are counted by the triggers (other roles are few).
-        var knownTotal: Int64?
+        var knownTotal = plan?.total
         if listFilter.role == .customer, listFilter.search?.isEmpty ?? true {
             switch listFilter.status {
             case .active: knownTotal = try Counters.value(.customersLive, in: db)
@@ -38,7 +42,7 @@ extension UserStore {
             case .deleted: knownTotal = try Counters.value(.customersAll, in: db) - Counters.value(.customersLive, in: db)
             }
         }
-        if indexed {
+        if mode == .index {
             // The text index finds the rows: count them in the same pass.
             return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: row)
         }

@@ -1,0 +1,87 @@
+/// A search of 1 to 3 characters (Unicode scalars), on either list of users. Such texts
+/// match too many rows to count at request time, so their totals are kept by triggers
+/// in `search_grams` (schema.sql), per list, filter bucket and text. They match as LIKE
+/// does: ASCII letters in any case, other characters as they are.
+public struct ShortSearch: Sendable, Equatable {
+    /// The lists `search_grams` counts for.
+    public enum List: String, Sendable, Equatable {
+        /// `/api/v1/users`: username and email, every role.
+        case users = "u"
+        /// The employee portal: full name, email, phone number and id number of customers.
+        case customers = "c"
+    }
+
+    public static let maximumLength = 3
+
+    public let list: List
+    /// The text as counted: ASCII lower case.
+    public let gram: String
+    /// The filter's buckets (role * 4 + soft-deleted * 2 + active).
+    public let buckets: [Int64]
+
+    /// The text's length in Unicode scalars, as SQL's `length` and `substr` count.
+    public var length: Int { gram.unicodeScalars.count }
+
+    init?(_ text: String?, list: List, buckets: [Int64]) {
+        guard let text, (1...Self.maximumLength).contains(text.unicodeScalars.count) else { return nil }
+        var lowered = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            lowered.append((0x41...0x5A).contains(scalar.value) ? Unicode.Scalar(scalar.value + 0x20)! : scalar)
+        }
+        self.list = list
+        self.gram = String(lowered)
+        self.buckets = buckets
+    }
+
+    /// The staff users API's search, when short.
+    public init?(_ filter: UserListFilter) {
+        let roles = filter.role.map { [$0] } ?? Role.allCases
+        let deleted: [Bool] = switch filter.status {
+        case .active: [false]
+        case .deleted: [true]
+        case .all: [false, true]
+        }
+        self.init(filter.search, list: .users, buckets: Self.buckets(roles: roles, deleted: deleted, active: [false, true]))
+    }
+
+    /// The employee portal's search, when short.
+    public init?(_ filter: CustomerFilter) {
+        let deleted = filter.includeDeleted ? [false, true] : [false]
+        let active = filter.isActive.map { [$0] } ?? [false, true]
+        self.init(filter.search, list: .customers, buckets: Self.buckets(roles: [.customer], deleted: deleted, active: active))
+    }
+
+    static func buckets(roles: [Role], deleted: [Bool], active: [Bool]) -> [Int64] {
+        roles.flatMap { role in
+            deleted.flatMap { isDeleted in active.map { isActive in bucket(role: role, deleted: isDeleted, active: isActive) } }
+        }.sorted()
+    }
+
+    /// The bucket number the triggers compute in SQL.
+    public static func bucket(role: Role, deleted: Bool, active: Bool) -> Int64 {
+        let roleNumber: Int64 = switch role {
+        case .admin: 0
+        case .manager: 1
+        case .cashier: 2
+        case .employee: 3
+        case .customer: 4
+        }
+        return roleNumber * 4 + (deleted ? 2 : 0) + (active ? 1 : 0)
+    }
+
+    /// `bucket IN (...)`: the buckets are numbers made here, never request text.
+    public var bucketList: String { buckets.map(String.init).joined(separator: ", ") }
+
+    /// Whether walking the list in its page order, testing each row, reaches the page
+    /// soon: about (offset + size) × rows / matches rows are read. Otherwise a sparse
+    /// text is better found through the trigram index (3 characters).
+    public static func scanIsCheap(total: Int64, listSize: Int64, offset: Int64, size: Int64) -> Bool {
+        guard total > 0 else { return true }
+        return (offset + size) * max(listSize, 1) / total <= (scanBudgetOverride ?? scanBudget)
+    }
+
+    /// Rows a page may walk past (a few milliseconds).
+    public static let scanBudget: Int64 = 4_000
+    /// Tests set another budget (0: every sparse-able text goes through the index).
+    @TaskLocal public static var scanBudgetOverride: Int64?
+}
