@@ -1,9 +1,11 @@
 import DukaCore
 import Foundation
 import HTTPTypes
+import SQLite
 import Testing
 
 @testable import DukaHTTP
+@testable import DukaSQLite
 
 /// Searches of 1 to 3 characters on both lists: their totals come from `search_grams`
 /// (kept by triggers), their pages from a walk or the trigram index. Every total and
@@ -176,6 +178,26 @@ import Testing
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(kept) EXCEPT \(recount)) AS d") == 0)
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(recount) EXCEPT \(kept)) AS d") == 0)
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_grams WHERE count < 0") == 0)
+        }
+    }
+}
+
+/// Migration 3 counts the users already in a SQLite file in Swift (`SearchGramCounts`):
+/// its counts equal the triggers' (made one row at a time) and the view's.
+@Suite struct SearchGramCountsTests {
+    @Test func theRebuildCountsWhatTheTriggersKept() async throws {
+        let duka = try await TestDuka.make(.sqlite)
+        try await duka.run { _ in
+            try await ShortSearchTests.addPeople(duka, count: 120)
+            try await ShortSearchTests.change(duka)
+            let kept = try await duka.rows("SELECT list, gram, bucket, count FROM search_grams WHERE count <> 0 ORDER BY 1, 2, 3", [])
+            try await duka.database.write { db in try SearchGramCounts.rebuild(in: db) }
+            let rebuilt = try await duka.rows("SELECT list, gram, bucket, count FROM search_grams ORDER BY 1, 2, 3", [])
+            #expect(kept.count > 1_000)
+            let rows = { (rows: [[TestCell]]) in rows.map { $0.map { "\($0.int ?? -1)|\($0.text ?? "")" } } }
+            #expect(rows(rebuilt) == rows(kept))
+            let recount = "SELECT list, gram, bucket, COUNT(*) FROM search_gram_rows GROUP BY list, gram, bucket"
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (SELECT list, gram, bucket, count FROM search_grams EXCEPT \(recount))") == 0)
         }
     }
 }

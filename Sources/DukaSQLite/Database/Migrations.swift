@@ -20,6 +20,12 @@ public enum Migrations {
         }
     }
 
+    /// Work of a step that SQL does slowly, run in the step's transaction after its SQL.
+    static let followUps: [Int64: @Sendable (Connection) throws -> Void] = [
+        // The counts of short searches for the users already there.
+        3: { try SearchGramCounts.rebuild(in: $0) },
+    ]
+
     /// Applies every missing step, each in its own transaction; answers the versions applied.
     @discardableResult
     public static func migrate(_ connection: Connection) throws -> [Int64] {
@@ -30,6 +36,7 @@ public enum Migrations {
                 // Re-read inside the write lock: another process may have migrated meanwhile.
                 guard try version(of: connection) < target else { return }
                 try connection.exec(migration.sql)
+                try followUps[target]?(connection)
                 try connection.exec("PRAGMA user_version = \(target)")
                 applied.append(target)
             }
