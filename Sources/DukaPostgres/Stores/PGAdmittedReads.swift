@@ -41,11 +41,15 @@ enum PGAdmittedReads {
     /// A page of users matching `filter` in `order`, each given to `row`, after the caller's
     /// row is admitted; answers the total. One statement: the total, the caller and the page.
     static func userPage(
-        _ access: Access, filter: PGFilter, order: String, total: Total, page: PageRequest, in db: PGSession,
-        row: (PGRow) throws -> Void
+        _ access: Access, filter: PGFilter, order: String, total: Total, page: PageRequest, matchesFirst: Bool = false,
+        in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
+        // The matching rows read once, before the page (always with `countOfMatches`; on
+        // request for a sparse short search, whose walk in page order PostgreSQL would
+        // otherwise prefer to its trigram indexes).
+        let readsMatchesFirst = total == .countOfMatches || matchesFirst
+        var arguments: [any PGArgument] = readsMatchesFirst ? filter.arguments : []
         let totalSQL: String
-        var arguments: [any PGArgument] = []
         switch total {
         case .counter(let name): totalSQL = "SELECT value FROM counters WHERE name = '\(name.rawValue)'"
         case .difference(let a, let b):
@@ -55,20 +59,18 @@ enum PGAdmittedReads {
             arguments += filter.arguments
         case .countOfMatches:
             totalSQL = "SELECT COUNT(*) FROM matches"
-            arguments += filter.arguments
         case .searchGrams(let search):
             let counted = PGSearchGrams.totalSQL(search)
             totalSQL = counted.sql
             arguments += counted.arguments
         }
         arguments.append(access.userID)
-        // With `countOfMatches` the page reads the matches already read, not the table.
-        var source = total == .countOfMatches ? "matches" : "users \(filter.unnumberedWhereClause)"
+        var source = readsMatchesFirst ? "matches" : "users \(filter.unnumberedWhereClause)"
         if case .searchGrams = total {
             // A text no row contains is answered from its count, without a walk.
-            source += " AND (SELECT * FROM total) > 0"
+            source += (readsMatchesFirst ? " WHERE" : " AND") + " (SELECT * FROM total) > 0"
         }
-        if total != .countOfMatches { arguments += filter.arguments }
+        if !readsMatchesFirst { arguments += filter.arguments }
         let limit: String
         if page.offset == 0 {
             // The first page, by far the most read: its size is written into the text, so the
@@ -84,7 +86,7 @@ enum PGAdmittedReads {
         }
         let sql = PGFilter.numbered(
             """
-            WITH \(total == .countOfMatches ? "matches AS MATERIALIZED (SELECT \(PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
+            WITH \(readsMatchesFirst ? "matches AS MATERIALIZED (SELECT \(PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
             total AS MATERIALIZED (\(totalSQL))
             SELECT * FROM (
                 SELECT \(PGUsers.columns), 0 AS part, 0::bigint AS ordinal, (SELECT * FROM total) AS total FROM users WHERE id = $?

@@ -33,7 +33,8 @@ enum PGCustomers {
         if let short = ShortSearch(filter) {
             let throughIndex = try await PGSearchGrams.throughIndex(short, page: page, in: db)
             return try await PGAdmittedReads.userPage(
-                access, filter: conditions(filter, throughIndex: throughIndex), order: "id", total: .searchGrams(short), page: page, in: db, row: row
+                access, filter: conditions(filter, throughIndex: throughIndex), order: "id", total: .searchGrams(short), page: page,
+                matchesFirst: throughIndex, in: db, row: row
             )
         }
         let searched = filter.search?.isEmpty == false

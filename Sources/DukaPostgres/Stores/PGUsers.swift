@@ -136,7 +136,9 @@ enum PGUsers {
             case .deleted: total = .difference(.customersAll, .customersLive)
             }
         }
-        return try await PGAdmittedReads.userPage(access, filter: filter, order: order, total: total, page: page, in: db, row: row)
+        return try await PGAdmittedReads.userPage(
+            access, filter: filter, order: order, total: total, page: page, matchesFirst: throughIndex, in: db, row: row
+        )
     }
 
     /// Active, not soft-deleted admins, counted after taking the admins' lock: the last
