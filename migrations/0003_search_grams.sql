@@ -40,8 +40,12 @@ JOIN search_positions AS p ON p.n <= length(f.v)
 JOIN (SELECT 0 AS len UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) AS l ON p.n + l.len - 1 <= length(f.v);
 
 -- A user's texts are taken away before a change or delete (the row still holds the old
--- values) and added after an insert or change.
+-- values) and added after an insert or change. A bulk load (`duka generate`) pauses them
+-- (counter 'search_grams_paused') and counts every user once at its end, in the same
+-- transaction that resumes them; a start finds a pause left by a stopped load and does
+-- the same.
 CREATE TRIGGER users_grams_insert AFTER INSERT ON users
+WHEN (SELECT value FROM counters WHERE name = 'search_grams_paused') = 0
 BEGIN
     INSERT INTO search_grams (list, gram, bucket, count)
     SELECT list, gram, bucket, 1 FROM search_gram_rows WHERE id = NEW.id
@@ -49,6 +53,7 @@ BEGIN
 END;
 
 CREATE TRIGGER users_grams_delete BEFORE DELETE ON users
+WHEN (SELECT value FROM counters WHERE name = 'search_grams_paused') = 0
 BEGIN
     INSERT INTO search_grams (list, gram, bucket, count)
     SELECT list, gram, bucket, -1 FROM search_gram_rows WHERE id = OLD.id
@@ -56,14 +61,15 @@ BEGIN
 END;
 
 CREATE TRIGGER users_grams_update_before BEFORE UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active ON users
-WHEN OLD.username IS NOT NEW.username
+WHEN (OLD.username IS NOT NEW.username
     OR OLD.email IS NOT NEW.email
     OR OLD.full_name IS NOT NEW.full_name
     OR OLD.phone_number IS NOT NEW.phone_number
     OR OLD.id_number IS NOT NEW.id_number
     OR OLD.role IS NOT NEW.role
     OR OLD.deleted_at IS NOT NEW.deleted_at
-    OR OLD.is_active IS NOT NEW.is_active
+    OR OLD.is_active IS NOT NEW.is_active)
+    AND (SELECT value FROM counters WHERE name = 'search_grams_paused') = 0
 BEGIN
     INSERT INTO search_grams (list, gram, bucket, count)
     SELECT list, gram, bucket, -1 FROM search_gram_rows WHERE id = OLD.id
@@ -71,14 +77,15 @@ BEGIN
 END;
 
 CREATE TRIGGER users_grams_update_after AFTER UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active ON users
-WHEN OLD.username IS NOT NEW.username
+WHEN (OLD.username IS NOT NEW.username
     OR OLD.email IS NOT NEW.email
     OR OLD.full_name IS NOT NEW.full_name
     OR OLD.phone_number IS NOT NEW.phone_number
     OR OLD.id_number IS NOT NEW.id_number
     OR OLD.role IS NOT NEW.role
     OR OLD.deleted_at IS NOT NEW.deleted_at
-    OR OLD.is_active IS NOT NEW.is_active
+    OR OLD.is_active IS NOT NEW.is_active)
+    AND (SELECT value FROM counters WHERE name = 'search_grams_paused') = 0
 BEGIN
     INSERT INTO search_grams (list, gram, bucket, count)
     SELECT list, gram, bucket, 1 FROM search_gram_rows WHERE id = NEW.id
@@ -87,6 +94,7 @@ END;
 
 INSERT INTO search_positions (n)
     WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p WHERE n < 1024) SELECT n FROM p;
+INSERT INTO counters (name, value) VALUES ('search_grams_paused', 0);
 
 -- The users already there are counted by Duka after this step (SearchGramCounts:
 -- SQL's GROUP BY over search_gram_rows sorts every (user, text) pair, 93 s for 100,000 users).

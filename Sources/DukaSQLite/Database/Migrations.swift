@@ -41,6 +41,12 @@ public enum Migrations {
                 applied.append(target)
             }
         }
+        // A bulk load that stopped before its end left the counts of short searches paused.
+        if try latestVersion >= 3 && SearchGramCounts.isPaused(in: connection) {
+            try connection.transaction(.immediate) {
+                if try SearchGramCounts.isPaused(in: connection) { try SearchGramCounts.resume(in: connection) }
+            }
+        }
         connection.clearStatementCache()
         return applied
     }

@@ -62,6 +62,28 @@ public enum DataGenerator {
         }
         summary.products = productCount
 
+        // The counts of short searches are made once at the end, not per customer.
+        try await database.write { try SearchGramCounts.pause(in: $0) }
+        do {
+            try await load(
+                customers: customers, batch: batch, base: base, passwordHash: passwordHash, productIDs: productIDs,
+                productSeeds: productSeeds, rng: &rng, into: &summary, database: database
+            )
+        } catch {
+            _ = try? await database.write { try SearchGramCounts.resume(in: $0) }
+            throw error
+        }
+        try await database.write { try SearchGramCounts.resume(in: $0) }
+        try await database.write { try UserStore.optimizeSearchIndex(in: $0) }
+        return summary
+    }
+
+    /// The customers, their carts and lines, in batches of `batch` (one transaction each).
+    private static func load(
+        customers: Int, batch: Int, base: Int64, passwordHash: String, productIDs: [Int64],
+        productSeeds: [(sku: String, name: String, unit: String, price: Int64)], rng: inout SeededGenerator, into summary: inout Summary,
+        database: Database
+    ) async throws {
         var made = 0
         while made < customers {
             let count = min(batch, customers - made)
@@ -132,8 +154,6 @@ public enum DataGenerator {
             summary.lines += batchSummary.lines
             made += count
         }
-        try await database.write { try UserStore.optimizeSearchIndex(in: $0) }
-        return summary
     }
 
     static func uuid(using rng: inout SeededGenerator) -> String {

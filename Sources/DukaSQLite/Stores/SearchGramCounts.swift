@@ -1,8 +1,9 @@
 import DukaCore
 import SQLite
 
-/// `search_grams` counted from scratch, for the users already there (migration 3): what
-/// the triggers keep one row at a time, computed here in one pass. SQL's own count (a
+/// `search_grams` counted from scratch, for the users already there (migration 3, and
+/// the end of a bulk load): what the triggers keep one row at a time, computed here in
+/// one pass. SQL's own count (a
 /// GROUP BY over `search_gram_rows`) sorts every (user, text) pair and took 93 s for
 /// 100,000 users; this takes a second or two. It follows the view exactly: `lower` folds
 /// ASCII only, `substr` and `length` count Unicode scalars, each text once per user and
@@ -13,6 +14,23 @@ enum SearchGramCounts {
         let bucket: Int64
         /// Up to three scalars, each stored + 1 in 21 bits (0: none).
         let gram: UInt64
+    }
+
+    /// Stops the triggers counting (a bulk load: about 0.5 ms a user otherwise). Totals
+    /// of short searches lag until `resume`, which a start also runs if a load stopped.
+    static func pause(in db: Connection) throws {
+        try db.execute("UPDATE counters SET value = 1 WHERE name = 'search_grams_paused'")
+    }
+
+    /// Counts every user and lets the triggers count again, in the caller's transaction:
+    /// no change can fall between the count and the triggers.
+    static func resume(in db: Connection) throws {
+        try rebuild(in: db)
+        try db.execute("UPDATE counters SET value = 0 WHERE name = 'search_grams_paused'")
+    }
+
+    static func isPaused(in db: Connection) throws -> Bool {
+        try db.scalarInt("SELECT value FROM counters WHERE name = 'search_grams_paused'") == 1
     }
 
     static func rebuild(in db: Connection) throws {
