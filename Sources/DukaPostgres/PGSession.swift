@@ -92,6 +92,7 @@ struct PGSession {
         }
         return try await promise.futureResult.get()
     }
+
     func rows(_ sql: String, _ arguments: any PGArgument...) async throws -> [PGRow] {
         try await rows(sql, arguments)
     }

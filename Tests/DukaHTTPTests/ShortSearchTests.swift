@@ -95,7 +95,9 @@ import Testing
                 }
             }
         }
-        return texts.sorted()
+        // Texts the counts answer; a 3-character text with another letter goes through
+        // the trigram index (Unicode case folding: `keepsUnicodeCaseFoldingForThreeLetters`).
+        return texts.filter(ShortSearch.counts).sorted()
     }
 
     static func query(_ text: String) -> String {
@@ -151,6 +153,26 @@ import Testing
                     let got = response.data?["users"]?.arrayValue?.compactMap { $0["username"]?.stringValue } ?? []
                     #expect(got == Array(matching.map { $0.username }.dropFirst((page - 1) * 5).prefix(5)), "\(path)")
                 }
+            }
+        }
+    }
+
+    /// `élo`, `ÉLO` and `Élo` find `Élodie` alike, as before the counts: a 3-character
+    /// text that is not all ASCII folds Unicode case; `é` and `É` (1 character) still
+    /// match as LIKE does, each its own case.
+    @Test(arguments: TestEngine.available) func keepsUnicodeCaseFoldingForThreeLetters(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
+        try await duka.run { api in
+            try await Self.addPeople(duka, count: 30)
+            let token = try await api.token("admin", TestDuka.adminPassword)
+            let elodies = try await Self.people(duka).filter { $0.role == "customer" && $0.fullName == "Élodie Wanjirū" }.count
+            #expect(elodies > 0)
+            for (text, expected) in [("élo", elodies), ("ÉLO", elodies), ("Élo", elodies), ("É", elodies), ("é", 0), ("ZOË", 0)] {
+                let response = try await api.request(.get, "/employee/customers?search=\(Self.query(text))&per_page=100", token: token)
+                #expect(response.status == .ok)
+                let zoes = try await Self.people(duka).filter { $0.role == "customer" && $0.fullName == "ZOË ÖZİL" }.count
+                let want = text == "ZOË" ? zoes : expected
+                #expect(response.json["pagination"]?["total"]?.intValue == Int64(want), "\(text)")
             }
         }
     }

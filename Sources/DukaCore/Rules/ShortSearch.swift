@@ -1,7 +1,7 @@
-/// A search of 1 to 3 characters (Unicode scalars), on either list of users. Such texts
-/// match too many rows to count at request time, so their totals are kept by triggers
-/// in `search_grams` (schema.sql), per list, filter bucket and text. They match as LIKE
-/// does: ASCII letters in any case, other characters as they are.
+/// A search of 1 or 2 characters (Unicode scalars), or of 3 ASCII ones, on either list of
+/// users. Such texts match too many rows to count at request time, so their totals are
+/// kept by triggers in `search_grams` (schema.sql), per list, filter bucket and text.
+/// They match as LIKE does: ASCII letters in any case, other characters as they are.
 public struct ShortSearch: Sendable, Equatable {
     /// The lists `search_grams` counts for.
     public enum List: String, Sendable, Equatable {
@@ -10,8 +10,6 @@ public struct ShortSearch: Sendable, Equatable {
         /// The employee portal: full name, email, phone number and id number of customers.
         case customers = "c"
     }
-
-    public static let maximumLength = 3
 
     public let list: List
     /// The text as counted: ASCII lower case.
@@ -22,8 +20,20 @@ public struct ShortSearch: Sendable, Equatable {
     /// The text's length in Unicode scalars, as SQL's `length` and `substr` count.
     public var length: Int { gram.unicodeScalars.count }
 
+    /// Whether `text` is counted: 1 or 2 characters, or 3 ASCII ones. A 3-character text
+    /// with another letter (`élo`) goes through the trigram index as longer texts do, and
+    /// keeps their Unicode case folding (`ÉLO` finds `Élodie`), as before the counts.
+    public static func counts(_ text: String) -> Bool {
+        let scalars = text.unicodeScalars
+        switch scalars.count {
+        case 1, 2: return true
+        case 3: return scalars.allSatisfy(\.isASCII)
+        default: return false
+        }
+    }
+
     init?(_ text: String?, list: List, buckets: [Int64]) {
-        guard let text, (1...Self.maximumLength).contains(text.unicodeScalars.count) else { return nil }
+        guard let text, Self.counts(text) else { return nil }
         var lowered = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             lowered.append((0x41...0x5A).contains(scalar.value) ? Unicode.Scalar(scalar.value + 0x20)! : scalar)

@@ -88,17 +88,16 @@ extension PGSession {
 }
 
 /// "`text` is a case-insensitive substring of one of `columns`", as the SQLite engine
-/// answers it: 1 to 3 characters, a LIKE with ASCII folding (SQLite's LIKE, and
-/// `search_grams`' counts); longer, a LIKE over Unicode lower case (SQLite's trigram index
-/// folds Unicode) that the `users_search_*` trigram indexes (pg_trgm) answer. `%`, `_`
-/// and `\` match themselves. `throughIndex` (a sparse text of 3 characters): the
+/// answers it: texts `ShortSearch` counts (1 or 2 characters, or 3 ASCII ones), a LIKE
+/// with ASCII folding (SQLite's LIKE, and `search_grams`' counts); others, a LIKE over
+/// Unicode lower case (SQLite's trigram index folds Unicode) that the `users_search_*`
+/// trigram indexes (pg_trgm) answer. `%`, `_` and `\` match themselves. `throughIndex` (a sparse text of 3 characters): the
 /// Unicode-folded LIKE finds candidates through the indexes and the ASCII one keeps the
 /// exact rows (what the ASCII LIKE matches, the Unicode one does).
 enum PGSearch {
     static func condition(_ text: String, columns: [String], throughIndex: Bool = false) -> (sql: String, arguments: [any PGArgument]) {
-        let short = text.unicodeScalars.count <= ShortSearch.maximumLength
+        guard ShortSearch.counts(text) else { return like(text, columns: columns, collation: "und-x-icu") }
         let ascii = like(text, columns: columns, collation: "C")
-        guard short else { return like(text, columns: columns, collation: "und-x-icu") }
         guard throughIndex else { return ascii }
         let unicode = like(text, columns: columns, collation: "und-x-icu")
         return ("\(unicode.sql) AND \(ascii.sql)", unicode.arguments + ascii.arguments)

@@ -3,9 +3,8 @@ import SQLite
 
 /// `search_grams` counted from scratch, for the users already there (migration 3, and
 /// the end of a bulk load): what the triggers keep one row at a time, computed here in
-/// one pass. SQL's own count (a
-/// GROUP BY over `search_gram_rows`) sorts every (user, text) pair and took 93 s for
-/// 100,000 users; this takes a second or two. It follows the view exactly: `lower` folds
+/// one pass. SQL's own count (a GROUP BY over `search_gram_rows`) sorts every (user,
+/// text) pair and took 93 s for 100,000 users; this takes a second or two. It follows the view exactly: `lower` folds
 /// ASCII only, `substr` and `length` count Unicode scalars, each text once per user and
 /// list, '' once per user with a non-empty searched field.
 enum SearchGramCounts {

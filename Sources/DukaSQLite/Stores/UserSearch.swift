@@ -4,12 +4,12 @@ import Synchronization
 
 /// How a search over users finds its rows.
 enum UserSearchMode {
-    /// A LIKE test of every row the rest of the query walks (texts of 1 to 3 characters,
+    /// A LIKE test of every row the rest of the query walks (texts `ShortSearch` counts,
     /// where the walk reaches the page soon).
     case like
     /// The same LIKE, on the rows the trigram index finds (a sparse text of 3 characters).
     case likeThroughIndex
-    /// The trigram index (texts of 4 characters or more).
+    /// The trigram index (texts of 4 characters or more, and of 3 that are not all ASCII).
     case index
 
     /// Whether the rows come from the trigram index.
@@ -18,15 +18,15 @@ enum UserSearchMode {
     /// The mode for `text`, given its short search's plan when it has one.
     static func of(_ text: String?, throughIndex: Bool) -> UserSearchMode? {
         guard let text, !text.isEmpty else { return nil }
-        guard text.unicodeScalars.count > ShortSearch.maximumLength else { return throughIndex ? .likeThroughIndex : .like }
-        return .index
+        guard ShortSearch.counts(text) else { return .index }
+        return throughIndex ? .likeThroughIndex : .like
     }
 }
 
 /// The condition for "`text` is a case-insensitive substring of one of `columns`" of
-/// `users`. Texts of 1 to 3 characters match as LIKE does (ASCII folding), the way
-/// `search_grams` counts them; `%`, `_` and `\` match themselves. Longer texts go
-/// through the trigram index `users_search`, which folds Unicode case.
+/// `users`. Texts of 1 or 2 characters, or 3 ASCII ones, match as LIKE does (ASCII
+/// folding), the way `search_grams` counts them; `%`, `_` and `\` match themselves.
+/// Others go through the trigram index `users_search`, which folds Unicode case.
 ///
 /// The index answers a phrase by walking the list of every trigram in it, and a list as
 /// common as `gen` (in every generated username) costs more than the rest of the request.
