@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ADMIN_PASSWORD = "reliability-admin-pass"
@@ -194,3 +195,47 @@ def integrity_ok(path):
         return con.execute("PRAGMA integrity_check").fetchone()[0] == "ok" and not con.execute("PRAGMA foreign_key_check").fetchall()
     finally:
         con.close()
+
+
+class SignUpWriters:
+    """`count` clients signing customers up on `port` until stop(): every outcome as
+    (started, took, status or "connection"), and the names acknowledged with 201."""
+
+    def __init__(self, port, prefix, count=6, timeout=30):
+        self.port, self.prefix, self.timeout = port, prefix, timeout
+        self.acknowledged = set()
+        self.outcomes = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        # Daemon threads: a failed check ends at once instead of waiting for its writers.
+        self.threads = [threading.Thread(target=self.write, args=(i,), daemon=True) for i in range(count)]
+        for t in self.threads:
+            t.start()
+
+    def write(self, index):
+        n = 0
+        while not self.stopping.is_set():
+            n += 1
+            name = f"{self.prefix}{index}n{n}"
+            started = time.monotonic()
+            try:
+                status, _ = request(self.port, "POST", "/api/v1/auth/register", register_body(name), timeout=self.timeout)
+            except OSError:
+                status = "connection"
+            with self.lock:
+                self.outcomes.append((started, time.monotonic() - started, status))
+                if status == 201:
+                    self.acknowledged.add(name)
+            if status != 201:
+                time.sleep(0.05)
+
+    def stop(self):
+        self.stopping.set()
+        for t in self.threads:
+            t.join()
+
+    def statuses(self):
+        counted = {}
+        for o in self.outcomes:
+            counted[o[2]] = counted.get(o[2], 0) + 1
+        return counted

@@ -10,7 +10,7 @@ import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
 
-from harness import POSTGRES, Psql, Server, fail, new_postgres_database, register_body, request
+from harness import POSTGRES, Psql, Server, SignUpWriters, fail, new_postgres_database
 
 WORK_LIMIT = 25.0
 SLACK = 3.0  # the watch looks every 0.1 s; a loaded machine answers late
@@ -81,42 +81,15 @@ def main():
     server = Server(db=urlunsplit(database._replace(netloc=netloc))).start()
     direct = urlunsplit(database)
 
-    acknowledged = set()
-    outcomes = []  # (started, took, status)
-    lock = threading.Lock()
-    stop = threading.Event()
-
-    def writer(index):
-        n = 0
-        while not stop.is_set():
-            n += 1
-            name = f"f{index}n{n}"
-            started = time.monotonic()
-            try:
-                status, _ = request(server.port, "POST", "/api/v1/auth/register", register_body(name), timeout=60)
-            except OSError:
-                status = "connection"
-            with lock:
-                outcomes.append((started, time.monotonic() - started, status))
-                if status == 201:
-                    acknowledged.add(name)
-            if status != 201:
-                time.sleep(0.05)
-
-    threads = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(6)]
-    for t in threads:
-        t.start()
+    writers = SignUpWriters(server.port, "f", timeout=60)
     time.sleep(2.0)
     silenced_at = time.monotonic()
     silenced = relay.silence()
     time.sleep(WORK_LIMIT + SLACK + 3.0)
-    stop.set()
-    for t in threads:
-        t.join()
+    writers.stop()
+    outcomes, acknowledged = writers.outcomes, writers.acknowledged
 
-    statuses = {}
-    for o in outcomes:
-        statuses[o[2]] = statuses.get(o[2], 0) + 1
+    statuses = writers.statuses()
     caught = [o for o in outcomes if o[0] < silenced_at + 0.5 and o[0] + o[1] > silenced_at + 1.0]
     after = [o for o in outcomes if o[0] > silenced_at + WORK_LIMIT + SLACK]
     slowest = max(o[1] for o in outcomes)

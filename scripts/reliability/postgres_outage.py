@@ -6,10 +6,9 @@ before, during or after is in the database. Needs DUKA_RELIABILITY_PG_DIR: the
 scripts/pg-throwaway folder of the server in DUKA_RELIABILITY_PG."""
 import os
 import subprocess
-import threading
 import time
 
-from harness import ROOT, Server, fail, register_body, request
+from harness import ROOT, Server, SignUpWriters, fail, request
 
 BOUND = 3.0  # seconds: the longest a request may wait for an answer while the server is away
 
@@ -23,32 +22,7 @@ def main():
     if not os.environ.get("DUKA_RELIABILITY_PG_DIR"):
         fail("DUKA_RELIABILITY_PG_DIR is not set")
     server = Server().start()
-    acknowledged = set()
-    outcomes = []  # (started, took, status)
-    lock = threading.Lock()
-    stop = threading.Event()
-
-    def writer(index):
-        n = 0
-        while not stop.is_set():
-            n += 1
-            name = f"o{index}n{n}"
-            started = time.monotonic()
-            try:
-                status, _ = request(server.port, "POST", "/api/v1/auth/register", register_body(name), timeout=30)
-            except OSError:
-                status = "connection"
-            with lock:
-                outcomes.append((started, time.monotonic() - started, status))
-                if status == 201:
-                    acknowledged.add(name)
-            if status != 201:
-                time.sleep(0.05)
-
-    # Daemon threads: a failed check ends at once instead of waiting for its writers.
-    threads = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(6)]
-    for t in threads:
-        t.start()
+    writers = SignUpWriters(server.port, "o", timeout=30)
     time.sleep(1.0)
     crashed_at = time.monotonic()
     throwaway("crash")
@@ -63,9 +37,8 @@ def main():
             break
         time.sleep(0.1)
     time.sleep(1.0)
-    stop.set()
-    for t in threads:
-        t.join()
+    writers.stop()
+    outcomes, acknowledged = writers.outcomes, writers.acknowledged
 
     during = [o for o in outcomes if crashed_at + 0.5 < o[0] < restarted_at]
     slow = [o for o in during if o[1] > BOUND]
@@ -78,9 +51,7 @@ def main():
           f"{len(not_503)} not 503), /readyz while away {ready_while_down}, serving again {back_after} s after the restart, "
           f"{len(after)} requests after ({sum(1 for o in after if o[2] == 201)} created), "
           f"{len(acknowledged)} acknowledged sign-ups, lost {len(lost)}")
-    statuses = {}
-    for o in outcomes:
-        statuses[o[2]] = statuses.get(o[2], 0) + 1
+    statuses = writers.statuses()
     print(f"postgres outage: statuses {statuses}, slowest {max(o[1] for o in outcomes):.2f} s")
     # Around the outage a request is created (201) or refused for now (503), never a 500.
     unexpected = {status: count for status, count in statuses.items() if status not in (201, 503)}
