@@ -124,9 +124,13 @@ actor TestPostgres {
     }
 
     func dropDatabase(url: String) async {
-        guard let name = try? PostgresLocation(url: url).database, let admin = try? await adminStorage() else { return }
+        guard let name = try? PostgresLocation(url: url).database else { return }
         let drop = "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"
-        try? await admin.unmanaged { try await $0.execute(drop) }
+        do {
+            try await administer(drop)
+        } catch {
+            print("could not drop \(name): \(String(reflecting: error))")
+        }
     }
 }
 

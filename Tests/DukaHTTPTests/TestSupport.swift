@@ -68,14 +68,19 @@ struct TestDuka {
     /// drops the PostgreSQL database).
     func run<T: Sendable>(_ mode: TestingSetup = .router, _ body: @Sendable (TestAPI) async throws -> T) async throws -> T {
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try await server.application.test(mode) { client in
-            try await body(TestAPI(client: client, duka: self))
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(try await server.application.test(mode) { client in
+                try await body(TestAPI(client: client, duka: self))
+            })
+        } catch {
+            outcome = .failure(error)
         }
         if let postgresURL {
             await server.storage.close()
             await TestPostgres.shared.dropDatabase(url: postgresURL)
         }
-        return result
+        return try outcome.get()
     }
 
     /// Inserts a user directly (password hashed at the test cost).
