@@ -67,6 +67,7 @@ struct AuthController {
             throw APIError(.forbidden, code: "account_inactive", message: "This account is deactivated")
         }
         await throttle.succeeded(reservation)
+        SecurityLog.loginSucceeded()
         if hasher.needsRehash(user.passwordHash) {
             // Made at another cost (the operator changed it): re-made at today's cost. Best
             // effort: the login stands if it cannot be saved now; the next one tries again.

@@ -40,6 +40,10 @@ public struct DukaConfiguration: Sendable {
     /// PEM files for serving HTTPS directly; plain HTTP when nil.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
+    /// The git commit the binary was built from (for `/metrics`).
+    public var commit = "unknown"
+    /// The bearer token `GET /metrics` wants; the route is not served when nil.
+    public var metricsToken: String?
 
     public var usesTLS: Bool { tlsCertificatePath != nil }
 

@@ -39,6 +39,11 @@ public struct DukaServer: Sendable {
 
             let router = Router(context: DukaRequestContext.self)
             let routes = RouteTable(router: router, authenticator: Authenticator(tokens: tokens), storage: storage)
+            let connections = CountedConnections(maximum: configuration.maxConnections)
+            if configuration.metricsToken != nil {
+                // Outermost: it sees every answer, by route pattern (never the raw path).
+                router.add(middleware: MetricsMiddleware())
+            }
             let proxies = ClientAddressMiddleware(trustedProxies: configuration.trustedProxies)
             router.add(middleware: proxies)
             router.add(middleware: SecurityHeadersMiddleware(allowedOrigins: Set(configuration.corsOrigins)))
@@ -64,6 +69,12 @@ public struct DukaServer: Sendable {
             CartsController(storage: storage).register(in: routes)
             ReportsController(storage: storage).register(in: routes)
             ConsoleController().register(in: routes)
+            if let token = configuration.metricsToken {
+                let engineVersion = (try? await storage.engineVersion()) ?? "unknown"
+                MetricsController(
+                    storage: storage, token: token, connections: connections, commit: configuration.commit, engineVersion: engineVersion
+                ).register(in: routes)
+            }
 
             // Stopped in reverse order: the storage closes last.
             var services: [any Service] = [ShutdownService(storage: storage, hasher: hasher, logger: logger)]
@@ -76,7 +87,7 @@ public struct DukaServer: Sendable {
                 configuration: .init(
                     address: .hostname(configuration.host, port: configuration.port),
                     serverName: nil,
-                    availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)
+                    availableConnectionsDelegate: connections
                 ),
                 services: services,
                 logger: logger

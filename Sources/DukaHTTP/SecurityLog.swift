@@ -1,3 +1,4 @@
+import CoreMetrics
 import Crypto
 import DukaCore
 import Logging
@@ -13,9 +14,25 @@ import Foundation
 /// address and the user; never a password, a hash or a token.
 enum SecurityLog {
     static func event(_ logger: Logger, _ event: String, address: String, user: String?) {
+        counted(event)
         var metadata: Logger.Metadata = ["event": .string(event), "address": .string(address)]
         if let user { metadata["user"] = .string(user) }
         logger.warning("security event", metadata: metadata)
+    }
+
+    /// Security events and logins by outcome, for `/metrics` (`login_failed`,
+    /// `login_throttled`, `login_inactive_account`, `login_ok`, ...). Rare enough to look
+    /// the counter up each time.
+    private static func counted(_ event: String) {
+        if event.hasPrefix("login_") {
+            Counter(label: "duka_logins_total", dimensions: [("outcome", String(event.dropFirst(6)))]).increment()
+        } else {
+            Counter(label: "duka_security_events_total", dimensions: [("event", event)]).increment()
+        }
+    }
+
+    static func loginSucceeded() {
+        counted("login_ok")
     }
 
     /// A known account: its username and integer id.

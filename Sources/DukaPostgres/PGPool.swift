@@ -58,6 +58,11 @@ final class PGPool: Sendable {
         self.logger = logger
     }
 
+    /// Connections open (or being opened), in use, and requests waiting for one: for `/metrics`.
+    var status: ConnectionPoolStatus {
+        state.withLock { ConnectionPoolStatus(open: $0.open, inUse: $0.working.count, waiting: $0.waiters.count) }
+    }
+
     /// `body` on a connection of the pool, given back afterwards (closed instead when the
     /// connection failed under it, so that no half-finished transaction is handed on).
     /// `limited`: the watch gives the work up after `workLimit`.

@@ -8,13 +8,13 @@ import PostgresNIO
 extension PostgresStorage {
     /// A read in one snapshot (REPEATABLE READ, READ ONLY): a page and its count agree.
     func read<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
-        try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+        try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", work: .read, body)
     }
 
     /// A read of one statement, outside any transaction: a statement is its own snapshot,
     /// and BEGIN and COMMIT would triple the round trips of the hottest reads.
     func single<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
-        try await leased { connection in try await body(PGSession(connection: connection, logger: logger, statements: statements)) }
+        try await leased(work: .read) { connection in try await body(PGSession(connection: connection, logger: logger, statements: statements)) }
     }
 
     /// A read that first admits `access` against the user's row, in the same snapshot.
@@ -33,7 +33,7 @@ extension PostgresStorage {
         var attempt = 0
         while true {
             do {
-                return try await transaction("BEGIN", limited: limited, body)
+                return try await transaction("BEGIN", work: .write, limited: limited, body)
             } catch where attempt < 5 && PGErrors.isRetryable(error) {
                 attempt += 1
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 1...10) * Int64(attempt)))
@@ -44,11 +44,13 @@ extension PostgresStorage {
     /// Statements that cannot run inside a transaction (CREATE DATABASE, migrations that
     /// manage their own), on one leased connection.
     func unmanaged<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
-        try await leased(limited: false) { connection in try await body(PGSession(connection: connection, logger: logger)) }
+        try await leased(work: .write, limited: false) { connection in try await body(PGSession(connection: connection, logger: logger)) }
     }
 
-    private func transaction<T: Sendable>(_ begin: String, limited: Bool = true, _ body: (PGSession) async throws -> T) async throws -> T {
-        try await leased(limited: limited) { connection in
+    private func transaction<T: Sendable>(
+        _ begin: String, work: StorageMetrics.Work, limited: Bool = true, _ body: (PGSession) async throws -> T
+    ) async throws -> T {
+        try await leased(work: work, limited: limited) { connection in
             let session = PGSession(connection: connection, logger: logger, statements: statements)
             try await session.execute(begin)
             let result: T
@@ -66,9 +68,22 @@ extension PostgresStorage {
     /// `body` on a pooled connection, errors mapped. While the server is marked down: 503 at
     /// once. A wait for the connection is bounded by the pool's watch, and so is limited
     /// work (`PGPool.workLimit`) beyond the server's own statement and lock timeouts.
-    private func leased<T: Sendable>(limited: Bool = true, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        guard !health.isDown else { throw PGHealth.unavailable }
-        return try await PGErrors.mapped { try await pool.withConnection(limited: limited, body) }
+    /// The wait for the connection and the work on it are recorded as `work`.
+    private func leased<T: Sendable>(
+        work: StorageMetrics.Work, limited: Bool = true, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await metrics.counting {
+            guard !health.isDown else { throw PGHealth.unavailable }
+            let asked = ContinuousClock.now
+            let (result, began) = try await PGErrors.mapped {
+                try await pool.withConnection(limited: limited) { connection in
+                    let began = ContinuousClock.now
+                    return (try await body(connection), began)
+                }
+            }
+            metrics.record(work, asked: asked, began: began)
+            return result
+        }
     }
 }
 

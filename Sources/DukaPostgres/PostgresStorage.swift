@@ -16,6 +16,7 @@ public final class PostgresStorage: Storage {
     let health = PGHealth()
     let pageBoundaries = PGPageBoundaries()
     let statements = PGStatements()
+    let metrics = StorageMetrics(engine: "postgres")
 
     private init(pool: PGPool, location: PostgresLocation, logger: Logger) {
         self.pool = pool
@@ -109,6 +110,16 @@ public final class PostgresStorage: Storage {
         watching.cancel()
         await pool.close()
     }
+
+    // MARK: Operations
+
+    public var engineName: String { "postgres" }
+
+    public func engineVersion() async throws -> String {
+        try await single { try await $0.first("SHOW server_version")?.string(0) } ?? "unknown"
+    }
+
+    public var poolStatus: ConnectionPoolStatus? { pool.status }
 
     // MARK: First start
 

@@ -6,6 +6,7 @@ import SQLite
 /// changes on the writer, committed (and on disk) before it returns.
 public final class SQLiteStorage: Storage {
     public let database: Database
+    let metrics = StorageMetrics(engine: "sqlite")
 
     public init(database: Database) {
         self.database = database
@@ -23,7 +24,12 @@ public final class SQLiteStorage: Storage {
     // MARK: Transactions
 
     private func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await Self.engineErrors { try await database.read(body) }
+        let asked = ContinuousClock.now
+        let (result, began) = try await metrics.counting {
+            try await Self.engineErrors { try await database.read { db in (try body(db), ContinuousClock.now) } }
+        }
+        metrics.record(.read, asked: asked, began: began)
+        return result
     }
 
     /// A read that first admits `access` against the user's row, in the same transaction.
@@ -49,7 +55,12 @@ public final class SQLiteStorage: Storage {
     }
 
     private func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
-        try await Self.engineErrors { try await database.write(body) }
+        let asked = ContinuousClock.now
+        let (result, began) = try await metrics.counting {
+            try await Self.engineErrors { try await database.write { db in (try body(db), ContinuousClock.now) } }
+        }
+        metrics.record(.write, asked: asked, began: began)
+        return result
     }
 
     /// SQLite's own failures as the engine-neutral `StorageError`.
@@ -104,6 +115,12 @@ public final class SQLiteStorage: Storage {
     public func close() async {
         await database.close()
     }
+
+    // MARK: Operations
+
+    public var engineName: String { "sqlite" }
+
+    public func engineVersion() async throws -> String { Connection.libraryVersion }
 
     // MARK: First start
 

@@ -128,6 +128,9 @@ public final class Connection: @unchecked Sendable {
         try queryFirst(sql, arguments: arguments) { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
     }
 
+    /// The version of the SQLite library linked in ("3.46.1").
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 

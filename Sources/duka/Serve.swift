@@ -34,6 +34,8 @@ struct Serve: AsyncParsableCommand {
     var trustedProxy: [String] = []
     @Option(help: "Customer registrations allowed per client address in 15 minutes (env DUKA_REGISTRATION_LIMIT; default 30).")
     var registrationLimit: Int?
+    @Option(help: "Serve GET /metrics (Prometheus) to callers with 'Authorization: Bearer TOKEN' (env DUKA_METRICS_TOKEN; at least 16 characters). Not served without it.")
+    var metricsToken: String?
 
     func run() async throws {
         var configuration = DukaConfiguration()
@@ -62,6 +64,15 @@ struct Serve: AsyncParsableCommand {
         configuration.allowSharedFile = try database.sharedFile()
         configuration.jwtSecret = Env.string("DUKA_JWT_SECRET")
         configuration.adminPassword = Env.string("DUKA_ADMIN_PASSWORD")
+        configuration.commit = builtCommit
+        if let token = metricsToken ?? Env.string("DUKA_METRICS_TOKEN") {
+            guard token.utf8.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                throw ValidationError("--metrics-token must be at least 16 characters, printable ASCII without spaces")
+            }
+            configuration.metricsToken = token
+            // Before the database opens, so that its instruments record into Prometheus.
+            DukaMetrics.bootstrap()
+        }
 
         let logger = Env.makeLogger(level: configuration.logLevel)
         let server: DukaServer
@@ -100,7 +111,7 @@ struct Serve: AsyncParsableCommand {
             break
         }
         let scheme = configuration.usesTLS ? "https" : "http"
-        logger.notice("duka \(Duka.version) serving \(database.displayName) on \(scheme)://\(configuration.host):\(configuration.port)")
+        logger.notice("duka \(BuildInfo.version) serving \(database.displayName) on \(scheme)://\(configuration.host):\(configuration.port)")
         try await server.application.runService()
     }
 }

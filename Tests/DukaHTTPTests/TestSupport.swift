@@ -28,6 +28,8 @@ struct TestDuka {
     static func make(
         _ engine: TestEngine = .sqlite, demo: Bool = false, logger: Logger? = nil, _ adjust: (inout DukaConfiguration) -> Void = { _ in }
     ) async throws -> TestDuka {
+        // Every test server records its metrics (swift-metrics takes one backend per process).
+        DukaMetrics.bootstrap()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("duka-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = DukaConfiguration()

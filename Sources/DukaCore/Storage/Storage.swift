@@ -35,6 +35,15 @@ public protocol Storage: Sendable {
     /// Finishes pending work and closes; later calls fail.
     func close() async
 
+    // MARK: Operations
+
+    /// "sqlite" or "postgres".
+    var engineName: String { get }
+    /// The engine's version: the linked SQLite library's, or the PostgreSQL server's.
+    func engineVersion() async throws -> String
+    /// The connection pool's state, for an engine whose pool grows and shrinks.
+    var poolStatus: ConnectionPoolStatus? { get }
+
     // MARK: First start
 
     func userCount() async throws -> Int64
@@ -95,4 +104,5 @@ public protocol Storage: Sendable {
 
 extension Storage {
     public func sharedThrottle(scope: String, limits: LoginThrottle.Limits) -> (any AttemptThrottle)? { nil }
+    public var poolStatus: ConnectionPoolStatus? { nil }
 }
