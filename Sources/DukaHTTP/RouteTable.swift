@@ -1,6 +1,7 @@
 import DukaCore
 import HTTPTypes
 import Hummingbird
+import JWTKit
 
 /// Registers handlers with the router, each with the roles that may call it: a route
 /// declared with roles gets a `Caller` (its token verified, else 401) and its engine
@@ -45,6 +46,7 @@ public final class RouteTable: @unchecked Sendable {
         registered.append((method.rawValue, path))
         router.on(routerPath, method: method) { request, context in
             let claims = try await authenticator.claims(of: request)
+            context.notes.user = claims.sub.value
             return try await handler(request, context, Caller(claims: claims, roles: roles, storage: storage))
         }
     }

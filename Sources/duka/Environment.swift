@@ -2,6 +2,7 @@ import ArgumentParser
 import DukaCore
 import DukaPostgres
 import DukaSQLite
+import DukaHTTP
 import Logging
 import SQLite
 
@@ -54,11 +55,30 @@ enum Env {
         return level
     }
 
-    static func makeLogger(level: Logger.Level) -> Logger {
+    enum LogFormat: String, CaseIterable {
+        case text, json
+    }
+
+    static func logFormat(flag: String?) throws -> LogFormat {
+        let text = flag ?? string("DUKA_LOG_FORMAT") ?? "text"
+        guard let format = LogFormat(rawValue: text.lowercased()) else {
+            throw ValidationError("log format must be text or json")
+        }
+        return format
+    }
+
+    static func makeLogger(level: Logger.Level, format: LogFormat = .text) -> Logger {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         var logger = Logger(label: "duka")
         logger.logLevel = level

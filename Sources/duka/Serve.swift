@@ -18,6 +18,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Load the demo shop into an empty database (env DUKA_DEMO).") var demo = false
     @Option(help: "trace, debug, info, notice, warning, error or critical (env DUKA_LOG_LEVEL).") var logLevel: String?
+    @Option(help: "text, or json: one object per line (env DUKA_LOG_FORMAT; default text).") var logFormat: String?
     @Option(help: "bcrypt cost, 4...31 (env DUKA_BCRYPT_COST; default 12).") var bcryptCost: Int?
     @Option(help: "Token lifetime in seconds (env DUKA_TOKEN_TTL; default 86400).") var tokenTtl: Int?
     @Option(help: "SQLite: reader connections and worker threads; PostgreSQL: pooled connections (env DUKA_READERS; default: the core count, 16 on PostgreSQL).") var readers: Int?
@@ -74,7 +75,7 @@ struct Serve: AsyncParsableCommand {
             DukaMetrics.bootstrap()
         }
 
-        let logger = Env.makeLogger(level: configuration.logLevel)
+        let logger = Env.makeLogger(level: configuration.logLevel, format: try Env.logFormat(flag: logFormat))
         let server: DukaServer
         do {
             let storage = try await database.openStorage(connections: configuration.readers, logger: logger) { tightened in

@@ -44,6 +44,20 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: ":"))
     }
 
+    /// A member name known only at run time (escaped as a string is). Its value follows.
+    public mutating func key(text name: String) {
+        separate()
+        JSON.writeString(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    /// A number already written as JSON (a `Double`'s or an integer's description).
+    public mutating func number(literal text: String) {
+        separate()
+        bytes.append(contentsOf: text.utf8)
+        needsComma = true
+    }
+
     /// A time as its ISO 8601 string (`Timestamp.iso8601`), written without making one.
     public mutating func timestamp(_ seconds: Int64) {
         separate()
