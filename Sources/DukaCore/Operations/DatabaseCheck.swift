@@ -1,0 +1,104 @@
+/// `duka check`: what a healthy Duka database holds, asked in SQL both engines read. An
+/// engine answers the queries (`DatabaseCheck.Queries`) and adds its own file-level
+/// checks (SQLite's integrity and foreign keys); the report says what was checked and
+/// what is wrong.
+public enum DatabaseCheck {
+    public struct Finding: Sendable, Equatable {
+        public let check: String
+        /// Nil when the check passed; else what is wrong, in words.
+        public let problem: String?
+
+        public init(_ check: String, problem: String? = nil) {
+            self.check = check
+            self.problem = problem
+        }
+
+        public var passed: Bool { problem == nil }
+    }
+
+    /// What the checks ask of an engine.
+    public struct Queries: Sendable {
+        /// The integer of a one-row, one-column query.
+        public let scalar: @Sendable (String) async throws -> Int64
+        /// Rows of (text, integer, integer).
+        public let triples: @Sendable (String) async throws -> [(String, Int64, Int64)]
+
+        public init(
+            scalar: @escaping @Sendable (String) async throws -> Int64,
+            triples: @escaping @Sendable (String) async throws -> [(String, Int64, Int64)]
+        ) {
+            self.scalar = scalar
+            self.triples = triples
+        }
+    }
+
+    /// The trigger-kept counters and the counts they stand for.
+    static let counters: [(name: String, sql: String)] = [
+        ("customers_all", "SELECT COUNT(*) FROM users WHERE role = 'customer'"),
+        ("customers_live", "SELECT COUNT(*) FROM users WHERE role = 'customer' AND deleted_at IS NULL"),
+        ("products", "SELECT COUNT(*) FROM products"),
+        ("carts", "SELECT COUNT(*) FROM carts"),
+    ]
+
+    /// Rows that point at nothing, and broken rules; each query counts offenders.
+    static let orphans: [(check: String, sql: String)] = [
+        ("cart lines whose cart is gone", "SELECT COUNT(*) FROM cart_items AS i LEFT JOIN carts AS c ON c.id = i.cart_id WHERE c.id IS NULL"),
+        ("cart lines whose product is gone", "SELECT COUNT(*) FROM cart_items AS i LEFT JOIN products AS p ON p.id = i.product_id WHERE p.id IS NULL"),
+        ("carts whose customer is gone", "SELECT COUNT(*) FROM carts AS c LEFT JOIN users AS u ON u.id = c.user_id WHERE u.id IS NULL"),
+        ("customers with more than one active cart",
+         "SELECT COUNT(*) FROM (SELECT user_id FROM carts WHERE status = 'active' GROUP BY user_id HAVING COUNT(*) > 1) AS extra"),
+    ]
+
+    /// A user's bucket in `search_grams` (see schema.sql).
+    static let bucket = """
+        (CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END) * 4
+            + (CASE WHEN deleted_at IS NULL THEN 0 ELSE 2 END) + (CASE WHEN is_active THEN 1 ELSE 0 END)
+        """
+
+    /// The checks of `queries` in order: counters, orphans, the short-search totals.
+    public static func run(_ queries: Queries) async throws -> [Finding] {
+        var findings: [Finding] = []
+        for counter in counters {
+            let kept = try await queries.scalar("SELECT value FROM counters WHERE name = '\(counter.name)'")
+            let real = try await queries.scalar(counter.sql)
+            findings.append(Finding(
+                "counter \(counter.name)", problem: kept == real ? nil : "holds \(kept), but there are \(real)"
+            ))
+        }
+        for orphan in orphans {
+            let found = try await queries.scalar(orphan.sql)
+            findings.append(Finding(orphan.check, problem: found == 0 ? nil : "\(found) found"))
+        }
+        let paused = try await queries.scalar("SELECT value FROM counters WHERE name = 'search_grams_paused'")
+        if paused != 0 {
+            findings.append(Finding(
+                "short-search counts", problem: "paused by a bulk load that did not finish: the next duka serve recounts them"
+            ))
+            return findings
+        }
+        let kept = try await queries.triples("SELECT list, bucket, count FROM search_grams WHERE gram = '' AND count <> 0")
+        let real = try await queries.triples("""
+            SELECT 'u', \(bucket), COUNT(*) FROM users GROUP BY 2
+            UNION ALL
+            SELECT 'c', \(bucket), COUNT(*) FROM users WHERE role = 'customer' GROUP BY 2
+            """)
+        func keyed(_ rows: [(String, Int64, Int64)]) -> [String: Int64] {
+            Dictionary(rows.map { ("\($0.0) bucket \($0.1)", $0.2) }, uniquingKeysWith: +)
+        }
+        let (keptByKey, realByKey) = (keyed(kept), keyed(real))
+        let wrong = Set(keptByKey.keys).union(realByKey.keys).sorted().filter { keptByKey[$0] != realByKey[$0] }
+        findings.append(Finding(
+            "short-search totals",
+            problem: wrong.isEmpty ? nil : wrong.prefix(5).map { "\($0): holds \(keptByKey[$0] ?? 0), but there are \(realByKey[$0] ?? 0)" }
+                .joined(separator: "; ")
+        ))
+        return findings
+    }
+
+    /// The report `duka check` prints: one line per check.
+    public static func report(_ findings: [Finding]) -> String {
+        findings.map { finding in
+            finding.problem.map { "FAIL  \(finding.check): \($0)" } ?? "ok    \(finding.check)"
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,55 @@
+import DukaCore
+import DukaHTTP
+import DukaPostgres
+import DukaSQLite
+import Logging
+import SQLite
+import Testing
+
+/// `duka check`: a healthy database passes every check; a wrong counter, a wrong
+/// short-search total and (on SQLite, where foreign keys can be switched off) an orphan
+/// line are each reported.
+@Suite struct DatabaseCheckTests {
+    static func check(_ duka: TestDuka) async throws -> [DatabaseCheck.Finding] {
+        if let url = duka.postgresURL {
+            return try await PGCheck.run(url: url, logger: Logger(label: "check-test"))
+        }
+        return try await SQLiteCheck.run(path: duka.server.configuration.databasePath)
+    }
+
+    @Test(arguments: TestEngine.available) func aHealthyShopPassesAndBreakagesAreNamed(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine, demo: true)
+        try await duka.run { _ in
+            let healthy = try await Self.check(duka)
+            #expect(healthy.allSatisfy { $0.passed }, "\(DatabaseCheck.report(healthy))")
+            #expect(healthy.contains { $0.check.hasPrefix("counter carts") })
+            #expect(healthy.contains { $0.check == "short-search totals" })
+            if engine == .sqlite {
+                #expect(healthy.contains { $0.check == "integrity" })
+                #expect(healthy.contains { $0.check == "foreign keys" })
+            }
+
+            try await duka.execute("UPDATE counters SET value = value + 2 WHERE name = 'products'")
+            try await duka.execute("UPDATE search_grams SET count = count + 1 WHERE list = 'c' AND gram = '' AND bucket = 17")
+            let broken = try await Self.check(duka)
+            let products = try #require(try await duka.scalarInt("SELECT COUNT(*) FROM products"))
+            #expect(broken.first { $0.check == "counter products" }?.problem == "holds \(products + 2), but there are \(products)")
+            #expect(broken.first { $0.check == "short-search totals" }?.problem?.contains("c bucket 17") == true)
+            #expect(broken.filter { !$0.passed }.count == 2, "\(DatabaseCheck.report(broken))")
+        }
+    }
+
+    @Test func anOrphanLineIsFoundOnSQLite() async throws {
+        let duka = try await TestDuka.make(.sqlite, demo: true)
+        try await duka.run { _ in
+            try await duka.database.withWriter { db in
+                try db.exec("PRAGMA foreign_keys = OFF")
+                try db.exec("DELETE FROM carts WHERE id = (SELECT MIN(cart_id) FROM cart_items)")
+                try db.exec("PRAGMA foreign_keys = ON")
+            }
+            let findings = try await Self.check(duka)
+            #expect(findings.first { $0.check == "foreign keys" }?.passed == false)
+            #expect(findings.first { $0.check == "cart lines whose cart is gone" }?.problem?.hasSuffix("found") == true)
+        }
+    }
+}
