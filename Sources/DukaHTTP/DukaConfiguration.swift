@@ -42,6 +42,8 @@ public struct DukaConfiguration: Sendable {
     public var tlsKeyPath: String?
     /// The git commit the binary was built from (for `/metrics`).
     public var commit = "unknown"
+    /// Checked copies of the database taken while serving (SQLite only).
+    public var backups: BackupSchedule?
     /// The bearer token `GET /metrics` wants; the route is not served when nil.
     public var metricsToken: String?
 

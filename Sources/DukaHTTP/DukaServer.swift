@@ -81,6 +81,9 @@ public struct DukaServer: Sendable {
             if configuration.jwtSecret == nil {
                 services.append(SecretWatcher(storage: storage, tokens: tokens, current: secret, logger: logger))
             }
+            if let backups = configuration.backups {
+                services.append(BackupScheduler(schedule: backups, storage: storage, logger: logger))
+            }
             let application = Application(
                 router: router,
                 server: try serverBuilder(configuration),

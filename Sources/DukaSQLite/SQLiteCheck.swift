@@ -13,6 +13,7 @@ public enum SQLiteCheck {
         findings.append(.init("integrity", problem: integrity == ["ok"] ? nil : integrity.prefix(5).joined(separator: "; ")))
         let dangling = try connection.query("PRAGMA foreign_key_check") { "\($0.string(0)) row \($0.int64(1)) -> \($0.string(2))" }
         findings.append(.init("foreign keys", problem: dangling.isEmpty ? nil : "\(dangling.count) broken: " + dangling.prefix(5).joined(separator: "; ")))
+        try Migrations.checkCompatible(connection)
         let version = try Migrations.version(of: connection)
         findings.append(.init(
             "schema version \(version) of \(Migrations.latestVersion)",

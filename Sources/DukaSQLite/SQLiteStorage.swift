@@ -1,4 +1,5 @@
 import DukaCore
+import NIOPosix
 import SQLite
 
 /// The embedded engine: one SQLite file (WAL), one writer thread, one reader connection
@@ -121,6 +122,13 @@ public final class SQLiteStorage: Storage {
     public var engineName: String { "sqlite" }
 
     public func engineVersion() async throws -> String { Connection.libraryVersion }
+
+    /// On NIO's blocking pool: a copy takes a reader thread from no one, and writers go
+    /// on while it is taken (WAL).
+    public func backup(to path: String) async throws -> Int64 {
+        let source = database.path
+        return try await NIOThreadPool.singleton.runIfActive { try SQLiteBackups.verifiedCopy(of: source, to: path) }
+    }
 
     // MARK: First start
 

@@ -25,6 +25,8 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable {
     public var isCheckViolation: Bool { extendedCode == CSQLITE_CONSTRAINT_CHECK }
     public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
     public var isNotADatabase: Bool { code == SQLITE_NOTADB }
+    /// The file's pages do not hold what SQLite wrote (a damaged file).
+    public var isCorrupt: Bool { code & 0xFF == SQLITE_CORRUPT }
     /// The disk or the database's size limit is full.
     public var isFull: Bool { code == SQLITE_FULL }
     public var isReadOnly: Bool { code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM }

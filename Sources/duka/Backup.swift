@@ -12,7 +12,7 @@ import Foundation
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Copy the database to DEST while the server may be running (SQLite's online backup); DEST is made 0600.",
-        discussion: "The copy is one consistent snapshot. To restore, stop duka and start it with --db DEST (or move DEST into place)."
+        discussion: "The copy is one consistent snapshot, checked with SQLite's integrity check before it is named DEST. Put it back with duka restore DEST --db PATH."
     )
 
     @OptionGroup var database: DatabaseOptions
@@ -21,7 +21,7 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         guard !database.isPostgres else {
             printError("""
-                \(database.displayName) is PostgreSQL: back it up with pg_dump or pg_basebackup (docs/SCALING.md), \
+                \(database.displayName) is PostgreSQL: back it up with pg_dump or pg_basebackup (docs/OPERATIONS.md), \
                 or take a SQLite copy with duka copy --from URL --to FILE
                 """)
             throw ExitCode(2)
@@ -31,31 +31,54 @@ struct Backup: AsyncParsableCommand {
             printError("\(source) does not exist")
             throw ExitCode(1)
         }
-        do {
-            // Created here, 0600 whatever the umask, and only if nothing is there yet.
-            try PrivateFiles.createNew(destination)
-        } catch {
-            printError(error.description)
+        guard !FileManager.default.fileExists(atPath: destination) else {
+            printError("\(destination) already exists; refusing to overwrite it")
             throw ExitCode(1)
         }
         do {
-            let connection = try Connection(path: source, mode: .readOnly)
-            try connection.configure(busyTimeoutMilliseconds: 5000, synchronous: .full, walMode: false)
-            _ = try connection.scalarInt("PRAGMA schema_version")
-            try Migrations.checkCompatible(connection)
-            let pages = try connection.backup(to: destination)
-            print("backed up \(source) to \(destination) (\(pages) pages)")
+            let bytes = try SQLiteBackups.verifiedCopy(of: source, to: destination)
+            print("backed up \(source) to \(destination) (\(bytes) bytes, integrity checked)")
         } catch let error as SQLiteError {
-            try? FileManager.default.removeItem(atPath: destination)
-            printError(error.isNotADatabase ? "\(source) is not a SQLite database" : "backup failed: \(error.message)")
-            throw ExitCode(1)
-        } catch let error as DukaDatabaseError {
-            try? FileManager.default.removeItem(atPath: destination)
-            printError(error.description)
+            printError("backup failed: \(error.message)")
             throw ExitCode(1)
         } catch {
-            try? FileManager.default.removeItem(atPath: destination)
             printError("backup failed: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Put a backup in place as the database: checked first, written beside the target and renamed over it.",
+        discussion: """
+            Refuses a backup that fails SQLite's integrity check or comes from a newer duka, a target that exists \
+            (without --force), and a target that a running duka holds open. Stop duka, restore, start duka.
+            """
+    )
+
+    @Argument(help: "The backup file (from duka backup or --backup-dir).") var backup: String
+    @OptionGroup var database: DatabaseOptions
+    @Flag(help: "Replace an existing database file.") var force = false
+
+    func run() async throws {
+        guard !database.isPostgres else {
+            printError("\(database.displayName) is PostgreSQL: restore it with pg_restore or psql (docs/OPERATIONS.md), or load a SQLite file into an empty database with duka copy")
+            throw ExitCode(2)
+        }
+        guard FileManager.default.fileExists(atPath: backup) else {
+            printError("\(backup) does not exist")
+            throw ExitCode(1)
+        }
+        let target = database.resolvedPath
+        do {
+            let version = try SQLiteBackups.restore(backup: backup, to: target, force: force)
+            print("restored \(backup) to \(target) (schema version \(version); duka serve migrates it if older)")
+        } catch let error as SQLiteError {
+            printError("restore failed: \(error.message)")
+            throw ExitCode(1)
+        } catch {
+            printError("restore failed: \(error)")
             throw ExitCode(1)
         }
     }

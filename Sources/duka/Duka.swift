@@ -8,7 +8,7 @@ struct Duka: AsyncParsableCommand {
         commandName: "duka",
         abstract: "The back office of a small shop: one binary, one SQLite file.",
         version: Version.text,
-        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, Backup.self, Check.self, Copy.self, RotateSecret.self, Generate.self, Version.self],
+        subcommands: [Serve.self, Migrate.self, CreateAdmin.self, Backup.self, Restore.self, Check.self, Copy.self, RotateSecret.self, Generate.self, Version.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -35,6 +35,10 @@ struct Serve: AsyncParsableCommand {
     var trustedProxy: [String] = []
     @Option(help: "Customer registrations allowed per client address in 15 minutes (env DUKA_REGISTRATION_LIMIT; default 30).")
     var registrationLimit: Int?
+    @Option(help: "Take a checked backup of the database into this directory while serving (env DUKA_BACKUP_DIR; SQLite only).")
+    var backupDir: String?
+    @Option(help: "Seconds between scheduled backups (env DUKA_BACKUP_EVERY; default 3600).") var backupEvery: Int?
+    @Option(help: "Scheduled backups kept; older ones are removed (env DUKA_BACKUP_KEEP; default 24).") var backupKeep: Int?
     @Option(help: "Serve GET /metrics (Prometheus) to callers with 'Authorization: Bearer TOKEN' (env DUKA_METRICS_TOKEN; at least 16 characters). Not served without it.")
     var metricsToken: String?
 
@@ -66,6 +70,26 @@ struct Serve: AsyncParsableCommand {
         configuration.jwtSecret = Env.string("DUKA_JWT_SECRET")
         configuration.adminPassword = Env.string("DUKA_ADMIN_PASSWORD")
         configuration.commit = builtCommit
+        if let directory = backupDir ?? Env.string("DUKA_BACKUP_DIR") {
+            guard !database.isPostgres else {
+                throw ValidationError("""
+                    --backup-dir is for a SQLite file; back up PostgreSQL with pg_dump or pg_basebackup \
+                    (docs/OPERATIONS.md), or take a SQLite copy with duka copy --from URL --to FILE
+                    """)
+            }
+            do {
+                try PrivateFiles.createDirectoryIfAbsent(directory)
+            } catch {
+                throw ValidationError("--backup-dir: \(error)")
+            }
+            configuration.backups = BackupSchedule(
+                directory: directory,
+                every: .seconds(try Env.int("DUKA_BACKUP_EVERY", flag: backupEvery, default: 3600, range: 1...31_536_000)),
+                keep: try Env.int("DUKA_BACKUP_KEEP", flag: backupKeep, default: 24, range: 1...100_000)
+            )
+        } else if backupEvery != nil || backupKeep != nil {
+            throw ValidationError("--backup-every and --backup-keep need --backup-dir")
+        }
         if let token = metricsToken ?? Env.string("DUKA_METRICS_TOKEN") {
             guard token.utf8.count >= 16, token.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
                 throw ValidationError("--metrics-token must be at least 16 characters, printable ASCII without spaces")

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Online backup: `duka backup` while the server is writing gives a consistent copy; a
-second duka started on the copy finds every write acknowledged before the backup began."""
+"""Online backup: `duka backup` while the server is writing gives a consistent copy; `duka
+restore` refuses the live file while the server holds it, puts the copy in place once the
+server is stopped, and `duka check` passes it; a duka started on the restored file finds
+every write acknowledged before the backup began."""
 import os
 import subprocess
 import threading
@@ -39,12 +41,24 @@ def main():
         fail(f"duka backup failed: {result.stderr}")
     if subprocess.run([binary(), "backup", "--db", server.db, copy], capture_output=True).returncode == 0:
         fail("duka backup overwrote an existing file")
+    held = subprocess.run([binary(), "restore", copy, "--db", server.db, "--force"], capture_output=True, text=True, timeout=60)
+    if held.returncode != 1 or "running duka" not in held.stderr:
+        fail(f"duka restore over the served file: exit {held.returncode}, {held.stderr.strip()}")
     server.stop()
     before = {name for at, name in acknowledged if at < began}
     if not integrity_ok(copy):
         fail("the copy fails integrity_check")
+    refused = subprocess.run([binary(), "restore", copy, "--db", server.db], capture_output=True, text=True, timeout=60)
+    if refused.returncode != 1 or "--force" not in refused.stderr:
+        fail(f"duka restore over an existing file without --force: exit {refused.returncode}")
+    put = subprocess.run([binary(), "restore", copy, "--db", server.db, "--force"], capture_output=True, text=True, timeout=120)
+    if put.returncode != 0:
+        fail(f"duka restore failed: {put.stderr.strip()}")
+    checked = subprocess.run([binary(), "check", "--db", server.db], capture_output=True, text=True, timeout=120)
+    if checked.returncode != 0:
+        fail(f"duka check of the restored file: exit {checked.returncode}\n{checked.stdout}{checked.stderr}")
 
-    restored = Server(db=copy).start()
+    restored = Server(db=server.db).start()
     token = login(restored.port, "admin")
     found = set()
     page = 1

@@ -43,6 +43,9 @@ public protocol Storage: Sendable {
     func engineVersion() async throws -> String
     /// The connection pool's state, for an engine whose pool grows and shrinks.
     var poolStatus: ConnectionPoolStatus? { get }
+    /// Copies the live database into the new file `path` and checks the copy (SQLite);
+    /// answers its size in bytes. Engines backed up by their own tools throw.
+    func backup(to path: String) async throws -> Int64
 
     // MARK: First start
 
@@ -105,4 +108,8 @@ public protocol Storage: Sendable {
 extension Storage {
     public func sharedThrottle(scope: String, limits: LoginThrottle.Limits) -> (any AttemptThrottle)? { nil }
     public var poolStatus: ConnectionPoolStatus? { nil }
+
+    public func backup(to path: String) async throws -> Int64 {
+        throw StorageError(.unavailable, message: "\(engineName) is backed up with its own tools")
+    }
 }
