@@ -3687,6 +3687,7 @@ body { margin: 0; }
 h1 { font-size: 1.45rem; margin: 0 0 .75rem; }
 h2 { font-size: 1.1rem; margin: 1.25rem 0 .5rem; }
 a { color: var(--brand-dark); }
+.kiosk { margin: 0; padding: .35rem 1rem; background: #fff4cc; color: #5c4400; font-size: .9rem; text-align: center; }
 .top { display: flex; align-items: center; gap: 1rem; padding: .5rem 1rem; background: var(--brand); color: #fff; flex-wrap: wrap; }
 .top a { color: #fff; }
 .brand { font-weight: 700; font-size: 1.2rem; text-decoration: none; }
@@ -4719,7 +4720,7 @@ window.addEventListener('hashchange', () => { if (session.user) render(); });
 <script src="/assets/console.js?v={{version}}" defer></script>
 </head>
 <body>
-<header class="top" id="top" hidden>
+{{kiosk}}<header class="top" id="top" hidden>
   <a class="brand" href="#/">Duka</a>
   <nav id="nav" aria-label="Main"></nav>
   <div class="who"><span id="whoami"></span> <button type="button" id="signout" class="secondary">Sign out</button></div>

@@ -26,7 +26,8 @@ struct ConsoleController {
     /// The hash of every file: the `v` of asset links.
     let version: String
 
-    init(files: [String: String] = ConsoleFiles.all) {
+    /// `kioskReset`: a demo kiosk put back as new this often; the page says so at its top.
+    init(files: [String: String] = ConsoleFiles.all, kioskReset: Duration? = nil) {
         var combined = SHA256()
         for name in files.keys.sorted() { combined.update(data: Array((name + "\0" + files[name]! + "\0").utf8)) }
         let version = Self.hex(combined.finalize()).prefix(16)
@@ -36,7 +37,15 @@ struct ConsoleController {
             assets[name] = Self.asset(text, contentType: Self.contentType(of: name))
         }
         self.assets = assets
-        let html = (files["index.html"] ?? "").split(separator: "{{version}}", omittingEmptySubsequences: false).joined(separator: self.version)
+        var note = ""
+        if let kioskReset {
+            let minutes = max(1, kioskReset.components.seconds / 60)
+            note = "<p class=\"kiosk\" role=\"note\">A demo shop: whatever you change here is put back as new every "
+                + (minutes == 1 ? "minute" : "\(minutes) minutes") + ", and you are signed out then.</p>\n"
+        }
+        let html = (files["index.html"] ?? "")
+            .split(separator: "{{version}}", omittingEmptySubsequences: false).joined(separator: self.version)
+            .split(separator: "{{kiosk}}", omittingEmptySubsequences: false).joined(separator: note)
         self.page = Self.asset(html, contentType: "text/html; charset=utf-8")
     }
 

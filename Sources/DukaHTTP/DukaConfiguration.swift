@@ -42,6 +42,8 @@ public struct DukaConfiguration: Sendable {
     public var tlsKeyPath: String?
     /// The git commit the binary was built from (for `/metrics`).
     public var commit = "unknown"
+    /// A demo kiosk: the demo shop is put back as new this often (with `demo`).
+    public var demoResetEvery: Duration?
     /// Checked copies of the database taken while serving (SQLite only).
     public var backups: BackupSchedule?
     /// The bearer token `GET /metrics` wants; the route is not served when nil.

@@ -68,7 +68,7 @@ public struct DukaServer: Sendable {
             ProductsController(storage: storage).register(in: routes)
             CartsController(storage: storage).register(in: routes)
             ReportsController(storage: storage).register(in: routes)
-            ConsoleController().register(in: routes)
+            ConsoleController(kioskReset: configuration.demoResetEvery).register(in: routes)
             if let token = configuration.metricsToken {
                 let engineVersion = (try? await storage.engineVersion()) ?? "unknown"
                 MetricsController(
@@ -80,6 +80,9 @@ public struct DukaServer: Sendable {
             var services: [any Service] = [ShutdownService(storage: storage, hasher: hasher, logger: logger)]
             if configuration.jwtSecret == nil {
                 services.append(SecretWatcher(storage: storage, tokens: tokens, current: secret, logger: logger))
+            }
+            if let every = configuration.demoResetEvery {
+                services.append(DemoReset(every: every, storage: storage, hasher: hasher, logger: logger))
             }
             if let backups = configuration.backups {
                 services.append(BackupScheduler(schedule: backups, storage: storage, logger: logger))

@@ -142,6 +142,11 @@ public final class PostgresStorage: Storage {
         return try await write(limited: false) { try await PGDemo.insert(shop, in: $0) }
     }
 
+    public func resetDemo(hasher: PasswordHasher) async throws {
+        let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher)
+        try await write { try await PGDemo.reset(shop, in: $0) }
+    }
+
     // MARK: Staff users
 
     public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
@@ -333,6 +338,18 @@ enum PGDemo {
     static func insert(_ shop: DemoShop, in db: PGSession) async throws -> Bool {
         try await lockUsersForFirstStart(db)
         guard try await PGUsers.count(in: db) == 0 else { return false }
+        try await fill(shop, in: db)
+        return true
+    }
+
+    /// Puts the demo shop back as new in one transaction (DELETE, not TRUNCATE: readers
+    /// go on reading the old shop until the commit instead of waiting for a lock).
+    static func reset(_ shop: DemoShop, in db: PGSession) async throws {
+        for table in ["audit_log", "cart_items", "carts", "products", "users"] { try await db.execute("DELETE FROM \(table)") }
+        try await fill(shop, in: db)
+    }
+
+    static func fill(_ shop: DemoShop, in db: PGSession) async throws {
         var userIDs: [String: Int64] = [:]
         for user in shop.users {
             userIDs[user.username] = try await PGUsers.insert(user, in: db).id
@@ -365,6 +382,5 @@ enum PGDemo {
                 )
             }
         }
-        return true
     }
 }

@@ -148,6 +148,10 @@ public final class SQLiteStorage: Storage {
         try await Self.engineErrors { try await DemoSeed.load(into: database, hasher: hasher) }
     }
 
+    public func resetDemo(hasher: PasswordHasher) async throws {
+        try await Self.engineErrors { try await DemoSeed.reset(database, hasher: hasher) }
+    }
+
     // MARK: Staff users
 
     public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {

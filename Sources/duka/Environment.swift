@@ -31,6 +31,12 @@ enum Env {
         return parsed
     }
 
+    /// The flag, else the variable, else nil; checked against `range`.
+    static func optionalInt(_ name: String, flag: Int?, range: ClosedRange<Int>) throws -> Int? {
+        guard flag != nil || string(name) != nil else { return nil }
+        return try int(name, flag: flag, default: range.lowerBound, range: range)
+    }
+
     /// A repeatable flag, else the variable's comma-separated items.
     static func list(_ name: String, flag: [String]) throws -> [String] {
         guard flag.isEmpty else { return flag }

@@ -8,6 +8,15 @@ import Logging
 import NIOCore
 import SQLite
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open (or create) the database, migrate it and serve the API until SIGINT/SIGTERM."
@@ -17,6 +26,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (env DUKA_PORT; default 8080).") var port: Int?
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Load the demo shop into an empty database (env DUKA_DEMO).") var demo = false
+    @Option(help: "With --demo: put the demo shop back as new every MINUTES while serving, for a public kiosk (env DUKA_RESET_EVERY).")
+    var resetEvery: Int?
+    @Flag(help: "A fresh demo shop in a temporary file on every start, removed at exit; not with --db (env DUKA_EPHEMERAL).")
+    var ephemeral = false
     @Option(help: "trace, debug, info, notice, warning, error or critical (env DUKA_LOG_LEVEL).") var logLevel: String?
     @Option(help: "text, or json: one object per line (env DUKA_LOG_FORMAT; default text).") var logFormat: String?
     @Option(help: "bcrypt cost, 4...31 (env DUKA_BCRYPT_COST; default 12).") var bcryptCost: Int?
@@ -43,11 +56,26 @@ struct Serve: AsyncParsableCommand {
     var metricsToken: String?
 
     func run() async throws {
+        var database = self.database
+        var temporary: String?
+        if try Env.bool("DUKA_EPHEMERAL", flag: ephemeral) {
+            guard database.path == nil, Env.string("DUKA_DB") == nil else {
+                throw ValidationError("--ephemeral makes its own temporary database: leave out --db (and DUKA_DB)")
+            }
+            let directory = try Self.makeTemporaryDirectory()
+            temporary = directory
+            database.path = directory + "/duka.sqlite"
+        }
+        defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
         var configuration = DukaConfiguration()
         configuration.host = host ?? Env.string("DUKA_HOST") ?? "127.0.0.1"
         configuration.port = try Env.int("DUKA_PORT", flag: port, default: 8080, range: 0...65535)
         configuration.databasePath = database.resolvedPath
-        configuration.demo = try Env.bool("DUKA_DEMO", flag: demo)
+        configuration.demo = try Env.bool("DUKA_DEMO", flag: demo) || temporary != nil
+        if let minutes = try Env.optionalInt("DUKA_RESET_EVERY", flag: resetEvery, range: 1...10_080) {
+            guard configuration.demo else { throw ValidationError("--reset-every puts the demo shop back: it needs --demo (or --ephemeral)") }
+            configuration.demoResetEvery = .seconds(minutes * 60)
+        }
         configuration.logLevel = try Env.logLevel(flag: logLevel)
         configuration.bcryptCost = try Env.int("DUKA_BCRYPT_COST", flag: bcryptCost, default: 12, range: PasswordHasher.allowedCosts)
         configuration.tokenTTL = Int64(try Env.int("DUKA_TOKEN_TTL", flag: tokenTtl, default: 86_400, range: 60...31_536_000))
@@ -137,6 +165,19 @@ struct Serve: AsyncParsableCommand {
         }
         let scheme = configuration.usesTLS ? "https" : "http"
         logger.notice("duka \(BuildInfo.version) serving \(database.displayName) on \(scheme)://\(configuration.host):\(configuration.port)")
+        if let temporary { logger.notice("an ephemeral demo shop in \(temporary), removed at exit") }
+        if let every = configuration.demoResetEvery {
+            logger.notice("a demo kiosk: the demo shop is put back as new every \(every.components.seconds / 60) minutes")
+        }
         try await server.application.runService()
+    }
+
+    /// A new private directory under the system's temporary directory.
+    static func makeTemporaryDirectory() throws -> String {
+        var template = Array((FileManager.default.temporaryDirectory.path + "/duka-ephemeral-XXXXXX").utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw ValidationError("--ephemeral: cannot make a temporary directory")
+        }
+        return String(cString: made)
     }
 }

@@ -54,6 +54,8 @@ public protocol Storage: Sendable {
     func insertFirstAdmin(_ admin: NewUser) async throws -> Bool
     /// Loads the demo shop into an empty database; false when it has users.
     func loadDemo(hasher: PasswordHasher) async throws -> Bool
+    /// Empties the shop and loads the demo shop again, in one transaction (a kiosk's reset).
+    func resetDemo(hasher: PasswordHasher) async throws
 
     // MARK: Staff users (`/api/v1/users`, `/api/v1/audit-log`)
 

@@ -19,6 +19,25 @@ public enum DemoSeed {
         let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher, now: now)
         return try await database.write { db in
             guard try UserStore.count(in: db) == 0 else { return false }
+            try insert(shop, in: db)
+            return true
+        }
+    }
+
+    /// Tables a kiosk's reset empties, children first.
+    static let resetTables = ["audit_log", "cart_items", "carts", "products", "users"]
+
+    /// Puts the demo shop back as new in one transaction: readers see the old shop or the
+    /// new one, never a mix. New users get new uuids, so every earlier token is refused.
+    public static func reset(_ database: Database, hasher: PasswordHasher, now: Int64 = Timestamp.now()) async throws {
+        let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher, now: now)
+        try await database.write { db in
+            for table in resetTables { try db.exec("DELETE FROM \(table)") }
+            try insert(shop, in: db)
+        }
+    }
+
+    static func insert(_ shop: DemoShop, in db: Connection) throws {
             var userIDs: [String: Int64] = [:]
             for user in shop.users {
                 userIDs[user.username] = try UserStore.insert(user, in: db).id
@@ -53,7 +72,5 @@ public enum DemoSeed {
                     )
                 }
             }
-            return true
-        }
     }
 }
