@@ -14,11 +14,14 @@ public final class SQLiteStorage: Storage {
     }
 
     /// Opens (creating, checking and migrating) Duka's database file: see `DukaDatabase.open`.
+    /// `externalCheckpoints`: Litestream checkpoints the WAL (see `Database.Configuration`).
     public static func open(
-        path: String, readers: Int, sharedFile: Bool = false, tightened: (PrivateFiles.Tightened) -> Void = { _ in }
+        path: String, readers: Int, sharedFile: Bool = false, externalCheckpoints: Bool = false,
+        tightened: (PrivateFiles.Tightened) -> Void = { _ in }
     ) throws -> SQLiteStorage {
         SQLiteStorage(database: try DukaDatabase.open(
-            path: path, configuration: .init(readers: readers), sharedFile: sharedFile, tightened: tightened
+            path: path, configuration: .init(readers: readers, externalCheckpoints: externalCheckpoints), sharedFile: sharedFile,
+            tightened: tightened
         ))
     }
 

@@ -14,11 +14,18 @@ public final class Database: Sendable {
         public var readers: Int
         public var busyTimeoutMilliseconds: Int32
         public var synchronous: Connection.Synchronous
+        /// Another process checkpoints the WAL (Litestream, which ships the WAL's frames
+        /// before they are folded in): no automatic checkpoints, and none at close.
+        public var externalCheckpoints: Bool
 
-        public init(readers: Int = System.coreCount, busyTimeoutMilliseconds: Int32 = 5000, synchronous: Connection.Synchronous = .full) {
+        public init(
+            readers: Int = System.coreCount, busyTimeoutMilliseconds: Int32 = 5000, synchronous: Connection.Synchronous = .full,
+            externalCheckpoints: Bool = false
+        ) {
             self.readers = max(1, readers)
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.synchronous = synchronous
+            self.externalCheckpoints = externalCheckpoints
         }
     }
 
@@ -28,10 +35,12 @@ public final class Database: Sendable {
     private let writeThread: NIOThreadPool
     private let readThreads: NIOThreadPool
     private let closed = Mutex(false)
+    private let externalCheckpoints: Bool
 
     /// Opens the file with an already opened and checked writer connection (see `open`).
-    private init(path: String, writer: Connection, readers: [Connection]) {
+    private init(path: String, writer: Connection, readers: [Connection], externalCheckpoints: Bool) {
         self.path = path
+        self.externalCheckpoints = externalCheckpoints
         self.writer = writer
         self.readers = Mutex(readers)
         self.writeThread = NIOThreadPool(numberOfThreads: 1)
@@ -62,6 +71,7 @@ public final class Database: Sendable {
             walMode: true
         )
         try migrate(writer)
+        if configuration.externalCheckpoints { try writer.exec("PRAGMA wal_autocheckpoint = 0") }
         var readers: [Connection] = []
         for _ in 0..<configuration.readers {
             let reader = try Connection(path: path, mode: .readOnly)
@@ -74,7 +84,7 @@ public final class Database: Sendable {
             try reader.exec("PRAGMA query_only=ON")
             readers.append(reader)
         }
-        return Database(path: path, writer: writer, readers: readers)
+        return Database(path: path, writer: writer, readers: readers, externalCheckpoints: configuration.externalCheckpoints)
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`) on the writer connection.
@@ -104,7 +114,8 @@ public final class Database: Sendable {
         }
     }
 
-    /// Checkpoints the WAL into the main file and closes every connection.
+    /// Checkpoints the WAL into the main file (unless another process does) and closes
+    /// every connection.
     public func close() async {
         let alreadyClosed = closed.withLock { value in
             defer { value = true }
@@ -112,8 +123,10 @@ public final class Database: Sendable {
         }
         guard !alreadyClosed else { return }
         let writer = self.writer
-        _ = try? await writeThread.runIfActive {
-            try writer.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+        if !externalCheckpoints {
+            _ = try? await writeThread.runIfActive {
+                try writer.exec("PRAGMA wal_checkpoint(TRUNCATE)")
+            }
         }
         try? await readThreads.shutdownGracefully()
         try? await writeThread.shutdownGracefully()

@@ -112,11 +112,16 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the engine `--db` names, created and migrated. `connections` is the SQLite
     /// engine's reader count, or the PostgreSQL pool's size.
-    func openStorage(connections: Int, logger: Logger, tightened: @escaping (PrivateFiles.Tightened) -> Void) async throws -> any Storage {
+    func openStorage(
+        connections: Int, logger: Logger, externalCheckpoints: Bool = false, tightened: @escaping (PrivateFiles.Tightened) -> Void
+    ) async throws -> any Storage {
         if isPostgres {
             return try await PostgresStorage.open(url: resolvedPath, connections: connections, logger: logger)
         }
-        return try SQLiteStorage.open(path: resolvedPath, readers: connections, sharedFile: try sharedFile(), tightened: tightened)
+        return try SQLiteStorage.open(
+            path: resolvedPath, readers: connections, sharedFile: try sharedFile(), externalCheckpoints: externalCheckpoints,
+            tightened: tightened
+        )
     }
 
     /// `openStorage` for a one-off command: a database that cannot be opened ends the

@@ -48,6 +48,8 @@ struct Serve: AsyncParsableCommand {
     var trustedProxy: [String] = []
     @Option(help: "Customer registrations allowed per client address in 15 minutes (env DUKA_REGISTRATION_LIMIT; default 30).")
     var registrationLimit: Int?
+    @Flag(help: "Litestream replicates the file and checkpoints its WAL: no automatic checkpoints, none at exit (env DUKA_LITESTREAM; docs/OPERATIONS.md).")
+    var litestream = false
     @Option(help: "Take a checked backup of the database into this directory while serving (env DUKA_BACKUP_DIR; SQLite only).")
     var backupDir: String?
     @Option(help: "Seconds between scheduled backups (env DUKA_BACKUP_EVERY; default 3600).") var backupEvery: Int?
@@ -130,7 +132,11 @@ struct Serve: AsyncParsableCommand {
         let logger = Env.makeLogger(level: configuration.logLevel, format: try Env.logFormat(flag: logFormat))
         let server: DukaServer
         do {
-            let storage = try await database.openStorage(connections: configuration.readers, logger: logger) { tightened in
+            let underLitestream = try Env.bool("DUKA_LITESTREAM", flag: litestream)
+            if underLitestream && database.isPostgres { throw ValidationError("--litestream is for a SQLite file") }
+            let storage = try await database.openStorage(
+                connections: configuration.readers, logger: logger, externalCheckpoints: underLitestream
+            ) { tightened in
                 logger.warning("\(tightened)")
             }
             server = try await DukaServer.make(configuration, storage: storage, logger: logger)
