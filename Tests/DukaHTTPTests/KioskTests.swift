@@ -10,7 +10,8 @@ import Testing
 /// sees the old shop or the new one, never a mix, and earlier sessions end.
 @Suite struct KioskTests {
     @Test(arguments: TestEngine.available) func theDemoShopIsPutBackAsNewWhileServing(_ engine: TestEngine) async throws {
-        let duka = try await TestDuka.make(engine, demo: true) { $0.demoResetEvery = .milliseconds(700) }
+        let log = CapturedLog()
+        let duka = try await TestDuka.make(engine, demo: true, logger: log.logger) { $0.demoResetEvery = .milliseconds(700) }
         let admin = try #require(try DemoSeed.staffLogins.first { $0.role == .admin })
         try await duka.run(.live) { api in
             let fresh = try await Self.figures(duka)
@@ -29,7 +30,9 @@ import Testing
             var reader = try await api.token(admin.username, admin.password)
             var resets = 0
             var seen = 0
-            let deadline = ContinuousClock.now + .seconds(15)
+            // A reset reloads 154 users through the search-count triggers: on a loaded
+            // machine (the whole suite on 2 cores) one took seconds on PostgreSQL.
+            let deadline = ContinuousClock.now + .seconds(60)
             while ContinuousClock.now < deadline {
                 let answer = try await api.request(.get, "/employee/dashboard", token: reader)
                 if answer.status == .unauthorized {
@@ -49,7 +52,8 @@ import Testing
                 seen += 1
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(resets >= 2, "no reset within 15 s")
+            #expect(resets >= 2, "fewer than 2 resets within 60 s")
+            #expect(!log.entries.contains { $0.message.hasPrefix("demo reset failed") }, "\(log.text)")
             #expect(seen >= 2)
             // The visitor's product is gone, the visitor's token refused, the shop as new.
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM products WHERE sku = 'KIOSK-1'") == 0)

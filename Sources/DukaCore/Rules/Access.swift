@@ -24,14 +24,31 @@ public struct Access: Sendable {
     /// roles; then the request's checks. Revoked (logged out, deactivated, deleted,
     /// demoted) is told apart from forbidden.
     public func admit(_ user: User?) throws -> User {
-        guard let user, user.uuid == uuid, user.role.rawValue == role, user.sessionVersion == sessionVersion,
-              user.isActive, !user.isDeleted
-        else {
+        try admit(caller: user.map { CallerRow(uuid: $0.uuid, role: $0.role.rawValue, sessionVersion: $0.sessionVersion, isActive: $0.isActive, isDeleted: $0.isDeleted) })
+        return user!
+    }
+
+    /// What `admit` reads of the user's row: for an answer that needs nothing else of it
+    /// (five columns instead of the whole row, on every row of a one-statement page).
+    public struct CallerRow: Sendable {
+        public let uuid: String
+        public let role: String
+        public let sessionVersion: Int64
+        public let isActive: Bool
+        public let isDeleted: Bool
+
+        public init(uuid: String, role: String, sessionVersion: Int64, isActive: Bool, isDeleted: Bool) {
+            (self.uuid, self.role, self.sessionVersion, self.isActive, self.isDeleted) = (uuid, role, sessionVersion, isActive, isDeleted)
+        }
+    }
+
+    /// `admit` for the caller's row alone (nil: no such user).
+    public func admit(caller row: CallerRow?) throws {
+        guard let row, row.uuid == uuid, row.role == role, row.sessionVersion == sessionVersion, row.isActive, !row.isDeleted else {
             throw AccessDenied.revoked(userID: userID)
         }
-        guard roles.contains(user.role) else { throw AccessDenied.forbidden }
+        guard let role = Role(rawValue: row.role), roles.contains(role) else { throw AccessDenied.forbidden }
         try checked.get()
-        return user
     }
 }
 

@@ -25,7 +25,7 @@ enum PGAdmittedReads {
     static func dashboard(_ access: Access, in db: PGSession) async throws -> Dashboard {
         let row = try await db.first(
             """
-            SELECT \(PGUsers.columns),
+            SELECT \(PGUsers.callerColumns),
                    (SELECT value FROM counters WHERE name = 'customers_live'),
                    (SELECT value FROM counters WHERE name = 'products'),
                    (SELECT value FROM counters WHERE name = 'carts')
@@ -33,8 +33,8 @@ enum PGAdmittedReads {
             """,
             access.userID
         )
-        _ = try access.admit(row.map(PGUsers.decode))
-        let base = UserColumn.allCases.count
+        try access.admit(caller: row.map(PGUsers.decodeCaller))
+        let base = PGUsers.callerColumnCount
         return Dashboard(customers: row!.int64(base), products: row!.int64(base + 1), carts: row!.int64(base + 2))
     }
 
@@ -153,7 +153,7 @@ extension PGAdmittedReads {
         let sql = PGFilter.numbered(
             """
             SELECT caller.*, (\(totalSQL)) AS total, page.*
-            FROM (SELECT \(PGUsers.columns) FROM users WHERE id = $?) AS caller
+            FROM (SELECT \(PGUsers.callerColumns) FROM users WHERE id = $?) AS caller
             LEFT JOIN LATERAL (
                 SELECT \(PGProducts.columns) FROM products \(whereClause) ORDER BY id \(limit)
             ) AS page ON TRUE
@@ -161,8 +161,8 @@ extension PGAdmittedReads {
             """
         )
         let rows = try await db.rows(sql, arguments)
-        _ = try access.admit(rows.first.map(PGUsers.decode))
-        let base = UserColumn.allCases.count
+        try access.admit(caller: rows.first.map(PGUsers.decodeCaller))
+        let base = PGUsers.callerColumnCount
         var items: [Product] = []
         items.reserveCapacity(rows.count)
         for row in rows where !row.isNull(base + 1) {
@@ -180,7 +180,7 @@ extension PGAdmittedReads {
         let rows = try await db.rows(
             """
             SELECT caller.*, customer.*, cart.*, item.*
-            FROM (SELECT \(PGUsers.columns) FROM users WHERE id = $1) AS caller
+            FROM (SELECT \(PGUsers.callerColumns) FROM users WHERE id = $1) AS caller
             LEFT JOIN (SELECT \(PGUsers.columns) FROM users WHERE id = $2 AND role = 'customer') AS customer ON TRUE
             LEFT JOIN LATERAL (SELECT \(PGCarts.cartColumns) FROM carts WHERE user_id = customer.id) AS cart ON TRUE
             LEFT JOIN LATERAL (SELECT \(PGCarts.itemColumns) FROM cart_items AS i WHERE i.cart_id = cart.id) AS item ON TRUE
@@ -188,11 +188,11 @@ extension PGAdmittedReads {
             """,
             [access.userID, id]
         )
-        _ = try access.admit(rows.first.map(PGUsers.decode))
-        let users = UserColumn.allCases.count
-        let cartStart = 2 * users, itemStart = cartStart + CartColumn.allCases.count
-        guard !rows[0].isNull(users) else { return nil }
-        let customer = PGUsers.decode(rows[0].dropping(users))
+        try access.admit(caller: rows.first.map(PGUsers.decodeCaller))
+        let users = UserColumn.allCases.count, caller = PGUsers.callerColumnCount
+        let cartStart = caller + users, itemStart = cartStart + CartColumn.allCases.count
+        guard !rows[0].isNull(caller) else { return nil }
+        let customer = PGUsers.decode(rows[0].dropping(caller))
         var carts: [Cart] = []
         for row in rows where !row.isNull(cartStart) {
             let cartID = row.int64(cartStart + Int(CartColumn.id.position))

@@ -5,6 +5,14 @@ import DukaCore
 enum PGUsers {
     static let columns = UserColumn.selectList()
 
+    /// The caller's columns an admission reads (`Access.CallerRow`), at positions 0...4.
+    static let callerColumns = "uuid, role, session_version, is_active, deleted_at IS NOT NULL"
+    static let callerColumnCount = 5
+
+    static func decodeCaller(_ row: PGRow) -> Access.CallerRow {
+        Access.CallerRow(uuid: row.string(0), role: row.string(1), sessionVersion: row.int64(2), isActive: row.bool(3), isDeleted: row.bool(4))
+    }
+
     static func decode(_ row: PGRow) -> User {
         func text(_ column: UserColumn) -> String { row.string(Int(column.position)) }
         func optionalText(_ column: UserColumn) -> String? { row.optionalString(Int(column.position)) }
