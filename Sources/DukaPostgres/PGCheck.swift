@@ -15,14 +15,9 @@ public enum PGCheck {
                 guard version <= PGMigrations.latestVersion else {
                     throw PGMigrations.TooNew(found: version, known: PGMigrations.latestVersion)
                 }
-                findings.append(.init(
-                    "schema version \(version) of \(PGMigrations.latestVersion)",
-                    problem: version == 0 ? "not a Duka database (no migrations applied)" : nil
-                ))
-                guard version >= 3 else {
-                    if version > 0 { findings.append(.init("contents", problem: "not checked: run duka migrate first")) }
-                    return findings
-                }
+                let checked = DatabaseCheck.version(version, latest: PGMigrations.latestVersion)
+                findings += checked.findings
+                guard checked.checkContents else { return findings }
                 findings += try await DatabaseCheck.run(DatabaseCheck.Queries(
                     scalar: { sql in try await db.scalarInt(sql) ?? 0 },
                     triples: { sql in try await db.rows(sql, []).map { ($0.string(0), $0.int64(1), $0.int64(2)) } }

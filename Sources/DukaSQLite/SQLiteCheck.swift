@@ -14,16 +14,9 @@ public enum SQLiteCheck {
         let dangling = try connection.query("PRAGMA foreign_key_check") { "\($0.string(0)) row \($0.int64(1)) -> \($0.string(2))" }
         findings.append(.init("foreign keys", problem: dangling.isEmpty ? nil : "\(dangling.count) broken: " + dangling.prefix(5).joined(separator: "; ")))
         try Migrations.checkCompatible(connection)
-        let version = try Migrations.version(of: connection)
-        findings.append(.init(
-            "schema version \(version) of \(Migrations.latestVersion)",
-            problem: version == 0 ? "not a Duka database (no migrations applied)" : nil
-        ))
-        guard version >= 3 else {
-            // An older file is migrated by the next duka serve; its tables are checked then.
-            if version > 0 { findings.append(.init("contents", problem: "not checked: run duka migrate first")) }
-            return findings
-        }
+        let version = DatabaseCheck.version(try Migrations.version(of: connection), latest: Migrations.latestVersion)
+        findings += version.findings
+        guard version.checkContents else { return findings }
         try connection.exec("BEGIN")
         defer { try? connection.exec("ROLLBACK") }
         findings += try await DatabaseCheck.run(DatabaseCheck.Queries(

@@ -23,6 +23,8 @@ import Testing
             $0.backups = BackupSchedule(directory: directory, every: .milliseconds(300), keep: 2)
             $0.metricsToken = MetricsTests.token
         }
+        // A partial copy left by a server killed mid-backup is cleared by the next prune.
+        FileManager.default.createFile(atPath: directory + "/duka-20200101T000000Z.sqlite.partial", contents: Data([1, 2, 3]))
         try await duka.run(.live) { api in
             let before = try await MetricsTests.scrape(api)
             try await duka.makeUser("before_backup", role: .customer)
@@ -38,21 +40,21 @@ import Testing
             let ok = after.value("duka_backups_total", ["outcome": "ok"]) - before.value("duka_backups_total", ["outcome": "ok"])
             #expect(ok >= 3)
             #expect(after.value("duka_backup_last_size_bytes") > 0)
-
-            let kept = BackupFiles.scheduled(in: directory)
-            #expect(kept.count == 2, "\(kept)")
-            // Nothing but the backups: no partial files, no -wal or -shm.
-            let everything = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-            #expect(everything == kept)
-            for name in kept {
-                let path = directory + "/" + name
-                #expect(PrivateFiles.mode(of: path) == 0o600)
-                #expect(try SQLiteBackups.check(path) == Migrations.latestVersion)
-                let copy = try Connection(path: path, mode: .readOnly)
-                #expect(try copy.scalarInt("SELECT COUNT(*) FROM users WHERE username = 'before_backup'") == 1)
-            }
             // Serving went on meanwhile.
             #expect(try await api.request(.get, "/healthz").status == .ok)
+        }
+        // Once the server has stopped (a backup under way is finished first): two backups
+        // kept, and nothing else: no partial copies, no -wal or -shm.
+        let kept = BackupFiles.scheduled(in: directory)
+        #expect(kept.count == 2, "\(kept)")
+        let everything = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(everything == kept)
+        for name in kept {
+            let path = directory + "/" + name
+            #expect(PrivateFiles.mode(of: path) == 0o600)
+            #expect(try SQLiteBackups.check(path) == Migrations.latestVersion)
+            let copy = try Connection(path: path, mode: .readOnly)
+            #expect(try copy.scalarInt("SELECT COUNT(*) FROM users WHERE username = 'before_backup'") == 1)
         }
     }
 

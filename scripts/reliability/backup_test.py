@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 
-from harness import Server, binary, fail, integrity_ok, login, register_body, request
+from harness import Server, binary, customer_usernames, fail, integrity_ok, login, register_body, request
 
 
 def main():
@@ -59,17 +59,7 @@ def main():
         fail(f"duka check of the restored file: exit {checked.returncode}\n{checked.stdout}{checked.stderr}")
 
     restored = Server(db=server.db).start()
-    token = login(restored.port, "admin")
-    found = set()
-    page = 1
-    while True:
-        status, body = request(restored.port, "GET", f"/api/v1/users?role=customer&limit=100&page={page}", token=token)
-        if status != 200:
-            fail(f"listing the restored users: {status}")
-        found.update(user["username"] for user in body["data"]["users"])
-        if page >= body["data"]["pagination"]["total_page"]:
-            break
-        page += 1
+    found = customer_usernames(restored.port, login(restored.port, "admin"))
     restored.stop()
     missing = before - found
     print(f"backup: {result.stdout.strip()}; {len(before)} sign-ups acknowledged before it began, "

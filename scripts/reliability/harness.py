@@ -197,6 +197,20 @@ def integrity_ok(path):
         con.close()
 
 
+def customer_usernames(port, token):
+    """Every customer's username, read page by page through /api/v1/users."""
+    found = set()
+    page = 1
+    while True:
+        status, body = request(port, "GET", f"/api/v1/users?role=customer&limit=100&page={page}", token=token)
+        if status != 200:
+            fail(f"listing the customers: {status}")
+        found.update(user["username"] for user in body["data"]["users"])
+        if page >= body["data"]["pagination"]["total_page"]:
+            return found
+        page += 1
+
+
 class SignUpWriters:
     """`count` clients signing customers up on `port` until stop(): every outcome as
     (started, took, status or "connection"), and the names acknowledged with 201."""

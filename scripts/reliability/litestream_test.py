@@ -9,10 +9,9 @@ import signal
 import subprocess
 import sys
 import sysconfig
-import threading
 import time
 
-from harness import Server, binary, fail, login, register_body, request
+from harness import Server, SignUpWriters, binary, customer_usernames, fail, login
 
 
 def litestream():
@@ -41,31 +40,10 @@ def main():
       sync-interval: 200ms
 """)
     shipper = subprocess.Popen([tool, "replicate", "-config", config], stdout=subprocess.DEVNULL, stderr=open(os.path.join(server.dir, "litestream.log"), "w"))
-    acknowledged = []
-    lock = threading.Lock()
-    stop = threading.Event()
-
-    def writer(index):
-        n = 0
-        while not stop.is_set():
-            n += 1
-            name = f"l{index}n{n}"
-            try:
-                status = request(server.port, "POST", "/api/v1/auth/register", register_body(name))[0]
-            except OSError:
-                return
-            if status == 201:
-                with lock:
-                    acknowledged.append(name)
-
-    threads = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(8)]
-    for t in threads:
-        t.start()
+    writers = SignUpWriters(server.port, "l", count=8)
     time.sleep(4)
     server.kill9()
-    stop.set()
-    for t in threads:
-        t.join(timeout=10)
+    writers.stop()
     # Litestream goes on watching the WAL the killed server left, and ships the rest.
     time.sleep(3)
     shipper.send_signal(signal.SIGTERM)
@@ -84,19 +62,10 @@ def main():
         fail(f"duka check of the restored database: exit {checked.returncode}\n{checked.stdout}{checked.stderr}")
 
     again = Server(db=restored).start()
-    token = login(again.port, "admin")
-    found = set()
-    page = 1
-    while True:
-        status, body = request(again.port, "GET", f"/api/v1/users?role=customer&limit=100&page={page}", token=token)
-        if status != 200:
-            fail(f"listing the restored users: {status}")
-        found.update(user["username"] for user in body["data"]["users"])
-        if page >= body["data"]["pagination"]["total_page"]:
-            break
-        page += 1
+    found = customer_usernames(again.port, login(again.port, "admin"))
     again.stop()
-    missing = set(acknowledged) - found
+    acknowledged = writers.acknowledged
+    missing = acknowledged - found
     print(f"litestream: {len(acknowledged)} sign-ups acknowledged before SIGKILL, {len(found)} in the restored database, "
           f"missing {len(missing)}; duka check passed")
     if missing:

@@ -24,11 +24,14 @@ public enum BackupFiles {
         return names.filter { $0.hasPrefix("duka-") && $0.hasSuffix("Z.sqlite") && $0.count == "duka-20261203T120000Z.sqlite".count }.sorted()
     }
 
-    /// Removes the oldest scheduled backups beyond `keep` (at least one stays); answers the
-    /// names removed.
+    /// Removes the oldest scheduled backups beyond `keep` (at least one stays), and the
+    /// partial copies a killed server left (the scheduler makes one backup at a time, so
+    /// none is in progress when it prunes); answers the names removed.
     @discardableResult
     public static func prune(_ directory: String, keep: Int) -> [String] {
-        let removed = Array(scheduled(in: directory).dropLast(max(keep, 1)))
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let leftovers = names.filter { $0.hasPrefix("duka-") && $0.contains("Z.sqlite.partial") }
+        let removed = Array(scheduled(in: directory).dropLast(max(keep, 1))) + leftovers
         for name in removed { unlink(directory + "/" + name) }
         return removed
     }

@@ -55,6 +55,17 @@ public enum DatabaseCheck {
             + (CASE WHEN deleted_at IS NULL THEN 0 ELSE 2 END) + (CASE WHEN is_active THEN 1 ELSE 0 END)
         """
 
+    /// The schema version's finding, and whether the contents can be checked: a database
+    /// older than migration 3 (the short-search counts) is migrated by the next start,
+    /// not by a check.
+    public static func version(_ version: Int64, latest: Int64) -> (findings: [Finding], checkContents: Bool) {
+        var findings = [Finding(
+            "schema version \(version) of \(latest)", problem: version == 0 ? "not a Duka database (no migrations applied)" : nil
+        )]
+        if version > 0 && version < 3 { findings.append(Finding("contents", problem: "not checked: run duka migrate first")) }
+        return (findings, version >= 3)
+    }
+
     /// The checks of `queries` in order: counters, orphans, the short-search totals.
     public static func run(_ queries: Queries) async throws -> [Finding] {
         var findings: [Finding] = []
