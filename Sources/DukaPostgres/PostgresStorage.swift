@@ -14,7 +14,6 @@ public final class PostgresStorage: Storage {
     public let location: PostgresLocation
     private let watching: Task<Void, Never>
     let health = PGHealth()
-    let pageBoundaries = PGPageBoundaries()
     let statements = PGStatements()
     let metrics = StorageMetrics(engine: "postgres")
 
@@ -205,23 +204,6 @@ public final class PostgresStorage: Storage {
     }
 
     public func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
-        if PGCustomers.isDeep(filter, page) {
-            let cached = try await single { db -> WrittenRows? in
-                var out = out
-                let result = try await PGCustomers.cachedDeepPage(filter, page: page, access, boundaries: pageBoundaries, in: db) { row in
-                    UserAnswers.writeCustomer(PGRowView<UserColumn>(row: row), to: &out)
-                }
-                return result.map { WrittenRows(out: out, total: $0.total, request: $0.request) }
-            }
-            if let cached { return cached }
-            return try await read(access) { _, db in
-                var out = out
-                let result = try await PGCustomers.deepPage(filter, page: page, boundaries: pageBoundaries, in: db) { row in
-                    UserAnswers.writeCustomer(PGRowView<UserColumn>(row: row), to: &out)
-                }
-                return WrittenRows(out: out, total: result.total, request: result.request)
-            }
-        }
         return try await single { db in
             var out = out
             let result = try await PGCustomers.page(filter, page: page, access, in: db) { row in

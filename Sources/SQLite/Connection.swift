@@ -106,6 +106,16 @@ public final class Connection: @unchecked Sendable {
         return results
     }
 
+    /// Runs a query and gives each row to `body` until it answers false.
+    public func forEach(_ sql: String, arguments: [any SQLBindable], while body: (Row) throws -> Bool) throws {
+        let statement = try statement(sql)
+        try statement.bind(arguments)
+        defer { statement.finish() }
+        while try statement.step() {
+            guard try body(Row(handle: statement.handle)) else { return }
+        }
+    }
+
     /// Runs a query and maps its first row, if any.
     public func queryFirst<T>(_ sql: String, _ arguments: any SQLBindable..., row map: (Row) throws -> T) throws -> T? {
         try queryFirst(sql, arguments: arguments, row: map)

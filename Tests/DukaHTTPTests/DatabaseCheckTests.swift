@@ -24,6 +24,7 @@ import Testing
             #expect(healthy.allSatisfy { $0.passed }, "\(DatabaseCheck.report(healthy))")
             #expect(healthy.contains { $0.check.hasPrefix("counter carts") })
             #expect(healthy.contains { $0.check == "short-search totals" })
+            #expect(healthy.contains { $0.check == "short-search blocks" })
             if engine == .sqlite {
                 #expect(healthy.contains { $0.check == "integrity" })
                 #expect(healthy.contains { $0.check == "foreign keys" })
@@ -31,11 +32,15 @@ import Testing
 
             try await duka.execute("UPDATE counters SET value = value + 2 WHERE name = 'products'")
             try await duka.execute("UPDATE search_grams SET count = count + 1 WHERE list = 'c' AND gram = '' AND bucket = 17")
+            try await duka.execute(
+                "UPDATE search_blocks SET count = count - 1 WHERE list = 'u' AND gram = '' AND bucket = 17 AND block = (SELECT MIN(block) FROM search_blocks WHERE list = 'u' AND gram = '' AND bucket = 17)"
+            )
             let broken = try await Self.check(duka)
             let products = try #require(try await duka.scalarInt("SELECT COUNT(*) FROM products"))
             #expect(broken.first { $0.check == "counter products" }?.problem == "holds \(products + 2), but there are \(products)")
             #expect(broken.first { $0.check == "short-search totals" }?.problem?.contains("c bucket 17") == true)
-            #expect(broken.filter { !$0.passed }.count == 2, "\(DatabaseCheck.report(broken))")
+            #expect(broken.first { $0.check == "short-search blocks" }?.problem?.contains("u bucket 17") == true)
+            #expect(broken.filter { !$0.passed }.count == 3, "\(DatabaseCheck.report(broken))")
         }
     }
 

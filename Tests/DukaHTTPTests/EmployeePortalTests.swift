@@ -320,11 +320,13 @@ import Testing
         }
     }
 
-    /// Deep pages start from cached boundary ids (every 512th) and, on PostgreSQL, stop
-    /// before a later one: each page is exactly the slice an OFFSET would give, also across
-    /// a boundary, at the list's end and right after a change moves the boundaries.
+    /// Deep pages start at the block holding their first row (search_blocks; here blocks
+    /// of 64 customer ids and 16 seconds of sign-ups): each page is exactly the slice an
+    /// OFFSET would give, also across blocks, at the list's end and right after a change
+    /// moves every later row; on the portal and the users API, newest or oldest first.
     @Test(arguments: TestEngine.available) func deepPagesAreExactSlices(_ engine: TestEngine) async throws {
         let (duka, _) = try await Self.portal(engine, customers: 0)
+        try await duka.useSmallSearchBlocks(usersShift: 4, customersShift: 6)
         try await duka.execute(
             """
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1700)
@@ -336,6 +338,7 @@ import Testing
         )
         try await duka.run { (api: TestAPI) async throws in
             let token = try await api.token("staff.employee")
+            let adminToken = try await api.token("admin", TestDuka.adminPassword)
             func expected(_ includeDeleted: Bool) async throws -> [Int64] {
                 try await duka.rows(
                     "SELECT id FROM users WHERE role = 'customer'\(includeDeleted ? "" : " AND deleted_at IS NULL") ORDER BY id", []
@@ -352,9 +355,25 @@ import Testing
                     #expect(found == Array(ids[start..<min(start + size, ids.count)]), "\(engine) page \(page) × \(size)")
                     #expect(response.json["pagination"]?["total"]?.intValue == Int64(ids.count))
                 }
+                // The users API, by creation (the bulk rows' created_at is their number).
+                let usernames = try await duka.rows(
+                    "SELECT username FROM users WHERE role = 'customer'\(includeDeleted ? "" : " AND deleted_at IS NULL") ORDER BY created_at, id", []
+                ).compactMap { $0[0].text }
+                for order in ["asc", "desc"] {
+                    let ordered = order == "asc" ? usernames : usernames.reversed()
+                    for (page, size) in [(6, 100), (11, 50), (17, 100), (27, 20), (99, 10)] {
+                        let response = try await api.request(
+                            .get, "/api/v1/users?role=customer&status=\(includeDeleted ? "all" : "active")&sort_order=\(order)&page=\(page)&limit=\(size)",
+                            token: adminToken
+                        )
+                        let found = response.data?["users"]?.arrayValue?.compactMap { $0["username"]?.stringValue } ?? []
+                        let start = min((page - 1) * size, ordered.count)
+                        #expect(found == Array(ordered[start..<min(start + size, ordered.count)]), "\(engine) users \(order) page \(page) × \(size)")
+                        #expect(response.data?["pagination"]?["total_data"]?.intValue == Int64(ordered.count))
+                    }
+                }
             }
-            // Many deep pages at once on a cold cache: one request makes the boundaries
-            // while the others wait for them; every page is still its exact slice.
+            // Many deep pages at once: every page is its exact slice.
             let ids = try await expected(false)
             let pages = try await withThrowingTaskGroup(of: (Int, [Int64]).self) { group in
                 for page in 26...57 {
@@ -371,7 +390,7 @@ import Testing
             }
             try await check(false)
             try await check(true)
-            // A soft delete early in the list moves every later boundary.
+            // A soft delete early in the list moves every later row.
             let early = try await expected(false)[3]
             #expect(try await api.request(.delete, "/employee/customers/\(early)", token: token).status == .ok)
             try await check(false)

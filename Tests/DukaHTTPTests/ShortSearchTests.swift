@@ -113,7 +113,7 @@ import Testing
                     (includeDeleted || !person.deleted) && (isActive.map { person.active == $0 } ?? true)
                         && person.contains(text, in: [person.fullName, person.email, person.phone, person.idNumber])
                 }.map(\.email)
-                for page in [1, 2] {
+                for page in [1, 2, 5] {
                     var path = "/employee/customers?search=\(query(text))&per_page=7&page=\(page)&include_deleted=\(includeDeleted)"
                     if let isActive { path += "&is_active=\(isActive)" }
                     let response = try await api.request(.get, path, token: token)
@@ -144,7 +144,7 @@ import Testing
                     }
                     return order == "asc" ? ascending : !ascending
                 }
-                for page in [1, 3] {
+                for page in [1, 3, 6] {
                     var path = "/api/v1/users?search=\(query(text))&limit=5&page=\(page)&status=\(status)&sort_by=\(sortBy)&sort_order=\(order)"
                     if let role { path += "&role=\(role)" }
                     let response = try await api.request(.get, path, token: token)
@@ -177,12 +177,14 @@ import Testing
         }
     }
 
-    /// Totals and orders against the rows, walking the lists (the default) and, for texts
-    /// of 3 characters, through the trigram index (a scan budget of 0), before and after
-    /// a run of changes.
+    /// Totals and orders against the rows, walking the lists from the block holding each
+    /// page's first row (small blocks: 4 customer ids, one second of sign-ups) and, for
+    /// texts of 3 characters, through the trigram index (a scan budget of 0), before and
+    /// after a run of changes.
     @Test(arguments: TestEngine.available) func totalsAndOrdersMatchTheRows(_ engine: TestEngine) async throws {
         let duka = try await TestDuka.make(engine)
         try await duka.run { api in
+            try await duka.useSmallSearchBlocks()
             try await Self.addPeople(duka, count: 160)
             let token = try await api.token("admin", TestDuka.adminPassword)
             for budget: Int64 in [ShortSearch.scanBudget, 0] {
@@ -200,6 +202,11 @@ import Testing
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(kept) EXCEPT \(recount)) AS d") == 0)
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(recount) EXCEPT \(kept)) AS d") == 0)
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_grams WHERE count < 0") == 0)
+            let keptBlocks = "SELECT list, gram, block, bucket, count FROM search_blocks WHERE count <> 0"
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(keptBlocks) EXCEPT \(duka.searchBlocksRecount)) AS d") == 0)
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(duka.searchBlocksRecount) EXCEPT \(keptBlocks)) AS d") == 0)
+            #expect(try await duka.scalarInt("SELECT COUNT(DISTINCT block) FROM search_blocks WHERE list = 'c'") ?? 0 > 20)
+            #expect(try await duka.scalarInt("SELECT COUNT(DISTINCT block) FROM search_blocks WHERE list = 'u'") ?? 0 > 10)
         }
     }
 }
@@ -220,6 +227,9 @@ import Testing
             #expect(rows(rebuilt) == rows(kept))
             let recount = "SELECT list, gram, bucket, COUNT(*) FROM search_gram_rows GROUP BY list, gram, bucket"
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (SELECT list, gram, bucket, count FROM search_grams EXCEPT \(recount))") == 0)
+            let blocks = "SELECT list, gram, block, bucket, count FROM search_blocks WHERE count <> 0"
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(blocks) EXCEPT \(duka.searchBlocksRecount))") == 0)
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(duka.searchBlocksRecount) EXCEPT \(blocks))") == 0)
         }
     }
 
@@ -255,5 +265,8 @@ import Testing
         #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(kept) EXCEPT \(recount))") == 0)
         #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(recount) EXCEPT \(kept))") == 0)
         #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_grams WHERE gram = ''") ?? 0 > 0)
+        let blocks = "SELECT list, gram, block, bucket, count FROM search_blocks WHERE count <> 0"
+        #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(blocks) EXCEPT \(duka.searchBlocksRecount))") == 0)
+        #expect(try await duka.scalarInt("SELECT COUNT(*) FROM (\(duka.searchBlocksRecount) EXCEPT \(blocks))") == 0)
     }
 }

@@ -237,3 +237,22 @@ struct TestCell: Sendable {
     let int: Int64?
     let text: String?
 }
+
+extension TestDuka {
+    /// Small blocks in `search_blocks` (the shipped ones hold 2,048 customers and 18 hours
+    /// of sign-ups, more than a test makes), the users already there placed again: pages
+    /// then start in blocks other than the first.
+    func useSmallSearchBlocks(usersShift: Int64 = 0, customersShift: Int64 = 2) async throws {
+        try await execute("UPDATE counters SET value = ? WHERE name = 'search_block_shift_u'", .int(usersShift))
+        try await execute("UPDATE counters SET value = ? WHERE name = 'search_block_shift_c'", .int(customersShift))
+        try await execute("DELETE FROM search_blocks")
+        try await execute("INSERT INTO search_blocks (list, gram, block, bucket, count) \(searchBlocksRecount)")
+    }
+
+    /// `search_blocks` counted from scratch, in SQL.
+    var searchBlocksRecount: String {
+        engine == .sqlite
+            ? "SELECT list, gram, block, bucket, COUNT(*) FROM search_gram_rows GROUP BY list, gram, block, bucket"
+            : "SELECT g.list, g.gram, g.block, g.bucket, SUM(g.sign) FROM users AS u CROSS JOIN LATERAL duka_search_gram_rows(u, 1) AS g GROUP BY 1, 2, 3, 4"
+    }
+}

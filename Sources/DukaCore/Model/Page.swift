@@ -36,29 +36,3 @@ public struct Page<Item: Sendable>: Sendable {
 
     public var pageCount: Int64 { request.pageCount(total: total) }
 }
-
-/// Every `stride`-th id of a list in id order: where a deep page's scan may start.
-public struct PageBoundaryIDs: Sendable {
-    public let stride: Int64
-    public let ids: [Int64]
-
-    public init(stride: Int64, ids: [Int64]) {
-        self.stride = stride
-        self.ids = ids
-    }
-
-    /// The id to start from and the rows to skip after it, for `offset` into the list
-    /// (nil past its end).
-    public func start(forOffset offset: Int64) -> (id: Int64, skip: Int64)? {
-        let bucket = Int(offset / stride)
-        guard bucket < ids.count else { return nil }
-        return (ids[bucket], offset % stride)
-    }
-
-    /// An id that every row of the page of `size` rows at `offset` comes before (nil when
-    /// the page may reach the list's end): a bound that lets a planner see a short range.
-    public func end(forOffset offset: Int64, size: Int64) -> Int64? {
-        let bucket = Int((offset + max(size, 1) - 1) / stride) + 1
-        return bucket < ids.count ? ids[bucket] : nil
-    }
-}

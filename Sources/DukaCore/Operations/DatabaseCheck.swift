@@ -56,14 +56,14 @@ public enum DatabaseCheck {
         """
 
     /// The schema version's finding, and whether the contents can be checked: a database
-    /// older than migration 3 (the short-search counts) is migrated by the next start,
+    /// older than migration 4 (the short-search counts and blocks) is migrated by the next start,
     /// not by a check.
     public static func version(_ version: Int64, latest: Int64) -> (findings: [Finding], checkContents: Bool) {
         var findings = [Finding(
             "schema version \(version) of \(latest)", problem: version == 0 ? "not a Duka database (no migrations applied)" : nil
         )]
-        if version > 0 && version < 3 { findings.append(Finding("contents", problem: "not checked: run duka migrate first")) }
-        return (findings, version >= 3)
+        if version > 0 && version < 4 { findings.append(Finding("contents", problem: "not checked: run duka migrate first")) }
+        return (findings, version >= 4)
     }
 
     /// The checks of `queries` in order: counters, orphans, the short-search totals.
@@ -101,6 +101,14 @@ public enum DatabaseCheck {
         findings.append(Finding(
             "short-search totals",
             problem: wrong.isEmpty ? nil : wrong.prefix(5).map { "\($0): holds \(keptByKey[$0] ?? 0), but there are \(realByKey[$0] ?? 0)" }
+                .joined(separator: "; ")
+        ))
+        // The blocks that place pages hold every user of each list once.
+        let placed = keyed(try await queries.triples("SELECT list, bucket, CAST(SUM(count) AS BIGINT) FROM search_blocks WHERE gram = '' GROUP BY list, bucket"))
+        let misplaced = Set(placed.keys).union(realByKey.keys).sorted().filter { (placed[$0] ?? 0) != (realByKey[$0] ?? 0) }
+        findings.append(Finding(
+            "short-search blocks",
+            problem: misplaced.isEmpty ? nil : misplaced.prefix(5).map { "\($0): holds \(placed[$0] ?? 0), but there are \(realByKey[$0] ?? 0)" }
                 .joined(separator: "; ")
         ))
         return findings

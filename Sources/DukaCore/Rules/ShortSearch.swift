@@ -45,20 +45,28 @@ public struct ShortSearch: Sendable, Equatable {
 
     /// The staff users API's search, when short.
     public init?(_ filter: UserListFilter) {
+        self.init(filter.search, list: .users, buckets: Self.buckets(filter))
+    }
+
+    static func buckets(_ filter: UserListFilter) -> [Int64] {
         let roles = filter.role.map { [$0] } ?? Role.allCases
         let deleted: [Bool] = switch filter.status {
         case .active: [false]
         case .deleted: [true]
         case .all: [false, true]
         }
-        self.init(filter.search, list: .users, buckets: Self.buckets(roles: roles, deleted: deleted, active: [false, true]))
+        return buckets(roles: roles, deleted: deleted, active: [false, true])
     }
 
     /// The employee portal's search, when short.
     public init?(_ filter: CustomerFilter) {
+        self.init(filter.search, list: .customers, buckets: Self.buckets(filter))
+    }
+
+    static func buckets(_ filter: CustomerFilter) -> [Int64] {
         let deleted = filter.includeDeleted ? [false, true] : [false]
         let active = filter.isActive.map { [$0] } ?? [false, true]
-        self.init(filter.search, list: .customers, buckets: Self.buckets(roles: [.customer], deleted: deleted, active: active))
+        return buckets(roles: [.customer], deleted: deleted, active: active)
     }
 
     static func buckets(roles: [Role], deleted: [Bool], active: [Bool]) -> [Int64] {
@@ -94,4 +102,68 @@ public struct ShortSearch: Sendable, Equatable {
     public static let scanBudget: Int64 = 4_000
     /// Tests set another budget (0: every sparse-able text goes through the index).
     @TaskLocal public static var scanBudgetOverride: Int64?
+}
+
+extension ShortSearch {
+    /// Every user of `list` in `buckets` (the text ''): an unfiltered or bucket-filtered
+    /// list, placed by the same blocks as a search.
+    public static func everyone(_ list: List, buckets: [Int64]) -> ShortSearch {
+        ShortSearch(list: list, gram: "", buckets: buckets)
+    }
+
+    private init(list: List, gram: String, buckets: [Int64]) {
+        self.list = list
+        self.gram = gram
+        self.buckets = buckets
+    }
+
+    /// The staff users API's filter without its search text.
+    public static func everyone(_ filter: UserListFilter) -> ShortSearch {
+        everyone(.users, buckets: buckets(filter))
+    }
+
+    /// The employee portal's filter without its search text.
+    public static func everyone(_ filter: CustomerFilter) -> ShortSearch {
+        everyone(.customers, buckets: buckets(filter))
+    }
+}
+
+/// Finds the block of a list holding a page's first row, from the per-block counts of
+/// `search_blocks` read in the page's order (a block's buckets one after another): the
+/// matches before that block are skipped without reading a row, and the page's walk
+/// starts at the block, `skip` matches in.
+public struct PageStartFinder: Sendable {
+    public let offset: Int64
+    private var before: Int64 = 0
+    private var current: (block: Int64, count: Int64)?
+    /// The block and the matches to skip in it, once found.
+    public private(set) var start: (block: Int64, skip: Int64)?
+
+    public init(offset: Int64) { self.offset = offset }
+
+    /// Adds one row; answers false once the start is found (read no further).
+    public mutating func add(block: Int64, count: Int64) -> Bool {
+        if let current, current.block == block {
+            self.current = (block, current.count + count)
+            return true
+        }
+        if finishBlock() { return false }
+        current = (block, count)
+        return true
+    }
+
+    /// After the last row.
+    public mutating func finish() { _ = finishBlock() }
+
+    private mutating func finishBlock() -> Bool {
+        guard let current else { return false }
+        if offset < before + current.count {
+            start = (current.block, offset - before)
+            self.current = nil
+            return true
+        }
+        before += current.count
+        self.current = nil
+        return false
+    }
 }

@@ -42,13 +42,25 @@ enum PGAdmittedReads {
     /// row is admitted; answers the total. One statement: the total, the caller and the page.
     static func userPage(
         _ access: Access, filter: PGFilter, order: String, total: Total, page: PageRequest, matchesFirst: Bool = false,
-        in db: PGSession, row: (PGRow) throws -> Void
+        startingAt placement: PGPageStart? = nil, in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
+        var filter = filter
         // The matching rows read once, before the page (always with `countOfMatches`; on
         // request for a sparse short search, whose walk in page order PostgreSQL would
         // otherwise prefer to its trigram indexes).
         let readsMatchesFirst = total == .countOfMatches || matchesFirst
         var arguments: [any PGArgument] = readsMatchesFirst ? filter.arguments : []
+        // The block holding the page's first row (search_blocks), and the matches before it
+        // there: the page's walk starts at that block, that many matches in.
+        var startSQL = ""
+        var skip = "$?"
+        let start = readsMatchesFirst ? nil : placement
+        if let start, let offset = page.offset {
+            let found = start.startSQL(offset: offset)
+            startSQL = "start AS MATERIALIZED (\(found.sql)),"
+            arguments += found.arguments
+            skip = "(SELECT skip FROM start)"
+        }
         let totalSQL: String
         switch total {
         case .counter(let name): totalSQL = "SELECT value FROM counters WHERE name = '\(name.rawValue)'"
@@ -64,6 +76,7 @@ enum PGAdmittedReads {
             totalSQL = counted.sql
             arguments += counted.arguments
         }
+        if let start, !startSQL.isEmpty { filter.add(start.condition) }
         arguments.append(access.userID)
         var source = readsMatchesFirst ? "matches" : "users \(filter.unnumberedWhereClause)"
         if case .searchGrams = total {
@@ -81,13 +94,14 @@ enum PGAdmittedReads {
         } else {
             // A page past the end (or an offset that overflowed) reads no rows.
             let offset = page.offset ?? Int64.max
-            arguments += [offset, page.size, offset]
-            limit = "LIMIT CASE WHEN $? < (SELECT * FROM total) THEN $? ELSE 0 END OFFSET $?"
+            arguments += [offset, page.size]
+            if startSQL.isEmpty { arguments.append(offset) }
+            limit = "LIMIT CASE WHEN $? < (SELECT * FROM total) THEN $? ELSE 0 END OFFSET \(skip)"
         }
         let sql = PGFilter.numbered(
             """
             WITH \(readsMatchesFirst ? "matches AS MATERIALIZED (SELECT \(PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
-            total AS MATERIALIZED (\(totalSQL))
+            \(startSQL) total AS MATERIALIZED (\(totalSQL))
             SELECT * FROM (
                 SELECT \(PGUsers.columns), 0 AS part, 0::bigint AS ordinal, (SELECT * FROM total) AS total FROM users WHERE id = $?
                 UNION ALL
@@ -117,6 +131,44 @@ enum PGAdmittedReads {
             return (0, page)
         }
         return (found, page)
+    }
+}
+
+/// Where a page of a short search (or of a whole list) starts: the block of
+/// `search_blocks` holding its first row, in the list's page order, and the matches
+/// before it there. The page's walk starts at that block instead of its list's start.
+struct PGPageStart {
+    let search: ShortSearch
+    /// Newest first (the users API's default): the blocks run from the last.
+    let descending: Bool
+
+    /// The block's rows: by id on the portal, by `created_at` on the users API (see
+    /// search_gram_rows). No start (a page past the end): no rows.
+    var condition: String {
+        let shift = "(SELECT value FROM counters WHERE name = 'search_block_shift_\(search.list.rawValue)')::int"
+        return switch (search.list, descending) {
+        case (.customers, _): "id >= ((SELECT block FROM start) << \(shift))"
+        case (.users, false): "created_at >= ((SELECT block FROM start) << \(shift))"
+        case (.users, true): "created_at < (((SELECT block FROM start) + 1) << \(shift))"
+        }
+    }
+
+    /// One row (block, skip): the first page takes the first block holding a match; a
+    /// later one the last block in page order whose matches before it are at most `offset`.
+    func startSQL(offset: Int64) -> (sql: String, arguments: [any PGArgument]) {
+        let (order, reverse) = descending ? ("DESC", "ASC") : ("ASC", "DESC")
+        let blocks = "FROM search_blocks WHERE list = $? AND gram = $? AND bucket IN (\(search.bucketList)) AND count > 0"
+        if offset == 0 {
+            return ("SELECT block, 0::bigint AS skip \(blocks) ORDER BY block \(order) LIMIT 1", [search.list.rawValue, search.gram])
+        }
+        return (
+            """
+            SELECT block, $? - before AS skip FROM (
+                SELECT block, (SUM(SUM(count)) OVER (ORDER BY block \(order)) - SUM(count))::bigint AS before \(blocks) GROUP BY block
+            ) AS counted WHERE before <= $? ORDER BY block \(reverse) LIMIT 1
+            """,
+            [offset, search.list.rawValue, search.gram, offset]
+        )
     }
 }
 

@@ -122,6 +122,13 @@ enum PGUsers {
         let short = ShortSearch(listFilter)
         var throughIndex = false
         if let short { throughIndex = try await PGSearchGrams.throughIndex(short, page: page, in: db) }
+        // Newest or oldest first, a short search (or a deep page without a search) starts its
+        // walk at the block holding its first row (search_blocks).
+        let byCreation = listFilter.sortBy == .createdAt
+        let searched = listFilter.search?.isEmpty == false
+        let deep = (page.offset ?? 0) >= PGCustomers.firstPagesWalked
+        let placed = byCreation ? short ?? (!searched && deep ? ShortSearch.everyone(listFilter) : nil) : nil
+        let start = placed.map { PGPageStart(search: $0, descending: listFilter.sortOrder == .desc) }
         var filter = PGFilter()
         switch listFilter.status {
         case .active: filter.add("deleted_at IS NULL")
@@ -136,8 +143,9 @@ enum PGUsers {
         let order = "\(listFilter.sortBy == .username ? "lower(username)" : "created_at") \(direction), id \(direction)"
         // Customers without a search are counted by the triggers (other roles are few).
         var total = PGAdmittedReads.Total.count
-        if let short { total = .searchGrams(short) } else if listFilter.search?.isEmpty == false { total = .countOfMatches }
-        if listFilter.role == .customer, listFilter.search?.isEmpty ?? true {
+        if let short { total = .searchGrams(short) } else if searched { total = .countOfMatches }
+        if !searched, deep, byCreation { total = .searchGrams(ShortSearch.everyone(listFilter)) }
+        if listFilter.role == .customer, !searched {
             switch listFilter.status {
             case .active: total = .counter(.customersLive)
             case .all: total = .counter(.customersAll)
@@ -145,7 +153,7 @@ enum PGUsers {
             }
         }
         return try await PGAdmittedReads.userPage(
-            access, filter: filter, order: order, total: total, page: page, matchesFirst: throughIndex, in: db, row: row
+            access, filter: filter, order: order, total: total, page: page, matchesFirst: throughIndex, startingAt: start, in: db, row: row
         )
     }
 

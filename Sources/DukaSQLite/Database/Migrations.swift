@@ -22,8 +22,9 @@ public enum Migrations {
 
     /// Work of a step that SQL does slowly, run in the step's transaction after its SQL.
     static let followUps: [Int64: @Sendable (Connection) throws -> Void] = [
-        // The counts of short searches for the users already there.
-        3: { try SearchGramCounts.rebuild(in: $0) },
+        // The counts of short searches for the users already there, then their blocks.
+        3: { try SearchGramCounts.rebuildGrams(in: $0) },
+        4: { try SearchGramCounts.rebuildBlocks(in: $0) },
     ]
 
     /// Applies every missing step, each in its own transaction; answers the versions applied.

@@ -40,38 +40,43 @@ enum CustomerStore {
 
     /// The same page, each row given to `row` as selected by `UserStore.columns`.
     static func list<T: Sendable>(_ filter: CustomerFilter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
-        if let short = ShortSearch(filter) {
-            // A short search's total is kept by triggers; its page is walked to or found
-            // through the trigram index, whichever reads fewer rows.
-            let plan = try SearchGramStore.plan(short, page: page, in: db)
-            return try pageOfIDs(filter.sql(throughIndex: plan.throughIndex, in: db), total: plan.total, page: page, in: db, row: row)
+        let searched = filter.search?.isEmpty == false
+        if let counter = filter.counter, (page.offset ?? 0) < firstPagesWalked {
+            // The first pages of an unfiltered list: a counter and a short walk.
+            return try pageOfIDs(try filter.sql(in: db), total: try Counters.value(counter, in: db), page: page, in: db, row: row)
         }
-        let sql = try filter.sql(in: db)
-        if filter.counter != nil, let offset = page.offset, offset >= PageBoundaries.stride {
-            // A deep page of an unfiltered list: start from a cached boundary id.
-            let total = try Counters.value(filter.counter!, in: db)
-            guard offset < total,
-                  let start = try PageBoundaries.shared.start(
-                      forOffset: offset, includeDeleted: filter.includeDeleted, condition: sql.conditions.joined(separator: " AND "), in: db
-                  )
-            else { return Page(items: [], total: total, request: page) }
+        if let placed = ShortSearch(filter) ?? (searched ? nil : ShortSearch.everyone(filter)) {
+            // A short search's total (or the list's, per filter bucket) is kept by triggers;
+            // its page is walked to from the block holding its first row, or found through
+            // the trigram index, whichever reads fewer rows.
+            let plan = try SearchGramStore.plan(placed, page: page, blocks: .ascending, in: db)
+            var sql = try filter.sql(throughIndex: plan.throughIndex, in: db)
+            guard let offset = page.offset, offset < plan.total else { return Page(items: [], total: plan.total, request: page) }
+            var skip = offset
+            if let start = plan.start {
+                sql.add(start.condition, start.argument)
+                skip = start.skip
+            }
             let users = try db.query(
                 """
                 SELECT \(UserStore.columns) FROM users
-                WHERE id IN (SELECT id FROM users \(sql.whereClause) AND id >= ? ORDER BY id LIMIT ? OFFSET ?)
+                WHERE id IN (SELECT id FROM users \(sql.whereClause) ORDER BY id LIMIT ? OFFSET ?)
                 ORDER BY id
                 """,
-                arguments: sql.arguments + [start.id, page.size, start.skip],
+                arguments: sql.arguments + [page.size, skip],
                 row: row
             )
-            return Page(items: users, total: total, request: page)
+            return Page(items: users, total: plan.total, request: page)
         }
-        if filter.search?.isEmpty == false {
-            // The text index finds the rows: count them in the same pass.
-            return try db.pageCountedInline(from: "users", filter: sql, page: page, selectColumns: UserStore.columns, orderBy: "id", row: row)
-        }
-        return try pageOfIDs(sql, total: try filter.counter.map { try Counters.value($0, in: db) }, page: page, in: db, row: row)
+        // The text index finds the rows: count them in the same pass.
+        return try db.pageCountedInline(
+            from: "users", filter: try filter.sql(in: db), page: page, selectColumns: UserStore.columns, orderBy: "id", row: row
+        )
     }
+
+    /// Offsets below this walk an unfiltered list from its start; deeper pages start at
+    /// their block (search_blocks).
+    static let firstPagesWalked: Int64 = 512
 
     /// The page's ids come from the filter's walk (an index-only scan without a search);
     /// only its rows are read from the table.

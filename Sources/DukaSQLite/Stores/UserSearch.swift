@@ -61,8 +61,21 @@ func userSearchCondition(_ text: String, columns: [String], mode: UserSearchMode
     return (sql, [scope + ftsPhrase(rare)] + columns.map { _ in lowered } + [whole])
 }
 
-/// The totals of short searches, kept by triggers in `search_grams`.
+/// The totals of short searches, kept by triggers in `search_grams`, and where their
+/// pages start, from `search_blocks`.
 enum SearchGramStore {
+    enum BlockOrder { case ascending, descending }
+
+    /// How a short search's (or a whole list's) page is read.
+    struct Plan {
+        let total: Int64
+        /// Through the trigram index (a sparse text of 3 characters), not by a walk.
+        let throughIndex: Bool
+        /// The condition that starts the walk at the block holding the page's first row,
+        /// and the matches to skip from there; nil: from the list's start, `offset` in.
+        let start: (condition: String, argument: Int64, skip: Int64)?
+    }
+
     /// How many users of the search's list and buckets contain its text.
     static func total(_ search: ShortSearch, in db: Connection) throws -> Int64 {
         try count(search.gram, search, in: db)
@@ -80,13 +93,48 @@ enum SearchGramStore {
         ) ?? 0
     }
 
-    /// The short search's total, and whether its page is better found through the trigram
-    /// index than by walking the list (only a sparse text of 3 characters can be).
-    static func plan(_ search: ShortSearch, page: PageRequest, in db: Connection) throws -> (total: Int64, throughIndex: Bool) {
+    /// The page's plan. `blocks`: the list's page order as its blocks run (the users API
+    /// newest first: descending), or nil when the page is in another order (by username),
+    /// which the blocks do not place. A sparse text of 3 characters whose walk would pass
+    /// too many other rows goes through the trigram index instead.
+    static func plan(_ search: ShortSearch, page: PageRequest, blocks: BlockOrder?, in db: Connection) throws -> Plan {
         let total = try total(search, in: db)
-        guard search.length == 3, let offset = page.offset, offset < total else { return (total, false) }
-        let cheap = ShortSearch.scanIsCheap(total: total, listSize: try listSize(search, in: db), offset: offset, size: page.size)
-        return (total, !cheap)
+        guard let offset = page.offset, offset < total else { return Plan(total: total, throughIndex: false, start: nil) }
+        let descending = blocks == .descending
+        let found = try blocks.map { _ in try start(search, offset: offset, descending: descending, in: db) } ?? nil
+        if search.length == 3 {
+            let skip = found?.skip ?? offset
+            if !ShortSearch.scanIsCheap(total: total, listSize: try listSize(search, in: db), offset: skip, size: page.size) {
+                return Plan(total: total, throughIndex: true, start: nil)
+            }
+        }
+        guard let found else { return Plan(total: total, throughIndex: false, start: nil) }
+        // Blocks are numbers made from the list's own key: `created_at` for the users API,
+        // `id` for the portal (see search_gram_rows in schema.sql).
+        let shift = "(SELECT value FROM counters WHERE name = 'search_block_shift_\(search.list.rawValue)')"
+        let condition = switch (search.list, descending) {
+        case (.customers, _): "id >= (? << \(shift))"
+        case (.users, false): "created_at >= (? << \(shift))"
+        case (.users, true): "created_at < ((? + 1) << \(shift))"
+        }
+        return Plan(total: total, throughIndex: false, start: (condition, found.block, found.skip))
+    }
+
+    /// The block holding the offset-th match in page order and the matches before it there.
+    private static func start(_ search: ShortSearch, offset: Int64, descending: Bool, in db: Connection) throws -> (block: Int64, skip: Int64)? {
+        var finder = PageStartFinder(offset: offset)
+        try db.forEach(
+            """
+            SELECT block, count FROM search_blocks
+            WHERE list = ? AND gram = ? AND bucket IN (\(search.bucketList)) AND count > 0
+            ORDER BY block \(descending ? "DESC" : "ASC")
+            """,
+            arguments: [search.list.rawValue, search.gram]
+        ) { row in
+            finder.add(block: row.int64(0), count: row.int64(1))
+        }
+        finder.finish()
+        return finder.start
     }
 }
 

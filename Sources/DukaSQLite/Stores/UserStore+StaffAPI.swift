@@ -13,9 +13,15 @@ extension UserStore {
     /// The same page, each row given to `row` as selected by `UserStore.columns`.
     static func list<T: Sendable>(_ listFilter: UserListFilter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
         // A short search's total is kept by triggers; its page is walked to in the sort's
-        // index or found through the trigram index, whichever reads fewer rows.
-        let short = ShortSearch(listFilter)
-        let plan = try short.map { try SearchGramStore.plan($0, page: page, in: db) }
+        // index (from the block holding its first row, when newest or oldest first) or
+        // found through the trigram index, whichever reads fewer rows. Deep pages of a list
+        // without a search start at their block too.
+        let byCreation = listFilter.sortBy == .createdAt
+        let searched = listFilter.search?.isEmpty == false
+        let deep = (page.offset ?? 0) >= CustomerStore.firstPagesWalked
+        let placed = ShortSearch(listFilter) ?? (!searched && byCreation && deep ? ShortSearch.everyone(listFilter) : nil)
+        let blocks: SearchGramStore.BlockOrder? = byCreation ? (listFilter.sortOrder == .asc ? .ascending : .descending) : nil
+        let plan = try placed.map { try SearchGramStore.plan($0, page: page, blocks: blocks, in: db) }
         let mode = UserSearchMode.of(listFilter.search, throughIndex: plan?.throughIndex ?? false)
         // Only fixed identifiers are spliced in; every value is bound. With the text index,
         // the unary `+` keeps SQLite from walking an index past every non-match: the few
@@ -32,19 +38,32 @@ extension UserStore {
             filter.add(try userSearchCondition(search, columns: ["username", "email"], mode: mode, in: db))
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
-        let order = "\(plus)\(listFilter.sortBy == .username ? "username" : "created_at") \(direction), \(plus)id \(direction)"
+        let order = "\(plus)\(byCreation ? "created_at" : "username") \(direction), \(plus)id \(direction)"
+        if mode == .index {
+            // The text index finds the rows: count them in the same pass.
+            return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: row)
+        }
+        if let plan {
+            guard let offset = page.offset, offset < plan.total else { return Page(items: [], total: plan.total, request: page) }
+            var skip = offset
+            if let start = plan.start {
+                filter.add(start.condition, start.argument)
+                skip = start.skip
+            }
+            let users = try db.query(
+                "SELECT \(columns) FROM users \(filter.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+                arguments: filter.arguments + [page.size, skip], row: row
+            )
+            return Page(items: users, total: plan.total, request: page)
+        }
         // Customers without a search are counted by the triggers (other roles are few).
-        var knownTotal = plan?.total
-        if listFilter.role == .customer, listFilter.search?.isEmpty ?? true {
+        var knownTotal: Int64?
+        if listFilter.role == .customer, !searched {
             switch listFilter.status {
             case .active: knownTotal = try Counters.value(.customersLive, in: db)
             case .all: knownTotal = try Counters.value(.customersAll, in: db)
             case .deleted: knownTotal = try Counters.value(.customersAll, in: db) - Counters.value(.customersLive, in: db)
             }
-        }
-        if mode == .index {
-            // The text index finds the rows: count them in the same pass.
-            return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: row)
         }
         return try db.page(
             of: "users", filter: filter, knownTotal: knownTotal, page: page,
