@@ -79,7 +79,7 @@ BEGIN
     ON CONFLICT (list, gram, block, bucket) DO UPDATE SET count = count + excluded.count;
 END;
 
-CREATE TRIGGER users_grams_update_before BEFORE UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active ON users
+CREATE TRIGGER users_grams_update_before BEFORE UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active, created_at ON users
 WHEN (OLD.username IS NOT NEW.username
     OR OLD.email IS NOT NEW.email
     OR OLD.full_name IS NOT NEW.full_name
@@ -87,7 +87,8 @@ WHEN (OLD.username IS NOT NEW.username
     OR OLD.id_number IS NOT NEW.id_number
     OR OLD.role IS NOT NEW.role
     OR OLD.deleted_at IS NOT NEW.deleted_at
-    OR OLD.is_active IS NOT NEW.is_active)
+    OR OLD.is_active IS NOT NEW.is_active
+    OR OLD.created_at IS NOT NEW.created_at)
     AND (SELECT value FROM counters WHERE name = 'search_grams_paused') = 0
 BEGIN
     INSERT INTO search_grams (list, gram, bucket, count)
@@ -98,7 +99,7 @@ BEGIN
     ON CONFLICT (list, gram, block, bucket) DO UPDATE SET count = count + excluded.count;
 END;
 
-CREATE TRIGGER users_grams_update_after AFTER UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active ON users
+CREATE TRIGGER users_grams_update_after AFTER UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active, created_at ON users
 WHEN (OLD.username IS NOT NEW.username
     OR OLD.email IS NOT NEW.email
     OR OLD.full_name IS NOT NEW.full_name
@@ -106,7 +107,8 @@ WHEN (OLD.username IS NOT NEW.username
     OR OLD.id_number IS NOT NEW.id_number
     OR OLD.role IS NOT NEW.role
     OR OLD.deleted_at IS NOT NEW.deleted_at
-    OR OLD.is_active IS NOT NEW.is_active)
+    OR OLD.is_active IS NOT NEW.is_active
+    OR OLD.created_at IS NOT NEW.created_at)
     AND (SELECT value FROM counters WHERE name = 'search_grams_paused') = 0
 BEGIN
     INSERT INTO search_grams (list, gram, bucket, count)

@@ -377,7 +377,7 @@ BEGIN
     ON CONFLICT (list, gram, block, bucket) DO UPDATE SET count = count + excluded.count;
 END;
 
-CREATE TRIGGER users_grams_update_before BEFORE UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active ON users
+CREATE TRIGGER users_grams_update_before BEFORE UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active, created_at ON users
 WHEN (OLD.username IS NOT NEW.username
     OR OLD.email IS NOT NEW.email
     OR OLD.full_name IS NOT NEW.full_name
@@ -385,7 +385,8 @@ WHEN (OLD.username IS NOT NEW.username
     OR OLD.id_number IS NOT NEW.id_number
     OR OLD.role IS NOT NEW.role
     OR OLD.deleted_at IS NOT NEW.deleted_at
-    OR OLD.is_active IS NOT NEW.is_active)
+    OR OLD.is_active IS NOT NEW.is_active
+    OR OLD.created_at IS NOT NEW.created_at)
     AND (SELECT value FROM counters WHERE name = 'search_grams_paused') = 0
 BEGIN
     INSERT INTO search_grams (list, gram, bucket, count)
@@ -396,7 +397,7 @@ BEGIN
     ON CONFLICT (list, gram, block, bucket) DO UPDATE SET count = count + excluded.count;
 END;
 
-CREATE TRIGGER users_grams_update_after AFTER UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active ON users
+CREATE TRIGGER users_grams_update_after AFTER UPDATE OF username, email, full_name, phone_number, id_number, role, deleted_at, is_active, created_at ON users
 WHEN (OLD.username IS NOT NEW.username
     OR OLD.email IS NOT NEW.email
     OR OLD.full_name IS NOT NEW.full_name
@@ -404,7 +405,8 @@ WHEN (OLD.username IS NOT NEW.username
     OR OLD.id_number IS NOT NEW.id_number
     OR OLD.role IS NOT NEW.role
     OR OLD.deleted_at IS NOT NEW.deleted_at
-    OR OLD.is_active IS NOT NEW.is_active)
+    OR OLD.is_active IS NOT NEW.is_active
+    OR OLD.created_at IS NOT NEW.created_at)
     AND (SELECT value FROM counters WHERE name = 'search_grams_paused') = 0
 BEGIN
     INSERT INTO search_grams (list, gram, bucket, count)
@@ -848,7 +850,7 @@ BEGIN
             UNION ALL
             SELECT * FROM duka_search_gram_rows(n, 1)
         ) AS g
-        WHERE (o.username, o.email, o.full_name, o.phone_number, o.id_number, o.role, o.deleted_at, o.is_active) IS DISTINCT FROM (n.username, n.email, n.full_name, n.phone_number, n.id_number, n.role, n.deleted_at, n.is_active)
+        WHERE (o.username, o.email, o.full_name, o.phone_number, o.id_number, o.role, o.deleted_at, o.is_active, o.created_at) IS DISTINCT FROM (n.username, n.email, n.full_name, n.phone_number, n.id_number, n.role, n.deleted_at, n.is_active, n.created_at)
     ), grams AS (
         INSERT INTO search_grams (list, gram, bucket, count)
         SELECT list, gram, bucket, SUM(sign) FROM g

@@ -17,15 +17,19 @@ public final class Database: Sendable {
         /// Another process checkpoints the WAL (Litestream, which ships the WAL's frames
         /// before they are folded in): no automatic checkpoints, and none at close.
         public var externalCheckpoints: Bool
+        /// The writer's page cache in KiB (SQLite's default: 2,000); a bulk load touches
+        /// far more of its indexes than that between commits.
+        public var writerCacheKiB: Int?
 
         public init(
             readers: Int = System.coreCount, busyTimeoutMilliseconds: Int32 = 5000, synchronous: Connection.Synchronous = .full,
-            externalCheckpoints: Bool = false
+            externalCheckpoints: Bool = false, writerCacheKiB: Int? = nil
         ) {
             self.readers = max(1, readers)
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.synchronous = synchronous
             self.externalCheckpoints = externalCheckpoints
+            self.writerCacheKiB = writerCacheKiB
         }
     }
 
@@ -72,6 +76,7 @@ public final class Database: Sendable {
         )
         try migrate(writer)
         if configuration.externalCheckpoints { try writer.exec("PRAGMA wal_autocheckpoint = 0") }
+        if let kib = configuration.writerCacheKiB { try writer.exec("PRAGMA cache_size = -\(max(kib, 1))") }
         var readers: [Connection] = []
         for _ in 0..<configuration.readers {
             let reader = try Connection(path: path, mode: .readOnly)

@@ -28,7 +28,7 @@ struct Generate: AsyncParsableCommand {
 
     func run() async throws {
         let started = ContinuousClock.now
-        let db = try database.open(configuration: .init(readers: 1, synchronous: .normal))
+        let db = try database.open(configuration: .init(readers: 1, synchronous: .normal, writerCacheKiB: 262_144))
         let hasher = PasswordHasher(cost: bcryptCost, threads: 1)
         let existing = try await db.read { try Counters.value(.customersAll, in: $0) }
         guard existing == 0 else {
@@ -42,7 +42,7 @@ struct Generate: AsyncParsableCommand {
             print("created the admin 'admin' with password: \(generated)")
         }
         let hash = try await hasher.hash(DemoSeed.customerPassword)
-        let summary = try await DataGenerator.run(customers: customers, seed: seed, passwordHash: hash, database: db)
+        let summary = try await DataGenerator.run(customers: customers, seed: seed, passwordHash: hash, database: db, batch: 50_000)
         await hasher.shutdown()
         await db.close()
         let seconds = (ContinuousClock.now - started) / .seconds(1)

@@ -70,7 +70,7 @@ import Testing
         }
     }
 
-    /// Renames, soft deletes, deactivations, role changes and deletes, as SQL (the triggers
+    /// Renames, soft deletes, deactivations, role changes, deletes and moved sign-up times, as SQL (the triggers
     /// see every change, whoever makes it).
     static func change(_ duka: TestDuka) async throws {
         try await duka.execute("UPDATE users SET full_name = 'Renamed Zq Person', email = 'RENAMED' || id || '@x.org' WHERE id % 11 = 3 AND role <> 'admin'")
@@ -80,6 +80,8 @@ import Testing
         try await duka.execute("UPDATE users SET role = 'employee' WHERE role = 'customer' AND id % 13 = 4")
         try await duka.execute("UPDATE users SET username = username || 'Q' WHERE id % 9 = 0 AND role <> 'admin'")
         try await duka.execute("DELETE FROM users WHERE id % 17 = 6 AND role <> 'admin'")
+        // Sign-up times do not change through the API, but the blocks follow them anyway.
+        try await duka.execute("UPDATE users SET created_at = created_at + 5 WHERE id % 8 = 5")
     }
 
     /// Every text of 1 to 3 characters in some of the rows, a few misses, and LIKE's own characters.

@@ -92,7 +92,7 @@ BEGIN
             UNION ALL
             SELECT * FROM duka_search_gram_rows(n, 1)
         ) AS g
-        WHERE (o.username, o.email, o.full_name, o.phone_number, o.id_number, o.role, o.deleted_at, o.is_active) IS DISTINCT FROM (n.username, n.email, n.full_name, n.phone_number, n.id_number, n.role, n.deleted_at, n.is_active)
+        WHERE (o.username, o.email, o.full_name, o.phone_number, o.id_number, o.role, o.deleted_at, o.is_active, o.created_at) IS DISTINCT FROM (n.username, n.email, n.full_name, n.phone_number, n.id_number, n.role, n.deleted_at, n.is_active, n.created_at)
     ), grams AS (
         INSERT INTO search_grams (list, gram, bucket, count)
         SELECT list, gram, bucket, SUM(sign) FROM g

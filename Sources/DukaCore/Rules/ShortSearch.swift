@@ -133,42 +133,50 @@ extension ShortSearch {
     }
 }
 
-/// Finds the block of a list holding a page's first row, from the per-block counts of
+/// Finds the blocks of a list that hold a page's rows, from the per-block counts of
 /// `search_blocks` read in the page's order (a block's buckets one after another): the
-/// matches before that block are skipped without reading a row, and the page's walk
-/// starts at the block, `skip` matches in.
-public struct PageStartFinder: Sendable {
+/// matches before the first of them are skipped without reading a row, and the page is
+/// read block by block, `skip` matches into the first, passing no block without a match.
+public struct PageBlocks: Sendable {
     public let offset: Int64
+    public let size: Int64
     private var before: Int64 = 0
     private var current: (block: Int64, count: Int64)?
-    /// The block and the matches to skip in it, once found.
-    public private(set) var start: (block: Int64, skip: Int64)?
+    private var done = false
+    /// The blocks holding the page's rows, in page order (empty past the end).
+    public private(set) var blocks: [Int64] = []
+    /// The matches of the first block that come before the page.
+    public private(set) var skip: Int64 = 0
 
-    public init(offset: Int64) { self.offset = offset }
+    public init(offset: Int64, size: Int64) {
+        self.offset = offset
+        self.size = size
+    }
 
-    /// Adds one row; answers false once the start is found (read no further).
+    /// Adds one row; answers false once the page's blocks are known (read no further).
     public mutating func add(block: Int64, count: Int64) -> Bool {
         if let current, current.block == block {
             self.current = (block, current.count + count)
             return true
         }
-        if finishBlock() { return false }
+        if let current { close(current) }
         current = (block, count)
-        return true
+        return !done
     }
 
     /// After the last row.
-    public mutating func finish() { _ = finishBlock() }
+    public mutating func finish() {
+        if let current { close(current) }
+        current = nil
+    }
 
-    private mutating func finishBlock() -> Bool {
-        guard let current else { return false }
-        if offset < before + current.count {
-            start = (current.block, offset - before)
-            self.current = nil
-            return true
-        }
-        before += current.count
-        self.current = nil
-        return false
+    private mutating func close(_ block: (block: Int64, count: Int64)) {
+        guard !done else { return }
+        let first = before, end = before + block.count
+        before = end
+        guard end > offset else { return }  // wholly before the page
+        if blocks.isEmpty { skip = offset - first }
+        blocks.append(block.block)
+        if end >= offset + size { done = true }
     }
 }

@@ -44,20 +44,19 @@ enum PGAdmittedReads {
         _ access: Access, filter: PGFilter, order: String, total: Total, page: PageRequest, matchesFirst: Bool = false,
         startingAt placement: PGPageStart? = nil, in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
-        var filter = filter
         // The matching rows read once, before the page (always with `countOfMatches`; on
         // request for a sparse short search, whose walk in page order PostgreSQL would
         // otherwise prefer to its trigram indexes).
         let readsMatchesFirst = total == .countOfMatches || matchesFirst
         var arguments: [any PGArgument] = readsMatchesFirst ? filter.arguments : []
-        // The block holding the page's first row (search_blocks), and the matches before it
-        // there: the page's walk starts at that block, that many matches in.
+        // The blocks holding the page's rows (search_blocks), and the matches of the first
+        // that come before the page.
         var startSQL = ""
         var skip = "$?"
         let start = readsMatchesFirst ? nil : placement
         if let start, let offset = page.offset {
-            let found = start.startSQL(offset: offset)
-            startSQL = "start AS MATERIALIZED (\(found.sql)),"
+            let found = start.ctes(offset: offset, size: page.size)
+            startSQL = found.sql
             arguments += found.arguments
             skip = "(SELECT skip FROM start)"
         }
@@ -76,12 +75,23 @@ enum PGAdmittedReads {
             totalSQL = counted.sql
             arguments += counted.arguments
         }
-        if let start, !startSQL.isEmpty { filter.add(start.condition) }
         arguments.append(access.userID)
         var source = readsMatchesFirst ? "matches" : "users \(filter.unnumberedWhereClause)"
+        var sourceHasWhere = !readsMatchesFirst && !filter.conditions.isEmpty
+        if let start, !startSQL.isEmpty {
+            var inBlock = filter
+            inBlock.add(start.blockCondition)
+            source = """
+                (SELECT u.* FROM needed AS b CROSS JOIN LATERAL (
+                    SELECT \(PGUsers.columns) FROM users \(inBlock.unnumberedWhereClause)
+                    ORDER BY \(order) LIMIT (SELECT skip FROM start) + \(page.size)
+                ) AS u) AS placed
+                """
+            sourceHasWhere = false
+        }
         if case .searchGrams = total {
             // A text no row contains is answered from its count, without a walk.
-            source += (readsMatchesFirst ? " WHERE" : " AND") + " (SELECT * FROM total) > 0"
+            source += (sourceHasWhere ? " AND" : " WHERE") + " (SELECT * FROM total) > 0"
         }
         if !readsMatchesFirst { arguments += filter.arguments }
         let limit: String
@@ -134,40 +144,43 @@ enum PGAdmittedReads {
     }
 }
 
-/// Where a page of a short search (or of a whole list) starts: the block of
-/// `search_blocks` holding its first row, in the list's page order, and the matches
-/// before it there. The page's walk starts at that block instead of its list's start.
+/// Where a page of a short search (or of a whole list) lies: the blocks of
+/// `search_blocks` holding its rows, in the list's page order, and the matches of the
+/// first that come before the page. The page is read block by block (a lateral join),
+/// passing no block without a match, instead of walking from its list's start.
 struct PGPageStart {
     let search: ShortSearch
     /// Newest first (the users API's default): the blocks run from the last.
     let descending: Bool
 
-    /// The block's rows: by id on the portal, by `created_at` on the users API (see
-    /// search_gram_rows). No start (a page past the end): no rows.
-    var condition: String {
+    /// The list's key, whose blocks these are: `created_at` on the users API, `id` on the
+    /// portal (see duka_search_gram_rows).
+    var key: String { search.list == .users ? "created_at" : "id" }
+
+    /// One block's rows, for the lateral join over `needed AS b`.
+    var blockCondition: String {
         let shift = "(SELECT value FROM counters WHERE name = 'search_block_shift_\(search.list.rawValue)')::int"
-        return switch (search.list, descending) {
-        case (.customers, _): "id >= ((SELECT block FROM start) << \(shift))"
-        case (.users, false): "created_at >= ((SELECT block FROM start) << \(shift))"
-        case (.users, true): "created_at < (((SELECT block FROM start) + 1) << \(shift))"
-        }
+        return "\(key) >= (b.block << \(shift)) AND \(key) < ((b.block + 1) << \(shift))"
     }
 
-    /// One row (block, skip): the first page takes the first block holding a match; a
-    /// later one the last block in page order whose matches before it are at most `offset`.
-    func startSQL(offset: Int64) -> (sql: String, arguments: [any PGArgument]) {
-        let (order, reverse) = descending ? ("DESC", "ASC") : ("ASC", "DESC")
-        let blocks = "FROM search_blocks WHERE list = $? AND gram = $? AND bucket IN (\(search.bucketList)) AND count > 0"
-        if offset == 0 {
-            return ("SELECT block, 0::bigint AS skip \(blocks) ORDER BY block \(order) LIMIT 1", [search.list.rawValue, search.gram])
-        }
+    /// `counted` (the blocks with their matches and the matches before them; a first page
+    /// needs at most its size of blocks), `needed` (those holding the page's rows) and
+    /// `start` (the matches of the first to skip), as CTEs.
+    func ctes(offset: Int64, size: Int64) -> (sql: String, arguments: [any PGArgument]) {
+        let order = descending ? "DESC" : "ASC"
         return (
             """
-            SELECT block, $? - before AS skip FROM (
-                SELECT block, (SUM(SUM(count)) OVER (ORDER BY block \(order)) - SUM(count))::bigint AS before \(blocks) GROUP BY block
-            ) AS counted WHERE before <= $? ORDER BY block \(reverse) LIMIT 1
+            counted AS MATERIALIZED (
+                SELECT block, n, (SUM(n) OVER (ORDER BY block \(order)) - n)::bigint AS before FROM (
+                    SELECT block, SUM(count)::bigint AS n FROM search_blocks
+                    WHERE list = $? AND gram = $? AND bucket IN (\(search.bucketList)) AND count > 0
+                    GROUP BY block ORDER BY block \(order) \(offset == 0 ? "LIMIT \(size)" : "")
+                ) AS g
+            ),
+            needed AS MATERIALIZED (SELECT block, before FROM counted WHERE before + n > $? AND before < $? + $?),
+            start AS MATERIALIZED (SELECT ($? - MIN(before))::bigint AS skip FROM needed),
             """,
-            [offset, search.list.rawValue, search.gram, offset]
+            [search.list.rawValue, search.gram, offset, offset, size, offset]
         )
     }
 }

@@ -50,22 +50,17 @@ enum CustomerStore {
             // its page is walked to from the block holding its first row, or found through
             // the trigram index, whichever reads fewer rows.
             let plan = try SearchGramStore.plan(placed, page: page, blocks: .ascending, in: db)
-            var sql = try filter.sql(throughIndex: plan.throughIndex, in: db)
-            guard let offset = page.offset, offset < plan.total else { return Page(items: [], total: plan.total, request: page) }
-            var skip = offset
-            if let start = plan.start {
-                sql.add(start.condition, start.argument)
-                skip = start.skip
+            let users = try plan.rows(try filter.sql(throughIndex: plan.throughIndex, in: db), page: page) { sql, limit, offset in
+                try db.query(
+                    """
+                    SELECT \(UserStore.columns) FROM users
+                    WHERE id IN (SELECT id FROM users \(sql.whereClause) ORDER BY id LIMIT ? OFFSET ?)
+                    ORDER BY id
+                    """,
+                    arguments: sql.arguments + [limit, offset],
+                    row: row
+                )
             }
-            let users = try db.query(
-                """
-                SELECT \(UserStore.columns) FROM users
-                WHERE id IN (SELECT id FROM users \(sql.whereClause) ORDER BY id LIMIT ? OFFSET ?)
-                ORDER BY id
-                """,
-                arguments: sql.arguments + [page.size, skip],
-                row: row
-            )
             return Page(items: users, total: plan.total, request: page)
         }
         // The text index finds the rows: count them in the same pass.

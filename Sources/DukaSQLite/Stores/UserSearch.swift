@@ -71,9 +71,25 @@ enum SearchGramStore {
         let total: Int64
         /// Through the trigram index (a sparse text of 3 characters), not by a walk.
         let throughIndex: Bool
-        /// The condition that starts the walk at the block holding the page's first row,
-        /// and the matches to skip from there; nil: from the list's start, `offset` in.
-        let start: (condition: String, argument: Int64, skip: Int64)?
+        /// The blocks holding the page's rows, read one after another, `skip` matches into
+        /// the first; nil: one walk from the list's start, `offset` matches in.
+        let placed: (blocks: [Int64], skip: Int64, condition: String)?
+
+        /// The page's rows: `query(filter, limit, offset)` runs the page's statement for a
+        /// filter (the page's, plus one block's rows when placed).
+        func rows<T>(
+            _ filter: SQLFilter, page: PageRequest, query: (SQLFilter, Int64, Int64) throws -> [T]
+        ) throws -> [T] {
+            guard let offset = page.offset, offset < total else { return [] }
+            guard let placed else { return try query(filter, page.size, offset) }
+            var rows: [T] = []
+            for (index, block) in placed.blocks.enumerated() where rows.count < page.size {
+                var inBlock = filter
+                inBlock.add(placed.condition, block, block)
+                rows += try query(inBlock, page.size - Int64(rows.count), index == 0 ? placed.skip : 0)
+            }
+            return rows
+        }
     }
 
     /// How many users of the search's list and buckets contain its text.
@@ -99,30 +115,28 @@ enum SearchGramStore {
     /// too many other rows goes through the trigram index instead.
     static func plan(_ search: ShortSearch, page: PageRequest, blocks: BlockOrder?, in db: Connection) throws -> Plan {
         let total = try total(search, in: db)
-        guard let offset = page.offset, offset < total else { return Plan(total: total, throughIndex: false, start: nil) }
-        let descending = blocks == .descending
-        let found = try blocks.map { _ in try start(search, offset: offset, descending: descending, in: db) } ?? nil
+        guard let offset = page.offset, offset < total else { return Plan(total: total, throughIndex: false, placed: nil) }
+        let found = try blocks.map { try pageBlocks(search, offset: offset, size: page.size, descending: $0 == .descending, in: db) }
         if search.length == 3 {
             let skip = found?.skip ?? offset
             if !ShortSearch.scanIsCheap(total: total, listSize: try listSize(search, in: db), offset: skip, size: page.size) {
-                return Plan(total: total, throughIndex: true, start: nil)
+                return Plan(total: total, throughIndex: true, placed: nil)
             }
         }
-        guard let found else { return Plan(total: total, throughIndex: false, start: nil) }
+        guard let found, !found.blocks.isEmpty else { return Plan(total: total, throughIndex: false, placed: nil) }
         // Blocks are numbers made from the list's own key: `created_at` for the users API,
         // `id` for the portal (see search_gram_rows in schema.sql).
+        let key = search.list == .users ? "created_at" : "id"
         let shift = "(SELECT value FROM counters WHERE name = 'search_block_shift_\(search.list.rawValue)')"
-        let condition = switch (search.list, descending) {
-        case (.customers, _): "id >= (? << \(shift))"
-        case (.users, false): "created_at >= (? << \(shift))"
-        case (.users, true): "created_at < ((? + 1) << \(shift))"
-        }
-        return Plan(total: total, throughIndex: false, start: (condition, found.block, found.skip))
+        return Plan(
+            total: total, throughIndex: false,
+            placed: (found.blocks, found.skip, "\(key) >= (? << \(shift)) AND \(key) < ((? + 1) << \(shift))")
+        )
     }
 
-    /// The block holding the offset-th match in page order and the matches before it there.
-    private static func start(_ search: ShortSearch, offset: Int64, descending: Bool, in db: Connection) throws -> (block: Int64, skip: Int64)? {
-        var finder = PageStartFinder(offset: offset)
+    /// The blocks holding the page's rows, in page order.
+    private static func pageBlocks(_ search: ShortSearch, offset: Int64, size: Int64, descending: Bool, in db: Connection) throws -> PageBlocks {
+        var found = PageBlocks(offset: offset, size: size)
         try db.forEach(
             """
             SELECT block, count FROM search_blocks
@@ -131,10 +145,10 @@ enum SearchGramStore {
             """,
             arguments: [search.list.rawValue, search.gram]
         ) { row in
-            finder.add(block: row.int64(0), count: row.int64(1))
+            found.add(block: row.int64(0), count: row.int64(1))
         }
-        finder.finish()
-        return finder.start
+        found.finish()
+        return found
     }
 }
 

@@ -44,16 +44,12 @@ extension UserStore {
             return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: row)
         }
         if let plan {
-            guard let offset = page.offset, offset < plan.total else { return Page(items: [], total: plan.total, request: page) }
-            var skip = offset
-            if let start = plan.start {
-                filter.add(start.condition, start.argument)
-                skip = start.skip
+            let users = try plan.rows(filter, page: page) { sql, limit, offset in
+                try db.query(
+                    "SELECT \(columns) FROM users \(sql.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+                    arguments: sql.arguments + [limit, offset], row: row
+                )
             }
-            let users = try db.query(
-                "SELECT \(columns) FROM users \(filter.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: filter.arguments + [page.size, skip], row: row
-            )
             return Page(items: users, total: plan.total, request: page)
         }
         // Customers without a search are counted by the triggers (other roles are few).
