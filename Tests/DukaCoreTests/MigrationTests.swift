@@ -191,6 +191,18 @@ extension EmbeddedResourcesTests {
         }
         let counters = try await database.read { db in try Counters.Name.allCases.map { (try Counters.value($0, in: db), try Counters.recount($0, in: db)) } }
         #expect(counters.allSatisfy { $0.0 == $0.1 })
+        // The rows the till would leave: one line per product and price, at the product's
+        // price, carts only for live active customers, at most one active cart each.
+        let broken = try await database.read { db in
+            [
+                try db.scalarInt("SELECT COUNT(*) FROM (SELECT 1 FROM cart_items GROUP BY cart_id, product_id HAVING COUNT(*) > 1)"),
+                try db.scalarInt("SELECT COUNT(*) FROM cart_items AS i JOIN products AS p ON p.id = i.product_id WHERE i.unit_price_cents <> p.unit_price_cents"),
+                try db.scalarInt("SELECT COUNT(*) FROM carts AS c JOIN users AS u ON u.id = c.user_id WHERE u.deleted_at IS NOT NULL OR NOT u.is_active"),
+                try db.scalarInt("SELECT COUNT(*) FROM (SELECT 1 FROM carts WHERE status = 'active' GROUP BY user_id HAVING COUNT(*) > 1)"),
+                try db.scalarInt("SELECT COUNT(*) FROM carts AS c WHERE NOT EXISTS (SELECT 1 FROM cart_items WHERE cart_id = c.id)"),
+            ]
+        }
+        #expect(broken == [0, 0, 0, 0, 0])
         await database.close()
         return (summary, rows)
     }
@@ -209,8 +221,8 @@ extension EmbeddedResourcesTests {
 }
 
 @Suite struct DeepPageTests {
-    /// Pages read through the cached boundaries equal plain OFFSET pages, before and after
-    /// the set of customers changes.
+    /// Deep pages placed by their blocks (search_blocks) equal plain OFFSET pages, before
+    /// and after the set of customers changes.
     @Test func boundaryPagesMatchOffsetPages() async throws {
         let database = try DukaDatabase.open(path: try temporaryPath(), configuration: .init(readers: 1))
         try await database.write { db in
