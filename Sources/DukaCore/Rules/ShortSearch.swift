@@ -147,6 +147,8 @@ public struct PageBlocks: Sendable {
     public private(set) var blocks: [Int64] = []
     /// The matches of the first block that come before the page.
     public private(set) var skip: Int64 = 0
+    /// The matches up to the end of the last block found, in the order read.
+    public private(set) var end: Int64 = 0
 
     public init(offset: Int64, size: Int64) {
         self.offset = offset
@@ -177,6 +179,23 @@ public struct PageBlocks: Sendable {
         guard end > offset else { return }  // wholly before the page
         if blocks.isEmpty { skip = offset - first }
         blocks.append(block.block)
+        self.end = end
         if end >= offset + size { done = true }
+    }
+
+    /// A page read from the list's other end: the blocks holding rows [offset, offset +
+    /// size) of `total`, found by reading the blocks backwards (fewer of them for a page
+    /// past the middle), given in page order. `read` gives the rows to a finder.
+    public static func fromTheEnd(offset: Int64, size: Int64, total: Int64, read: (inout PageBlocks) throws -> Void) rethrows -> PageBlocks {
+        let last = min(offset + size, total)
+        var backwards = PageBlocks(offset: total - last, size: last - offset)
+        try read(&backwards)
+        var found = PageBlocks(offset: offset, size: size)
+        found.blocks = backwards.blocks.reversed()
+        // Matches before the first block in page order: all but those from it to the end.
+        found.skip = offset - (total - backwards.end)
+        found.end = last
+        found.done = true
+        return found
     }
 }

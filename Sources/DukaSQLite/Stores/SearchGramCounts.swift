@@ -1,20 +1,13 @@
 import DukaCore
 import SQLite
 
-/// `search_grams` counted from scratch, for the users already there (migration 3, and
-/// the end of a bulk load): what the triggers keep one row at a time, computed here in
-/// one pass. SQL's own count (a GROUP BY over `search_gram_rows`) sorts every (user,
-/// text) pair and took 93 s for 100,000 users; this takes a second or two. It follows the view exactly: `lower` folds
-/// ASCII only, `substr` and `length` count Unicode scalars, each text once per user and
+/// `search_grams` and `search_blocks` counted from scratch, for the users already there
+/// (migrations 3 and 4, and the end of a bulk load): what the triggers keep one row at a
+/// time, computed here in two passes. SQL's own count (a GROUP BY over
+/// `search_gram_rows`) sorts every (user, text) pair and took 93 s for 100,000 users;
+/// this takes a few seconds. It follows the view exactly: `lower` folds ASCII only, `substr` and `length` count Unicode scalars, each text once per user and
 /// list, '' once per user with a non-empty searched field.
 enum SearchGramCounts {
-    private struct Key: Hashable {
-        let list: ShortSearch.List
-        let bucket: Int64
-        /// Up to three scalars, each stored + 1 in 21 bits (0: none).
-        let gram: UInt64
-    }
-
     /// Stops the triggers counting (a bulk load: about 0.5 ms a user otherwise). Totals
     /// of short searches lag until `resume`, which a start also runs if a load stopped.
     static func pause(in db: Connection) throws {
@@ -34,59 +27,95 @@ enum SearchGramCounts {
 
     /// Counts `search_grams` and `search_blocks` from scratch.
     static func rebuild(in db: Connection) throws {
-        try rebuildGrams(in: db)
-        try rebuildBlocks(in: db)
+        try rebuild(grams: true, blocks: true, in: db)
     }
 
-    /// `search_grams`: one pass over the users (the counts are few: one per list, bucket and text).
+    /// `search_grams` alone (migration 3).
     static func rebuildGrams(in db: Connection) throws {
-        var counts: [Key: Int64] = [:]
-        var grams = Set<UInt64>()
-        try forEachUser(orderedBy: "id", in: db) { user in
-            for (list, fields) in user.lists {
-                user.grams(of: fields, into: &grams)
-                for gram in grams { counts[Key(list: list, bucket: user.bucket, gram: gram), default: 0] += 1 }
-            }
-        }
-        try db.execute("DELETE FROM search_grams")
-        for (key, count) in counts {
-            try db.execute(
-                "INSERT INTO search_grams (list, gram, bucket, count) VALUES (?, ?, ?, ?)", key.list.rawValue, text(of: key.gram), key.bucket, count
-            )
-        }
+        try rebuild(grams: true, blocks: false, in: db)
     }
 
-    /// `search_blocks`: one pass per list in its blocks' order, each block written when
-    /// the pass leaves it, so only one block's counts are held at a time.
+    /// `search_blocks` alone (migration 4).
     static func rebuildBlocks(in db: Connection) throws {
-        try db.execute("DELETE FROM search_blocks")
+        try rebuild(grams: false, blocks: true, in: db)
+    }
+
+    /// Two passes over the users: by id (the totals, and the portal's blocks, which are
+    /// by id), then by `created_at` (the users API's blocks). Each user's texts are
+    /// worked out once per pass; a block's counts are written when the pass leaves it,
+    /// so only one block's are held at a time.
+    private static func rebuild(grams: Bool, blocks: Bool, in db: Connection) throws {
+        if grams { try db.execute("DELETE FROM search_grams") }
+        if blocks { try db.execute("DELETE FROM search_blocks") }
         let shiftOfUsers = try db.scalarInt("SELECT value FROM counters WHERE name = 'search_block_shift_u'") ?? 16
         let shiftOfCustomers = try db.scalarInt("SELECT value FROM counters WHERE name = 'search_block_shift_c'") ?? 11
-        for (list, order, shift) in [(ShortSearch.List.users, "created_at, id", shiftOfUsers), (.customers, "id", shiftOfCustomers)] {
-            var block: Int64?
-            var counts: [Key: Int64] = [:]
-            var grams = Set<UInt64>()
-            func flush() throws {
-                guard let block else { return }
-                for (key, count) in counts {
+        var totals = [ShortSearch.List.users: Counts(), .customers: Counts()]
+        var customerBlocks = BlockCounts(list: .customers)
+        var texts = Set<UInt64>()
+        try forEachUser(orderedBy: "id", in: db) { user in
+            for (list, fields) in user.lists {
+                user.grams(of: fields, into: &texts)
+                if grams { totals[list]!.add(texts, bucket: user.bucket) }
+                if blocks, list == .customers { try customerBlocks.add(texts, bucket: user.bucket, block: user.id >> shiftOfCustomers, in: db) }
+            }
+        }
+        try customerBlocks.flush(in: db)
+        if grams {
+            for (list, counts) in totals {
+                for (bucket, byGram) in counts.byBucket {
+                    for (gram, count) in byGram {
+                        try db.execute(
+                            "INSERT INTO search_grams (list, gram, bucket, count) VALUES (?, ?, ?, ?)", list.rawValue, text(of: gram), bucket, count
+                        )
+                    }
+                }
+            }
+        }
+        guard blocks else { return }
+        var userBlocks = BlockCounts(list: .users)
+        try forEachUser(orderedBy: "created_at, id", in: db) { user in
+            user.grams(of: user.lists[0].fields, into: &texts)
+            try userBlocks.add(texts, bucket: user.bucket, block: user.createdAt >> shiftOfUsers, in: db)
+        }
+        try userBlocks.flush(in: db)
+    }
+
+    /// Users per text, per bucket (a dictionary per bucket: hashing the text alone).
+    private struct Counts {
+        var byBucket: [Int64: [UInt64: Int64]] = [:]
+
+        mutating func add(_ texts: Set<UInt64>, bucket: Int64) {
+            var counts = byBucket.removeValue(forKey: bucket) ?? [:]
+            for text in texts { counts[text, default: 0] += 1 }
+            byBucket[bucket] = counts
+        }
+    }
+
+    /// One block's counts at a time, written to `search_blocks` when the next begins.
+    private struct BlockCounts {
+        let list: ShortSearch.List
+        var block: Int64?
+        var counts = Counts()
+
+        mutating func add(_ texts: Set<UInt64>, bucket: Int64, block: Int64, in db: Connection) throws {
+            if block != self.block {
+                try flush(in: db)
+                self.block = block
+            }
+            counts.add(texts, bucket: bucket)
+        }
+
+        mutating func flush(in db: Connection) throws {
+            defer { counts = Counts() }
+            guard let block else { return }
+            for (bucket, byGram) in counts.byBucket {
+                for (gram, count) in byGram {
                     try db.execute(
                         "INSERT INTO search_blocks (list, gram, block, bucket, count) VALUES (?, ?, ?, ?, ?)",
-                        key.list.rawValue, text(of: key.gram), block, key.bucket, count
+                        list.rawValue, SearchGramCounts.text(of: gram), block, bucket, count
                     )
                 }
-                counts.removeAll(keepingCapacity: true)
             }
-            try forEachUser(orderedBy: order, in: db) { user in
-                guard let fields = user.lists.first(where: { $0.list == list })?.fields else { return }
-                let userBlock = (list == .users ? user.createdAt : user.id) >> shift
-                if userBlock != block {
-                    try flush()
-                    block = userBlock
-                }
-                user.grams(of: fields, into: &grams)
-                for gram in grams { counts[Key(list: list, bucket: user.bucket, gram: gram), default: 0] += 1 }
-            }
-            try flush()
         }
     }
 

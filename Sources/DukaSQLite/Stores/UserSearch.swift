@@ -116,7 +116,17 @@ enum SearchGramStore {
     static func plan(_ search: ShortSearch, page: PageRequest, blocks: BlockOrder?, in db: Connection) throws -> Plan {
         let total = try total(search, in: db)
         guard let offset = page.offset, offset < total else { return Plan(total: total, throughIndex: false, placed: nil) }
-        let found = try blocks.map { try pageBlocks(search, offset: offset, size: page.size, descending: $0 == .descending, in: db) }
+        let found = try blocks.map { order in
+            // A page past the middle reads the blocks from the list's other end.
+            if offset > total / 2 {
+                return try PageBlocks.fromTheEnd(offset: offset, size: page.size, total: total) { finder in
+                    try read(search, descending: order == .ascending, into: &finder, in: db)
+                }
+            }
+            var finder = PageBlocks(offset: offset, size: page.size)
+            try read(search, descending: order == .descending, into: &finder, in: db)
+            return finder
+        }
         if search.length == 3 {
             let skip = found?.skip ?? offset
             if !ShortSearch.scanIsCheap(total: total, listSize: try listSize(search, in: db), offset: skip, size: page.size) {
@@ -134,9 +144,8 @@ enum SearchGramStore {
         )
     }
 
-    /// The blocks holding the page's rows, in page order.
-    private static func pageBlocks(_ search: ShortSearch, offset: Int64, size: Int64, descending: Bool, in db: Connection) throws -> PageBlocks {
-        var found = PageBlocks(offset: offset, size: size)
+    /// Gives the search's blocks to `finder` in the order asked, until it has the page's.
+    private static func read(_ search: ShortSearch, descending: Bool, into finder: inout PageBlocks, in db: Connection) throws {
         try db.forEach(
             """
             SELECT block, count FROM search_blocks
@@ -145,10 +154,9 @@ enum SearchGramStore {
             """,
             arguments: [search.list.rawValue, search.gram]
         ) { row in
-            found.add(block: row.int64(0), count: row.int64(1))
+            finder.add(block: row.int64(0), count: row.int64(1))
         }
-        found.finish()
-        return found
+        finder.finish()
     }
 }
 
