@@ -131,7 +131,7 @@ public enum DataGenerator {
             let batchSummary = try await database.write { db -> Summary in
                 var summary = Summary()
                 for plan in batchPlans {
-                    let userID = try insert(plan.user, in: db)
+                    let userID = try UserStore.insertRow(plan.user, in: db)
                     summary.customers += 1
                     // Carts are rung up at the till before any soft delete: only a live,
                     // active customer has them.
@@ -149,23 +149,6 @@ public enum DataGenerator {
             summary.lines += batchSummary.lines
             made += count
         }
-    }
-
-    /// The rows `UserStore.insert` writes, without its look-ups (a new file's usernames
-    /// are unique by construction; the unique indexes still hold).
-    private static func insert(_ user: NewUser, in db: Connection) throws -> Int64 {
-        try db.execute(
-            """
-            INSERT INTO users (uuid, username, email, password_hash, role, full_name, id_number, phone_number,
-                               county, town, street, is_active, deleted_at, session_version, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-            """,
-            user.uuid, user.username, user.email, user.passwordHash, user.role.rawValue,
-            user.profile.fullName, user.profile.idNumber, user.profile.phoneNumber,
-            user.profile.county, user.profile.town, user.profile.street,
-            user.isActive, user.deletedAt, user.createdAt, user.createdAt
-        )
-        return db.lastInsertRowID
     }
 
     /// The rows the till's open, add-item and close would leave (`CartStore`): a line per

@@ -75,7 +75,14 @@ enum UserStore {
     static func insert(_ user: NewUser, in db: Connection) throws -> User {
         let taken = try takenFields(username: user.username, email: user.email, in: db)
         guard taken.isEmpty else { throw UserChangeError.duplicate(taken) }
-        try refusingDuplicates { try db.execute(
+        let id = try refusingDuplicates { try insertRow(user, in: db) }
+        return try find(id: id, in: db)!
+    }
+
+    /// The user's row alone, without the duplicate check (a bulk load whose names are
+    /// unique by construction; the unique indexes still hold). Answers its id.
+    static func insertRow(_ user: NewUser, in db: Connection) throws -> Int64 {
+        try db.execute(
             """
             INSERT INTO users (uuid, username, email, password_hash, role, full_name, id_number, phone_number,
                                county, town, street, is_active, deleted_at, session_version, created_at, updated_at)
@@ -85,8 +92,8 @@ enum UserStore {
             user.profile.fullName, user.profile.idNumber, user.profile.phoneNumber,
             user.profile.county, user.profile.town, user.profile.street,
             user.isActive, user.deletedAt, user.createdAt, user.createdAt
-        ) }
-        return try find(id: db.lastInsertRowID, in: db)!
+        )
+        return db.lastInsertRowID
     }
 
     /// Runs `body`, turning the unique indexes' refusal into `UserChangeError.duplicate`
