@@ -47,8 +47,8 @@ enum CustomerStore {
         }
         if let placed = ShortSearch(filter) ?? (searched ? nil : ShortSearch.everyone(filter)) {
             // A short search's total (or the list's, per filter bucket) is kept by triggers;
-            // its page is walked to from the block holding its first row, or found through
-            // the trigram index, whichever reads fewer rows.
+            // its page is read from the blocks holding its rows, or found through the
+            // trigram index, whichever reads fewer rows.
             let plan = try SearchGramStore.plan(placed, page: page, blocks: .ascending, in: db)
             let users = try plan.rows(try filter.sql(throughIndex: plan.throughIndex, in: db), page: page) { sql, limit, offset in
                 try db.query(

@@ -12,10 +12,10 @@ extension UserStore {
 
     /// The same page, each row given to `row` as selected by `UserStore.columns`.
     static func list<T: Sendable>(_ listFilter: UserListFilter, page: PageRequest, in db: Connection, row: (Row) throws -> T) throws -> Page<T> {
-        // A short search's total is kept by triggers; its page is walked to in the sort's
-        // index (from the block holding its first row, when newest or oldest first) or
+        // A short search's total is kept by triggers; its page is walked in the sort's
+        // index (only through the blocks holding its rows, when newest or oldest first) or
         // found through the trigram index, whichever reads fewer rows. Deep pages of a list
-        // without a search start at their block too.
+        // without a search are read from their blocks too.
         let byCreation = listFilter.sortBy == .createdAt
         let searched = listFilter.search?.isEmpty == false
         let deep = (page.offset ?? 0) >= CustomerStore.firstPagesWalked
