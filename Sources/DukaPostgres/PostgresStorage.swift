@@ -16,6 +16,7 @@ public final class PostgresStorage: Storage {
     let health = PGHealth()
     let statements = PGStatements()
     let metrics = StorageMetrics(engine: "postgres")
+    public let keptSearches = KeptSearchAdopter()
 
     private init(pool: PGPool, location: PostgresLocation, logger: Logger) {
         self.pool = pool
@@ -23,6 +24,10 @@ public final class PostgresStorage: Storage {
         self.logger = logger
         let health = health
         watching = Task { await pool.watch(health: health, location: location) }
+        keptSearches.adopting { [weak self] key, total in
+            guard let self else { return }
+            try await PGKeptSearches.adopt(key, total: total, storage: self)
+        }
     }
 
     /// Connects to `url`, checks and migrates the schema (under an advisory lock, so that
@@ -106,6 +111,7 @@ public final class PostgresStorage: Storage {
     }
 
     public func close() async {
+        await keptSearches.close()
         watching.cancel()
         await pool.close()
     }
@@ -149,13 +155,15 @@ public final class PostgresStorage: Storage {
     // MARK: Staff users
 
     public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
-        try await single { db in
+        let written = try await single { db in
             var out = out
             let result = try await PGUsers.list(filter, page: page, access, in: db) { row in
                 UserAnswers.writeSummary(PGRowView<UserColumn>(row: row), to: &out)
             }
             return WrittenRows(out: out, total: result.total, request: result.request)
         }
+        if let kept = KeptSearch(filter) { keptSearches.found(kept, total: written.total) }
+        return written
     }
 
     public func user(uuid: String) async throws -> User? {
@@ -204,13 +212,15 @@ public final class PostgresStorage: Storage {
     }
 
     public func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
-        return try await single { db in
+        let written = try await single { db in
             var out = out
             let result = try await PGCustomers.page(filter, page: page, access, in: db) { row in
                 UserAnswers.writeCustomer(PGRowView<UserColumn>(row: row), to: &out)
             }
             return WrittenRows(out: out, total: result.total, request: result.request)
         }
+        if let kept = KeptSearch(filter) { keptSearches.found(kept, total: written.total) }
+        return written
     }
 
     public func customerWithCarts(id: Int64, _ access: Access) async throws -> (User, [Cart])? {

@@ -8,9 +8,13 @@ import SQLite
 public final class SQLiteStorage: Storage {
     public let database: Database
     let metrics = StorageMetrics(engine: "sqlite")
+    public let keptSearches: KeptSearchAdopter
 
     public init(database: Database) {
         self.database = database
+        self.keptSearches = KeptSearchAdopter { [database] key, total in
+            try await KeptSearchStore.adopt(key, total: total, in: database)
+        }
     }
 
     /// Opens (creating, checking and migrating) Duka's database file: see `DukaDatabase.open`.
@@ -117,6 +121,7 @@ public final class SQLiteStorage: Storage {
     }
 
     public func close() async {
+        await keptSearches.close()
         await database.close()
     }
 
@@ -158,9 +163,11 @@ public final class SQLiteStorage: Storage {
     // MARK: Staff users
 
     public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
-        try await writtenUsers(access, appendingTo: out) { db, row in
+        let written = try await writtenUsers(access, appendingTo: out) { db, row in
             try UserStore.list(filter, page: page, in: db, row: row)
         } write: { UserAnswers.writeSummary($0, to: &$1) }
+        if let kept = KeptSearch(filter) { keptSearches.found(kept, total: written.total) }
+        return written
     }
 
     public func user(uuid: String) async throws -> User? {
@@ -213,9 +220,11 @@ public final class SQLiteStorage: Storage {
     }
 
     public func customersPage(_ filter: CustomerFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
-        try await writtenUsers(access, appendingTo: out) { db, row in
+        let written = try await writtenUsers(access, appendingTo: out) { db, row in
             try CustomerStore.list(filter, page: page, in: db, row: row)
         } write: { UserAnswers.writeCustomer($0, to: &$1) }
+        if let kept = KeptSearch(filter) { keptSearches.found(kept, total: written.total) }
+        return written
     }
 
     public func customerWithCarts(id: Int64, _ access: Access) async throws -> (User, [Cart])? {

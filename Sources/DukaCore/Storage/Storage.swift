@@ -34,6 +34,8 @@ public protocol Storage: Sendable {
     func sharedThrottle(scope: String, limits: LoginThrottle.Limits) -> (any AttemptThrottle)?
     /// Finishes pending work and closes; later calls fail.
     func close() async
+    /// Keeps the totals of long searches that many users match (`KeptSearch`).
+    var keptSearches: KeptSearchAdopter { get }
 
     // MARK: Operations
 

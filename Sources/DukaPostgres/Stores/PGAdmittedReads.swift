@@ -19,6 +19,8 @@ enum PGAdmittedReads {
         case countOfMatches
         /// A short search's total, kept by a trigger in `search_grams`.
         case searchGrams(ShortSearch)
+        /// A long search's total, kept by a trigger in `search_text_counts`.
+        case kept(KeptSearch)
     }
 
     /// The dashboard's counters with the caller's row.
@@ -74,6 +76,10 @@ enum PGAdmittedReads {
             let counted = PGSearchGrams.totalSQL(search)
             totalSQL = counted.sql
             arguments += counted.arguments
+        case .kept(let search):
+            let counted = PGKeptSearches.totalSQL(search, filter: filter)
+            totalSQL = counted.sql
+            arguments += counted.arguments
         }
         arguments.append(access.userID)
         var source = readsMatchesFirst ? "matches" : "users \(filter.unnumberedWhereClause)"
@@ -90,6 +96,10 @@ enum PGAdmittedReads {
             sourceHasWhere = false
         }
         if case .searchGrams = total {
+            // A text no row contains is answered from its count, without a walk.
+            source += (sourceHasWhere ? " AND" : " WHERE") + " (SELECT * FROM total) > 0"
+        }
+        if case .kept = total, !readsMatchesFirst {
             // A text no row contains is answered from its count, without a walk.
             source += (sourceHasWhere ? " AND" : " WHERE") + " (SELECT * FROM total) > 0"
         }

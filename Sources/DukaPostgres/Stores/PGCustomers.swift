@@ -34,6 +34,14 @@ enum PGCustomers {
                 matchesFirst: throughIndex, startingAt: PGPageStart(search: short, descending: false), in: db, row: row
             )
         }
+        if let kept = KeptSearch(filter), let state = try await PGKeptSearches.state(kept, in: db) {
+            // A kept text's total is a few rows' sum; its page is walked when that reaches
+            // it soon (a dense text), else found through the trigram indexes.
+            return try await PGAdmittedReads.userPage(
+                access, filter: conditions(filter), order: "id", total: .kept(kept), page: page,
+                matchesFirst: !PGKeptSearches.walks(state, page: page), in: db, row: row
+            )
+        }
         if searched {
             return try await PGAdmittedReads.userPage(access, filter: conditions(filter), order: "id", total: .countOfMatches, page: page, in: db, row: row)
         }

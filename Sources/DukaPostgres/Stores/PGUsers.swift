@@ -152,6 +152,14 @@ enum PGUsers {
             case .deleted: total = .difference(.customersAll, .customersLive)
             }
         }
+        if let kept = KeptSearch(listFilter), let state = try await PGKeptSearches.state(kept, in: db) {
+            // A kept text's total is a few rows' sum; its page is walked when that reaches
+            // it soon (a dense text), else found through the trigram indexes.
+            return try await PGAdmittedReads.userPage(
+                access, filter: filter, order: order, total: .kept(kept), page: page,
+                matchesFirst: !PGKeptSearches.walks(state, page: page), in: db, row: row
+            )
+        }
         return try await PGAdmittedReads.userPage(
             access, filter: filter, order: order, total: total, page: page, matchesFirst: throughIndex, startingAt: start, in: db, row: row
         )

@@ -11,9 +11,12 @@ enum UserSearchMode {
     case likeThroughIndex
     /// The trigram index (texts of 4 characters or more, and of 3 that are not all ASCII).
     case index
+    /// A kept text (`KeptSearch`) common enough that walking the list reaches the page
+    /// soon: `instr` over each plain row, the index's match for the others.
+    case walk
 
     /// Whether the rows come from the trigram index.
-    var usesIndex: Bool { self != .like }
+    var usesIndex: Bool { self == .likeThroughIndex || self == .index }
 
     /// The mode for `text`, given its short search's plan when it has one.
     static func of(_ text: String?, throughIndex: Bool) -> UserSearchMode? {
@@ -47,6 +50,13 @@ func userSearchCondition(_ text: String, columns: [String], mode: UserSearchMode
         return mode == .like ? (like, arguments) : ("\(indexed) AND \(like)", [scope + ftsPhrase(text)] + arguments)
     case .index:
         break
+    case .walk:
+        let lowered = String(decoding: text.utf8.map(asciiLowercased), as: UTF8.self)
+        let contains = columns.map { "instr(lower(\($0)), ?) > 0" }
+        let notPrintableASCII = columns.map { "\($0) GLOB '*[^ -~]*'" }
+        let matched = "EXISTS (SELECT 1 FROM users_search WHERE users_search MATCH ? AND rowid = users.id)"
+        let sql = "(\(contains.joined(separator: " OR ")) OR ((\(notPrintableASCII.joined(separator: " OR "))) AND \(matched)))"
+        return (sql, columns.map { _ in lowered } + [ftsQuery(text, columns: columns)])
     }
     let whole = scope + ftsPhrase(text)
     guard let rare = try TrigramFrequencies.shared.rarestFourCharacters(of: text, in: db) else {
@@ -158,6 +168,11 @@ enum SearchGramStore {
         }
         finder.finish()
     }
+}
+
+/// An FTS5 query for `text` as one phrase in any of `columns`.
+func ftsQuery(_ text: String, columns: [String]) -> String {
+    "{\(columns.joined(separator: " "))}: " + ftsPhrase(text)
 }
 
 /// `text` as one FTS5 phrase: in double quotes, its own quotes doubled, so operators

@@ -22,7 +22,13 @@ extension UserStore {
         let placed = ShortSearch(listFilter) ?? (!searched && byCreation && deep ? ShortSearch.everyone(listFilter) : nil)
         let blocks: SearchGramStore.BlockOrder? = byCreation ? (listFilter.sortOrder == .asc ? .ascending : .descending) : nil
         let plan = try placed.map { try SearchGramStore.plan($0, page: page, blocks: blocks, in: db) }
-        let mode = UserSearchMode.of(listFilter.search, throughIndex: plan?.throughIndex ?? false)
+        // A kept text's total is a few rows' sum; its page is walked when that reaches it
+        // soon (a dense text), else found through the trigram index.
+        let keptTotal = try KeptSearch(listFilter).flatMap { try KeptSearchStore.total($0, in: db) }
+        var mode = UserSearchMode.of(listFilter.search, throughIndex: plan?.throughIndex ?? false)
+        if let keptTotal, try KeptSearchStore.walks(total: keptTotal, page: page, list: ShortSearch.everyone(listFilter), in: db) {
+            mode = .walk
+        }
         // Only fixed identifiers are spliced in; every value is bound. With the text index,
         // the unary `+` keeps SQLite from walking an index past every non-match: the few
         // rows the text index finds are read by id, tested and sorted instead.
@@ -39,7 +45,7 @@ extension UserStore {
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let order = "\(plus)\(byCreation ? "created_at" : "username") \(direction), \(plus)id \(direction)"
-        if mode == .index {
+        if mode == .index, keptTotal == nil {
             // The text index finds the rows: count them in the same pass.
             return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: row)
         }
@@ -53,7 +59,7 @@ extension UserStore {
             return Page(items: users, total: plan.total, request: page)
         }
         // Customers without a search are counted by the triggers (other roles are few).
-        var knownTotal: Int64?
+        var knownTotal = keptTotal
         if listFilter.role == .customer, !searched {
             switch listFilter.status {
             case .active: knownTotal = try Counters.value(.customersLive, in: db)

@@ -1,0 +1,59 @@
+/// A search of 4 or more printable ASCII characters on either list of users, as the
+/// triggers keep its total once the text is in `search_texts` (schema.sql). Texts that
+/// many users contain (`.co.ke`, `+25471`, a common surname) cost more to count at
+/// request time the bigger the shop: the trigram index finds every match, and a page
+/// count read each one. Kept, their total is a few rows' sum, and their page is a short
+/// walk (they are dense).
+public struct KeptSearch: Sendable, Hashable {
+    public let list: ShortSearch.List
+    /// The text as kept: ASCII lower case.
+    public let text: String
+    /// The filter's buckets, as `ShortSearch`'s.
+    public let buckets: [Int64]
+
+    /// Whether `text` can be kept: 4 to 64 printable ASCII characters (where `lower`
+    /// folds case as the trigram index does; shorter texts are `ShortSearch`'s).
+    public static func keeps(_ text: String) -> Bool {
+        let bytes = text.utf8
+        return (4...64).contains(bytes.count) && bytes.allSatisfy { (0x20...0x7E).contains($0) }
+    }
+
+    init?(_ text: String?, list: ShortSearch.List, buckets: [Int64]) {
+        guard let text, Self.keeps(text) else { return nil }
+        self.list = list
+        self.text = String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+        self.buckets = buckets
+    }
+
+    /// The staff users API's search, when it can be kept.
+    public init?(_ filter: UserListFilter) {
+        self.init(filter.search, list: .users, buckets: ShortSearch.buckets(filter))
+    }
+
+    /// The employee portal's search, when it can be kept.
+    public init?(_ filter: CustomerFilter) {
+        self.init(filter.search, list: .customers, buckets: ShortSearch.buckets(filter))
+    }
+
+    /// `bucket IN (...)`: numbers made here, never request text.
+    public var bucketList: String { buckets.map(String.init).joined(separator: ", ") }
+
+    /// The list and text, without the filter's buckets: what `search_texts` holds.
+    public var key: Key { Key(list: list, text: text) }
+
+    public struct Key: Sendable, Hashable {
+        public let list: ShortSearch.List
+        public let text: String
+    }
+
+    /// A search that found at least this many users is worth keeping: counting that
+    /// many matches at request time costs a few milliseconds, and grows with the shop.
+    public static let keptFrom: Int64 = 1_000
+    /// Tests keep texts found in fewer users.
+    @TaskLocal public static var keptFromOverride: Int64?
+    static var threshold: Int64 { keptFromOverride ?? keptFrom }
+
+    /// Texts kept per list, at most: each is tested by the triggers on every change of a
+    /// user (an `instr` per searched column, about a microsecond together).
+    public static let capacity: Int64 = 256
+}

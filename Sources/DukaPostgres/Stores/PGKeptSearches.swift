@@ -1,0 +1,135 @@
+import DukaCore
+
+/// The kept totals of long searches that many users match (`search_texts`,
+/// `search_text_counts` and their trigger in schema.postgres.sql), and their adoption.
+/// The trigger tests each user as a search does (LIKE over Unicode lower case), so a
+/// kept total is exactly a count.
+enum PGKeptSearches {
+    /// The searched columns of `list`.
+    static func columns(_ list: ShortSearch.List) -> [String] {
+        switch list {
+        case .users: ["username", "email"]
+        case .customers: ["full_name", "email", "phone_number", "id_number"]
+        }
+    }
+
+    /// Whether the search's text is kept and counted, its kept total, and how many users
+    /// the filter's buckets hold (to choose between a walk and the trigram indexes).
+    static func state(_ search: KeptSearch, in db: PGSession) async throws -> (total: Int64, listSize: Int64)? {
+        let row = try await db.first(
+            """
+            SELECT EXISTS (SELECT 1 FROM search_texts WHERE list = $1 AND text = $2 AND ready),
+                COALESCE((SELECT SUM(count) FROM search_text_counts WHERE list = $1 AND text = $2 AND bucket IN (\(search.bucketList))), 0)::bigint,
+                COALESCE((SELECT SUM(count) FROM search_grams WHERE list = $1 AND gram = '' AND bucket IN (\(search.bucketList))), 0)::bigint
+            """,
+            search.list.rawValue, search.text
+        )
+        guard let row, row.bool(0) else { return nil }
+        return (row.int64(1), row.int64(2))
+    }
+
+    /// Whether the page is found by walking the list (few rows read before it) rather
+    /// than through the trigram indexes.
+    static func walks(_ state: (total: Int64, listSize: Int64), page: PageRequest) -> Bool {
+        guard let offset = page.offset, offset < state.total else { return true }
+        return ShortSearch.scanIsCheap(total: state.total, listSize: state.listSize, offset: offset, size: page.size)
+    }
+
+    /// The statement answering the search's total inside a page's statement: the kept
+    /// total, or a count of `filter` should the text have stopped being kept meanwhile.
+    static func totalSQL(_ search: KeptSearch, filter: PGFilter) -> (sql: String, arguments: [any PGArgument]) {
+        (
+            """
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM search_texts WHERE list = $? AND text = $? AND ready)
+                THEN (SELECT COALESCE(SUM(count), 0)::bigint FROM search_text_counts WHERE list = $? AND text = $? AND bucket IN (\(search.bucketList)))
+                ELSE (SELECT COUNT(*) FROM users \(filter.unnumberedWhereClause)) END
+            """,
+            [search.list.rawValue, search.text, search.list.rawValue, search.text] + filter.arguments
+        )
+    }
+
+    /// Starts keeping `key`'s text, found in `total` users. Added first (the trigger
+    /// counts changes from then on); then every transaction that began before is waited
+    /// out, since one may have changed a user without seeing the text; then one statement
+    /// counts the users in its snapshot and adds that count less the changes its snapshot
+    /// already saw counted. ON CONFLICT adds to the newest count, which holds the changes
+    /// committed since. When the list keeps `capacity` texts, the least common makes room
+    /// if it is less common than this one.
+    static func adopt(_ key: KeptSearch.Key, total: Int64, now: Int64 = Timestamp.now(), storage: PostgresStorage) async throws {
+        let list = key.list.rawValue, text = key.text
+        let added: Bool = try await storage.write { db in
+            // An adoption that stopped half-way (a crash) is dropped after ten minutes.
+            try await db.execute(
+                "DELETE FROM search_text_counts WHERE (list, text) IN (SELECT list, text FROM search_texts WHERE NOT ready AND since < $1)", now - 600
+            )
+            try await db.execute("DELETE FROM search_texts WHERE NOT ready AND since < $1", now - 600)
+            // One adopter at a time per list, across instances.
+            try await db.execute("SELECT pg_advisory_xact_lock($1)", key.list == .users ? usersLockKey : customersLockKey)
+            if try await db.scalarInt("SELECT 1 FROM search_texts WHERE list = $1 AND text = $2", list, text) != nil { return false }
+            let held = try await db.scalarInt("SELECT COUNT(*) FROM search_texts WHERE list = $1", list) ?? 0
+            if held >= KeptSearch.capacity {
+                let least = try await db.first(
+                    """
+                    SELECT t.text, COALESCE(SUM(c.count), 0)::bigint AS kept FROM search_texts AS t
+                    LEFT JOIN search_text_counts AS c ON c.list = t.list AND c.text = t.text
+                    WHERE t.list = $1 AND t.ready GROUP BY t.text ORDER BY kept, t.text LIMIT 1
+                    """,
+                    list
+                )
+                guard let least, least.int64(1) < total else { return false }
+                try await db.execute("DELETE FROM search_text_counts WHERE list = $1 AND text = $2", list, least.string(0))
+                try await db.execute("DELETE FROM search_texts WHERE list = $1 AND text = $2", list, least.string(0))
+            }
+            try await db.execute("INSERT INTO search_texts (list, text, ready, since) VALUES ($1, $2, FALSE, $3)", list, text, now)
+            return true
+        }
+        guard added else { return }
+        let addedAt = try await storage.single { db in
+            try await db.scalarInt("SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint")
+        } ?? 0
+        // Transactions that began before the text was added (bounded: the server ends an
+        // idle one after a minute, and Duka's statements after 15 seconds).
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try await storage.single({ db in
+            try await db.scalarInt(
+                """
+                SELECT COUNT(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start < to_timestamp($1::double precision / 1000000)
+                """,
+                addedAt
+            )
+        }) ?? 0 > 0 {
+            guard ContinuousClock.now < deadline else { throw StorageError(.busy, message: "kept search: older transactions did not end") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let columns = columns(key.list).map { #"lower(\#($0) COLLATE "und-x-icu") LIKE duka_like_substring($2) ESCAPE '\'"# }
+        let listCondition = key.list == .customers ? "role = 'customer' AND " : ""
+        try await storage.write { db in
+            try await db.execute(
+                """
+                WITH found AS (
+                    SELECT (CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END) * 4
+                        + (CASE WHEN deleted_at IS NULL THEN 0 ELSE 2 END) + (CASE WHEN is_active THEN 1 ELSE 0 END) AS bucket,
+                        COUNT(*) AS n
+                    FROM users WHERE \(listCondition)(\(columns.joined(separator: " OR ")))
+                    GROUP BY 1
+                ), counted AS (
+                    SELECT bucket, count AS n FROM search_text_counts WHERE list = $1 AND text = $2
+                ), missing AS (
+                    SELECT bucket, COALESCE(f.n, 0) - COALESCE(c.n, 0) AS n FROM found AS f FULL JOIN counted AS c USING (bucket)
+                ), added AS (
+                    INSERT INTO search_text_counts (list, text, bucket, count)
+                    SELECT $1, $2, bucket, n FROM missing WHERE n <> 0 ORDER BY bucket
+                    ON CONFLICT (list, text, bucket) DO UPDATE SET count = search_text_counts.count + excluded.count
+                )
+                UPDATE search_texts SET ready = TRUE WHERE list = $1 AND text = $2
+                """,
+                list, text
+            )
+        }
+    }
+
+    /// "duka.kept.u" and "duka.kept.c" as advisory lock keys.
+    static let usersLockKey: Int64 = 0x6475_6B61_0101
+    static let customersLockKey: Int64 = 0x6475_6B61_0102
+}

@@ -1,0 +1,143 @@
+import DukaCore
+import SQLite
+
+/// The kept totals of long searches that many users match (`search_texts`,
+/// `search_text_counts`, their triggers in schema.sql), and their adoption.
+///
+/// The triggers count plain users only (every searched column printable ASCII, where
+/// `lower` folds case as the trigram index does); the few others are counted at request
+/// time through the index (`users_not_plain`), so a total is exactly the index's.
+enum KeptSearchStore {
+    /// The searched columns of `list`.
+    static func columns(_ list: ShortSearch.List) -> [String] {
+        switch list {
+        case .users: ["username", "email"]
+        case .customers: ["full_name", "email", "phone_number", "id_number"]
+        }
+    }
+
+    /// The rows of `list` (before their buckets).
+    static func listCondition(_ list: ShortSearch.List) -> String {
+        list == .customers ? "role = 'customer'" : "1"
+    }
+
+    /// A user with a character outside printable ASCII in a searched column (the
+    /// condition of the partial index `users_not_plain`, word for word).
+    static let notPlain = """
+        (username GLOB '*[^ -~]*' OR email GLOB '*[^ -~]*' OR full_name GLOB '*[^ -~]*'
+            OR phone_number GLOB '*[^ -~]*' OR id_number GLOB '*[^ -~]*')
+        """
+
+    /// A user's bucket, as the triggers compute it.
+    static let bucket = """
+        (CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END * 4
+            + (deleted_at IS NOT NULL) * 2 + is_active)
+        """
+
+    /// The search's total when its text is kept (and counted), else nil.
+    static func total(_ search: KeptSearch, in db: Connection) throws -> Int64? {
+        guard try db.scalarInt("SELECT ready FROM search_texts WHERE list = ? AND text = ?", search.list.rawValue, search.text) == 1 else {
+            return nil
+        }
+        let kept = try db.scalarInt(
+            "SELECT COALESCE(SUM(count), 0) FROM search_text_counts WHERE list = ? AND text = ? AND bucket IN (\(search.bucketList))",
+            search.list.rawValue, search.text
+        ) ?? 0
+        let others = try db.scalarInt(
+            """
+            SELECT COUNT(*) FROM users INDEXED BY users_not_plain
+            WHERE \(notPlain) AND \(listCondition(search.list)) AND \(bucket) IN (\(search.bucketList))
+                AND EXISTS (SELECT 1 FROM users_search WHERE users_search MATCH ? AND rowid = users.id)
+            """,
+            ftsQuery(search.text, columns: columns(search.list))
+        ) ?? 0
+        return kept + others
+    }
+
+    /// Whether a kept search's page is found by walking its list (`list`: the filter's
+    /// users) rather than through the trigram index: when the walk reads few rows.
+    static func walks(total: Int64, page: PageRequest, list: ShortSearch, in db: Connection) throws -> Bool {
+        guard let offset = page.offset, offset < total else { return true }
+        let size = try SearchGramStore.listSize(list, in: db)
+        return ShortSearch.scanIsCheap(total: total, listSize: size, offset: offset, size: page.size)
+    }
+
+    /// Starts keeping `key`'s text, found in `total` users: added (the triggers count
+    /// changes from then on), the users already there counted in one read snapshot, and
+    /// that count less the changes the snapshot already saw added. SQLite has one writer,
+    /// so every change either comes before the text was added (in the snapshot, not
+    /// counted by a trigger) or after (counted by one). When the list keeps `capacity`
+    /// texts, the least common makes room if it is less common than this one.
+    static func adopt(_ key: KeptSearch.Key, total: Int64, now: Int64 = Timestamp.now(), in database: Database) async throws {
+        let list = key.list.rawValue, text = key.text
+        let added: Bool = try await database.write { db in
+            // An adoption that stopped half-way (a crash) is dropped after ten minutes.
+            try db.execute(
+                "DELETE FROM search_text_counts WHERE (list, text) IN (SELECT list, text FROM search_texts WHERE ready = 0 AND since < ?)", now - 600
+            )
+            try db.execute("DELETE FROM search_texts WHERE ready = 0 AND since < ?", now - 600)
+            if try db.scalarInt("SELECT 1 FROM search_texts WHERE list = ? AND text = ?", list, text) != nil { return false }
+            let held = try db.scalarInt("SELECT COUNT(*) FROM search_texts WHERE list = ?", list) ?? 0
+            if held >= KeptSearch.capacity {
+                let least = try db.queryFirst(
+                    """
+                    SELECT t.text, COALESCE(SUM(c.count), 0) AS kept FROM search_texts AS t
+                    LEFT JOIN search_text_counts AS c ON c.list = t.list AND c.text = t.text
+                    WHERE t.list = ? AND t.ready = 1 GROUP BY t.text ORDER BY kept, t.text LIMIT 1
+                    """,
+                    list
+                ) { ($0.string(0), $0.int64(1)) }
+                guard let least, least.1 < total else { return false }
+                try forget(list: list, text: least.0, in: db)
+            }
+            try db.execute("INSERT INTO search_texts (list, text, ready, since) VALUES (?, ?, 0, ?)", list, text, now)
+            return true
+        }
+        guard added else { return }
+        let missing: [(bucket: Int64, count: Int64)] = try await database.read { db in
+            var counts: [Int64: Int64] = [:]
+            try db.forEach(
+                """
+                SELECT bucket, COUNT(*) FROM search_text_rows
+                WHERE list = ?1 AND (instr(a, ?2) > 0 OR instr(b, ?2) > 0 OR instr(c, ?2) > 0 OR instr(d, ?2) > 0)
+                GROUP BY bucket
+                """,
+                arguments: [list, text]
+            ) { row in
+                counts[row.int64(0), default: 0] += row.int64(1)
+                return true
+            }
+            try db.forEach("SELECT bucket, count FROM search_text_counts WHERE list = ? AND text = ?", arguments: [list, text]) { row in
+                counts[row.int64(0), default: 0] -= row.int64(1)
+                return true
+            }
+            return counts.filter { $0.value != 0 }.map { ($0.key, $0.value) }
+        }
+        try await database.write { db in
+            // Dropped meanwhile (by another process's clean-up): nothing to finish.
+            guard try db.scalarInt("SELECT ready FROM search_texts WHERE list = ? AND text = ?", list, text) == 0 else { return }
+            for (bucket, count) in missing {
+                try db.execute(
+                    """
+                    INSERT INTO search_text_counts (list, text, bucket, count) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (list, text, bucket) DO UPDATE SET count = count + excluded.count
+                    """,
+                    list, text, bucket, count
+                )
+            }
+            try db.execute("UPDATE search_texts SET ready = 1 WHERE list = ? AND text = ?", list, text)
+        }
+    }
+
+    /// Stops keeping a text.
+    static func forget(list: String, text: String, in db: Connection) throws {
+        try db.execute("DELETE FROM search_text_counts WHERE list = ? AND text = ?", list, text)
+        try db.execute("DELETE FROM search_texts WHERE list = ? AND text = ?", list, text)
+    }
+
+    /// Stops keeping every text (a bulk load's end: the triggers were paused).
+    static func forgetAll(in db: Connection) throws {
+        try db.execute("DELETE FROM search_text_counts")
+        try db.execute("DELETE FROM search_texts")
+    }
+}

@@ -1,0 +1,152 @@
+import DukaCore
+import Foundation
+import HTTPTypes
+import Testing
+
+@testable import DukaHTTP
+
+/// Long searches that many users match: once their texts are kept (`search_texts`), the
+/// totals come from the triggers' counts and the pages from a walk or the trigram index.
+/// Every answer must be byte for byte the one the same request gets while the text is
+/// not kept (counted at request time), before and after a run of changes, and the kept
+/// counts must equal a count from scratch, also when users change during an adoption.
+@Suite struct KeptSearchTests {
+    /// Dense and sparse texts, LIKE's own characters, a text found only in users with
+    /// other letters (their case folded by the index), and misses.
+    static let texts = [
+        "example", "EXAMPLE1", ".co.ke", "+2547", "kamau", "wanj", "wanjir", "ana banana", "100%", "u_st", "k\\sl", "o'ne",
+        "renamed", "zq_1", "istanbul", "@x.org", "nothing here", "gen1",
+    ]
+
+    static func paths(_ text: String) -> [String] {
+        let q = ShortSearchTests.query(text)
+        var paths: [String] = []
+        for page in [1, 2, 5] {
+            paths.append("/employee/customers?search=\(q)&per_page=7&page=\(page)")
+            paths.append("/employee/customers?search=\(q)&per_page=7&page=\(page)&include_deleted=true&is_active=false")
+            paths.append("/api/v1/users?search=\(q)&limit=5&page=\(page)")
+            paths.append("/api/v1/users?search=\(q)&limit=5&page=\(page)&role=customer&status=all&sort_by=username&sort_order=asc")
+            paths.append("/api/v1/users?search=\(q)&limit=5&page=\(page)&status=deleted&sort_by=created_at&sort_order=asc")
+        }
+        return paths
+    }
+
+    static func answers(_ api: TestAPI, token: String) async throws -> [String: String] {
+        var answers: [String: String] = [:]
+        for text in texts {
+            for path in paths(text) {
+                let response = try await api.request(.get, path, token: token)
+                #expect(response.status == .ok, "\(path): \(response.body)")
+                answers[path] = response.body
+            }
+        }
+        return answers
+    }
+
+    /// The kept counts against a count from scratch (the same test, in SQL).
+    static func drift(_ duka: TestDuka) async throws -> Int64 {
+        let recount = duka.engine == .sqlite
+            ? """
+              SELECT t.list, t.text, r.bucket, COUNT(*) FROM search_text_rows AS r JOIN search_texts AS t ON t.list = r.list
+              WHERE instr(r.a, t.text) > 0 OR instr(r.b, t.text) > 0 OR instr(r.c, t.text) > 0 OR instr(r.d, t.text) > 0
+              GROUP BY 1, 2, 3
+              """
+            : "SELECT g.list, g.text, g.bucket, SUM(g.sign) FROM users AS u CROSS JOIN LATERAL duka_search_text_rows(u, 1) AS g GROUP BY 1, 2, 3"
+        let kept = "SELECT list, text, bucket, count FROM search_text_counts WHERE count <> 0"
+        let extra = try await duka.scalarInt("SELECT COUNT(*) FROM (\(kept) EXCEPT \(recount)) AS d") ?? -1
+        let missing = try await duka.scalarInt("SELECT COUNT(*) FROM (\(recount) EXCEPT \(kept)) AS d") ?? -1
+        return extra + missing
+    }
+
+    @Test(arguments: TestEngine.available) func keptAnswersEqualCountedOnes(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
+        try await duka.run { api in
+            try await ShortSearchTests.addPeople(duka, count: 160)
+            let token = try await api.token("admin", TestDuka.adminPassword)
+            let counted = try await KeptSearch.$keptFromOverride.withValue(Int64.max) { try await Self.answers(api, token: token) }
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts") == 0)
+            // Every text found in at least one user is kept.
+            _ = try await KeptSearch.$keptFromOverride.withValue(1) { try await Self.answers(api, token: token) }
+            await duka.server.storage.keptSearches.settle()
+            let kept = try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE ready = \(engine == .sqlite ? "1" : "TRUE")") ?? 0
+            #expect(kept >= 15, "texts kept: \(kept)")
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE text = 'example'") == 2)
+            #expect(try await Self.drift(duka) == 0)
+            let answered = try await KeptSearch.$keptFromOverride.withValue(Int64.max) { try await Self.answers(api, token: token) }
+            for (path, body) in counted { #expect(answered[path] == body, "\(path)") }
+
+            // Changes: the kept answers against the counted ones (the texts set aside).
+            try await ShortSearchTests.change(duka)
+            #expect(try await Self.drift(duka) == 0)
+            let ready = engine == .sqlite ? "1" : "TRUE", notReady = engine == .sqlite ? "0" : "FALSE"
+            try await duka.execute("UPDATE search_texts SET ready = \(notReady)")
+            let countedAfter = try await KeptSearch.$keptFromOverride.withValue(Int64.max) { try await Self.answers(api, token: token) }
+            try await duka.execute("UPDATE search_texts SET ready = \(ready)")
+            let keptAfter = try await KeptSearch.$keptFromOverride.withValue(Int64.max) { try await Self.answers(api, token: token) }
+            for (path, body) in countedAfter { #expect(keptAfter[path] == body, "after changes: \(path)") }
+            #expect(countedAfter != counted, "the changes changed some answers")
+        }
+    }
+
+    /// Users renamed, added and deleted while texts are adopted: the kept counts end
+    /// equal to a count from scratch.
+    @Test(arguments: TestEngine.available) func adoptionDuringChangesStaysExact(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
+        try await duka.run { api in
+            try await ShortSearchTests.addPeople(duka, count: 120)
+            let token = try await api.token("admin", TestDuka.adminPassword)
+            let changes = Task {
+                for round in 0..<60 {
+                    try await duka.execute(
+                        "UPDATE users SET full_name = ?, email = ? WHERE id = ?",
+                        .text(round % 2 == 0 ? "Kamau Example" : "Otieno"), .text("moved\(round)@example\(round % 3).co.ke"), .int(Int64(2 + round % 50))
+                    )
+                    try await duka.execute(
+                        """
+                        INSERT INTO users (uuid, username, email, password_hash, role, full_name, phone_number, created_at, updated_at)
+                        VALUES (?, ?, ?, 'x', 'customer', 'Wanjiru Kamau', '+254700', 1, 1)
+                        """,
+                        .text(UUID().uuidString), .text("late\(round)"), .text("late\(round)@example1.co.ke")
+                    )
+                    if round % 3 == 0 { try await duka.execute("DELETE FROM users WHERE username = ?", .text("late\(round - 3)")) }
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+            }
+            try await KeptSearch.$keptFromOverride.withValue(1) {
+                for _ in 0..<3 {
+                    for text in ["example", "kamau", ".co.ke", "wanjiru", "otieno", "+2547", "late"] {
+                        _ = try await api.request(.get, "/employee/customers?search=\(text)", token: token)
+                        _ = try await api.request(.get, "/api/v1/users?search=\(text)", token: token)
+                    }
+                }
+            }
+            try await changes.value
+            await duka.server.storage.keptSearches.settle()
+            let kept = try await duka.scalarInt("SELECT COUNT(*) FROM search_texts") ?? 0
+            #expect(kept >= 8, "texts kept: \(kept)")
+            #expect(try await Self.drift(duka) == 0)
+        }
+    }
+
+    /// A list keeps at most `capacity` texts: a commoner one takes the least common's place.
+    @Test func theLeastCommonTextMakesRoom() async throws {
+        let duka = try await TestDuka.make(.sqlite)
+        try await duka.run { api in
+            try await ShortSearchTests.addPeople(duka, count: 60)
+            let token = try await api.token("admin", TestDuka.adminPassword)
+            // The portal's list full of texts found in one user.
+            for n in 0..<KeptSearch.capacity {
+                try await duka.execute("INSERT INTO search_texts (list, text, ready, since) VALUES ('c', ?, 1, 1)", .text("zzz\(n)"))
+                try await duka.execute("INSERT INTO search_text_counts (list, text, bucket, count) VALUES ('c', ?, 17, 1)", .text("zzz\(n)"))
+            }
+            _ = try await KeptSearch.$keptFromOverride.withValue(2) {
+                try await api.request(.get, "/employee/customers?search=example", token: token)
+            }
+            await duka.server.storage.keptSearches.settle()
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE list = 'c'") == KeptSearch.capacity)
+            #expect(try await duka.scalarInt("SELECT ready FROM search_texts WHERE list = 'c' AND text = 'example'") == 1)
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE text = 'zzz0'") == 0)
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_text_counts WHERE text = 'zzz0'") == 0)
+        }
+    }
+}
