@@ -34,7 +34,8 @@ public final class SQLiteStorage: Storage {
     private func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let asked = ContinuousClock.now
         let (result, began) = try await metrics.counting {
-            try await Self.engineErrors { try await database.read { db in (try body(db), ContinuousClock.now) } }
+            let knobs = SearchTestKnobs.current()
+            return try await Self.engineErrors { try await database.read { db in (try knobs.bound { try body(db) }, ContinuousClock.now) } }
         }
         metrics.record(.read, asked: asked, began: began)
         return result

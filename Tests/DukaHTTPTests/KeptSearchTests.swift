@@ -72,8 +72,14 @@ import Testing
             #expect(kept >= 15, "texts kept: \(kept)")
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE text = 'example'") == 2)
             #expect(try await Self.drift(duka) == 0)
-            let answered = try await KeptSearch.$keptFromOverride.withValue(Int64.max) { try await Self.answers(api, token: token) }
-            for (path, body) in counted { #expect(answered[path] == body, "\(path)") }
+            // Walks within the usual budget, and within one so small that most pages are
+            // found through the index instead.
+            for budget: Int64? in [nil, 3] {
+                let answered = try await KeptSearch.$keptFromOverride.withValue(Int64.max) {
+                    try await KeptSearch.$walkBudgetOverride.withValue(budget) { try await Self.answers(api, token: token) }
+                }
+                for (path, body) in counted { #expect(answered[path] == body, "budget \(budget ?? -1): \(path)") }
+            }
 
             // Changes: the kept answers against the counted ones (the texts set aside).
             try await ShortSearchTests.change(duka)

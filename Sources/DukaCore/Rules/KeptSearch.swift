@@ -53,7 +53,33 @@ public struct KeptSearch: Sendable, Hashable {
     @TaskLocal public static var keptFromOverride: Int64?
     static var threshold: Int64 { keptFromOverride ?? keptFrom }
 
+    /// Rows a dense text's page may walk before the trigram index finds it instead: a
+    /// couple of milliseconds' worth, or four times the rows the page should need.
+    public static func walkBudget(expected: Int64) -> Int64 { walkBudgetOverride ?? max(2_000, 4 * expected) }
+    /// Tests walk a few rows only, to take both ways.
+    @TaskLocal public static var walkBudgetOverride: Int64?
+
     /// Texts kept per list, at most: each is tested by the triggers on every change of a
     /// user (an `instr` per searched column, about a microsecond together).
     public static let capacity: Int64 = 256
+}
+
+/// The search knobs tests turn (task-local values), carried onto the threads an engine
+/// runs its SQL on, where the request's task-local values are not seen.
+public struct SearchTestKnobs: Sendable {
+    let scanBudget: Int64?
+    let walkBudget: Int64?
+
+    /// The values of the current task.
+    public static func current() -> SearchTestKnobs {
+        SearchTestKnobs(scanBudget: ShortSearch.scanBudgetOverride, walkBudget: KeptSearch.walkBudgetOverride)
+    }
+
+    /// Runs `body` with the values bound again (on any thread).
+    public func bound<T>(_ body: () throws -> T) rethrows -> T {
+        guard scanBudget != nil || walkBudget != nil else { return try body() }
+        return try ShortSearch.$scanBudgetOverride.withValue(scanBudget) {
+            try KeptSearch.$walkBudgetOverride.withValue(walkBudget, operation: body)
+        }
+    }
 }

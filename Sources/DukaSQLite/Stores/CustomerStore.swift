@@ -4,9 +4,8 @@ import SQLite
 /// The filter as SQL conditions.
 extension CustomerFilter {
     /// `throughIndex`: a short search's rows come from the trigram index (see `SearchGramStore.plan`).
-    /// `walked`: a kept text's rows are found by walking the list (see `KeptSearchStore`).
-    func sql(throughIndex: Bool = false, walked: Bool = false, in db: Connection) throws -> SQLFilter {
-        let mode = walked ? .walk : UserSearchMode.of(search, throughIndex: throughIndex)
+    func sql(throughIndex: Bool = false, in db: Connection) throws -> SQLFilter {
+        let mode = UserSearchMode.of(search, throughIndex: throughIndex)
         // With a text-index search, `+` keeps SQLite from probing the role index for
         // each row the text index finds: reading the row by id is cheaper.
         let plus = mode?.usesIndex == true ? "+" : ""
@@ -49,8 +48,11 @@ enum CustomerStore {
         if let kept = KeptSearch(filter), let total = try KeptSearchStore.total(kept, in: db) {
             // A kept text's total is a few rows' sum; its page is walked when that reaches
             // it soon (a dense text), else found through the trigram index.
-            let walked = try KeptSearchStore.walks(total: total, page: page, list: ShortSearch.everyone(filter), in: db)
-            return try pageOfIDs(try filter.sql(walked: walked, in: db), total: total, page: page, in: db, row: row)
+            var unsearched = filter
+            unsearched.search = nil
+            return try KeptSearchStore.page(
+                kept, total: total, base: try unsearched.sql(in: db), indexed: try filter.sql(in: db), order: "id", page: page, in: db, row: row
+            )
         }
         if let placed = ShortSearch(filter) ?? (searched ? nil : ShortSearch.everyone(filter)) {
             // A short search's total (or the list's, per filter bucket) is kept by triggers;

@@ -54,12 +54,44 @@ enum KeptSearchStore {
         return kept + others
     }
 
-    /// Whether a kept search's page is found by walking its list (`list`: the filter's
-    /// users) rather than through the trigram index: when the walk reads few rows.
-    static func walks(total: Int64, page: PageRequest, list: ShortSearch, in db: Connection) throws -> Bool {
-        guard let offset = page.offset, offset < total else { return true }
-        let size = try SearchGramStore.listSize(list, in: db)
-        return ShortSearch.scanIsCheap(total: total, listSize: size, offset: offset, size: page.size)
+    /// A kept search's page: `base` is the list's filter without the search, `indexed`
+    /// the whole filter through the trigram index, `order` the page's order. A dense text
+    /// walks the list testing each row, within a budget of rows: matches that cluster far
+    /// from the list's start (`gen24…`, whose users signed up together) would make the
+    /// walk read most of the list, so past the budget the index finds the page instead.
+    static func page<T>(
+        _ search: KeptSearch, total: Int64, base: SQLFilter, indexed: SQLFilter, order: String, page: PageRequest,
+        in db: Connection, row: (Row) throws -> T
+    ) throws -> Page<T> {
+        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
+        let listSize = try SearchGramStore.listSize(ShortSearch.everyone(search.list, buckets: search.buckets), in: db)
+        var ids: [Int64]?
+        if ShortSearch.scanIsCheap(total: total, listSize: listSize, offset: offset, size: page.size) {
+            let expected = (offset + page.size) * max(listSize, 1) / total
+            let budget = KeptSearch.walkBudget(expected: expected)
+            let walk = try userSearchCondition(search.text, columns: columns(search.list), mode: .walk, in: db)
+            let found = try db.query(
+                """
+                SELECT id FROM (SELECT * FROM users \(base.whereClause) ORDER BY \(order) LIMIT ?) AS users
+                WHERE \(walk.sql) ORDER BY \(order) LIMIT ? OFFSET ?
+                """,
+                arguments: base.arguments + [budget] + walk.arguments + [page.size, offset]
+            ) { $0.int64(0) }
+            if found.count >= min(page.size, total - offset) || budget >= listSize { ids = found }
+        }
+        if ids == nil {
+            ids = try db.query(
+                "SELECT id FROM users \(indexed.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
+                arguments: indexed.arguments + [page.size, offset]
+            ) { $0.int64(0) }
+        }
+        let found = ids ?? []
+        guard !found.isEmpty else { return Page(items: [], total: total, request: page) }
+        let marks = Array(repeating: "?", count: found.count).joined(separator: ", ")
+        let items = try db.query(
+            "SELECT \(UserStore.columns) FROM users WHERE id IN (\(marks)) ORDER BY \(order)", arguments: found, row: row
+        )
+        return Page(items: items, total: total, request: page)
     }
 
     /// Starts keeping `key`'s text, found in `total` users: added (the triggers count

@@ -22,30 +22,28 @@ extension UserStore {
         let placed = ShortSearch(listFilter) ?? (!searched && byCreation && deep ? ShortSearch.everyone(listFilter) : nil)
         let blocks: SearchGramStore.BlockOrder? = byCreation ? (listFilter.sortOrder == .asc ? .ascending : .descending) : nil
         let plan = try placed.map { try SearchGramStore.plan($0, page: page, blocks: blocks, in: db) }
-        // A kept text's total is a few rows' sum; its page is walked when that reaches it
-        // soon (a dense text), else found through the trigram index.
-        let keptTotal = try KeptSearch(listFilter).flatMap { try KeptSearchStore.total($0, in: db) }
-        var mode = UserSearchMode.of(listFilter.search, throughIndex: plan?.throughIndex ?? false)
-        if let keptTotal, try KeptSearchStore.walks(total: keptTotal, page: page, list: ShortSearch.everyone(listFilter), in: db) {
-            mode = .walk
-        }
+        let mode = UserSearchMode.of(listFilter.search, throughIndex: plan?.throughIndex ?? false)
         // Only fixed identifiers are spliced in; every value is bound. With the text index,
         // the unary `+` keeps SQLite from walking an index past every non-match: the few
         // rows the text index finds are read by id, tested and sorted instead.
         let plus = mode?.usesIndex == true ? "+" : ""
-        var filter = SQLFilter()
-        switch listFilter.status {
-        case .active: filter.add("\(plus)deleted_at IS NULL")
-        case .deleted: filter.add("\(plus)deleted_at IS NOT NULL")
-        case .all: break
-        }
-        if let role = listFilter.role { filter.add("\(plus)role = ?", role.rawValue) }
+        var filter = staffFilter(listFilter, plus: plus)
         if let search = listFilter.search, let mode {
             filter.add(try userSearchCondition(search, columns: ["username", "email"], mode: mode, in: db))
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let order = "\(plus)\(byCreation ? "created_at" : "username") \(direction), \(plus)id \(direction)"
-        if mode == .index, keptTotal == nil {
+        if let kept = KeptSearch(listFilter), let total = try KeptSearchStore.total(kept, in: db) {
+            // A kept text's total is a few rows' sum; its page is walked when that reaches
+            // it soon (a dense text), else found through the trigram index.
+            var unsearched = listFilter
+            unsearched.search = nil
+            return try KeptSearchStore.page(
+                kept, total: total, base: staffFilter(unsearched, plus: ""), indexed: filter,
+                order: "\(byCreation ? "created_at" : "username") \(direction), id \(direction)", page: page, in: db, row: row
+            )
+        }
+        if mode == .index {
             // The text index finds the rows: count them in the same pass.
             return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: row)
         }
@@ -59,7 +57,7 @@ extension UserStore {
             return Page(items: users, total: plan.total, request: page)
         }
         // Customers without a search are counted by the triggers (other roles are few).
-        var knownTotal = keptTotal
+        var knownTotal: Int64?
         if listFilter.role == .customer, !searched {
             switch listFilter.status {
             case .active: knownTotal = try Counters.value(.customersLive, in: db)
@@ -71,6 +69,18 @@ extension UserStore {
             of: "users", filter: filter, knownTotal: knownTotal, page: page,
             select: "SELECT \(columns) FROM users \(filter.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?", row: row
         )
+    }
+
+    /// The list's status and role conditions (`plus`: "+" keeps SQLite off their indexes).
+    private static func staffFilter(_ listFilter: UserListFilter, plus: String) -> SQLFilter {
+        var filter = SQLFilter()
+        switch listFilter.status {
+        case .active: filter.add("\(plus)deleted_at IS NULL")
+        case .deleted: filter.add("\(plus)deleted_at IS NOT NULL")
+        case .all: break
+        }
+        if let role = listFilter.role { filter.add("\(plus)role = ?", role.rawValue) }
+        return filter
     }
 
     /// Active, not soft-deleted admins.
