@@ -20,7 +20,8 @@ public enum PGCheck {
                 guard checked.checkContents else { return findings }
                 findings += try await DatabaseCheck.run(DatabaseCheck.Queries(
                     scalar: { sql in try await db.scalarInt(sql) ?? 0 },
-                    triples: { sql in try await db.rows(sql, []).map { ($0.string(0), $0.int64(1), $0.int64(2)) } }
+                    triples: { sql in try await db.rows(sql, []).map { ($0.string(0), $0.int64(1), $0.int64(2)) } },
+                    keptSearchRecount: version >= 5 ? PGKeptSearches.recount : nil
                 ))
                 return findings
             }

@@ -7,7 +7,7 @@ import SQLite
 import Testing
 
 /// `duka check`: a healthy database passes every check; a wrong counter, a wrong
-/// short-search total and (on SQLite, where foreign keys can be switched off) an orphan
+/// short-search total, a wrong kept total of a long search and (on SQLite, where foreign keys can be switched off) an orphan
 /// line are each reported.
 @Suite struct DatabaseCheckTests {
     static func check(_ duka: TestDuka) async throws -> [DatabaseCheck.Finding] {
@@ -20,11 +20,17 @@ import Testing
     @Test(arguments: TestEngine.available) func aHealthyShopPassesAndBreakagesAreNamed(_ engine: TestEngine) async throws {
         let duka = try await TestDuka.make(engine, demo: true)
         try await duka.run { _ in
+            // A long search's text kept (on demand, as a search of many users would ask).
+            let kept = try #require(KeptSearch(CustomerFilter(search: "example.co")))
+            duka.server.storage.keptSearches.found(kept, total: KeptSearch.keptFrom)
+            await duka.server.storage.keptSearches.settle()
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_text_counts WHERE text = 'example.co' AND count > 100") == 1)
             let healthy = try await Self.check(duka)
             #expect(healthy.allSatisfy { $0.passed }, "\(DatabaseCheck.report(healthy))")
             #expect(healthy.contains { $0.check.hasPrefix("counter carts") })
             #expect(healthy.contains { $0.check == "short-search totals" })
             #expect(healthy.contains { $0.check == "short-search blocks" })
+            #expect(healthy.contains { $0.check == "kept search totals" })
             if engine == .sqlite {
                 #expect(healthy.contains { $0.check == "integrity" })
                 #expect(healthy.contains { $0.check == "foreign keys" })
@@ -35,12 +41,14 @@ import Testing
             try await duka.execute(
                 "UPDATE search_blocks SET count = count - 1 WHERE list = 'u' AND gram = '' AND bucket = 17 AND block = (SELECT MIN(block) FROM search_blocks WHERE list = 'u' AND gram = '' AND bucket = 17)"
             )
+            try await duka.execute("UPDATE search_text_counts SET count = count - 3 WHERE text = 'example.co' AND bucket = 17")
             let broken = try await Self.check(duka)
             let products = try #require(try await duka.scalarInt("SELECT COUNT(*) FROM products"))
             #expect(broken.first { $0.check == "counter products" }?.problem == "holds \(products + 2), but there are \(products)")
             #expect(broken.first { $0.check == "short-search totals" }?.problem?.contains("c bucket 17") == true)
             #expect(broken.first { $0.check == "short-search blocks" }?.problem?.contains("u bucket 17") == true)
-            #expect(broken.filter { !$0.passed }.count == 3, "\(DatabaseCheck.report(broken))")
+            #expect(broken.first { $0.check == "kept search totals" }?.problem?.contains("c:example.co bucket 17") == true)
+            #expect(broken.filter { !$0.passed }.count == 4, "\(DatabaseCheck.report(broken))")
         }
     }
 

@@ -53,6 +53,21 @@ public struct KeptSearch: Sendable, Hashable {
     @TaskLocal public static var keptFromOverride: Int64?
     static var threshold: Int64 { keptFromOverride ?? keptFrom }
 
+    /// Whether the page of a kept text found in `total` of `listSize` users is better
+    /// walked (testing each row in page order) than found through the trigram index.
+    /// Measured on SQLite at 100,000 customers: a walk tests a row in about 3.7 µs (four
+    /// columns), the index yields a match in about 0.9 µs; so only a text dense enough
+    /// that the walk tests fewer than a quarter as many rows as there are matches walks.
+    public static func walks(total: Int64, listSize: Int64, offset: Int64, size: Int64) -> Bool {
+        guard total > 0 else { return false }
+        return expectedWalk(total: total, listSize: listSize, offset: offset, size: size) * 4 <= total
+    }
+
+    /// About how many rows a walk tests before it has the page.
+    public static func expectedWalk(total: Int64, listSize: Int64, offset: Int64, size: Int64) -> Int64 {
+        (offset + size) * max(listSize, 1) / max(total, 1)
+    }
+
     /// Rows a dense text's page may walk before the trigram index finds it instead: a
     /// couple of milliseconds' worth, or four times the rows the page should need.
     public static func walkBudget(expected: Int64) -> Int64 { walkBudgetOverride ?? max(2_000, 4 * expected) }

@@ -32,7 +32,7 @@ enum PGKeptSearches {
     /// than through the trigram indexes.
     static func walks(_ state: (total: Int64, listSize: Int64), page: PageRequest) -> Bool {
         guard let offset = page.offset, offset < state.total else { return true }
-        return ShortSearch.scanIsCheap(total: state.total, listSize: state.listSize, offset: offset, size: page.size)
+        return KeptSearch.walks(total: state.total, listSize: state.listSize, offset: offset, size: page.size)
     }
 
     /// The statement answering the search's total inside a page's statement: the kept
@@ -128,6 +128,14 @@ enum PGKeptSearches {
             )
         }
     }
+
+    /// The trigger's test, done again for `duka check` (see `DatabaseCheck.checkedTexts`).
+    static let recount = """
+        WITH \(DatabaseCheck.checkedTexts)
+        SELECT g.list || ':' || g.text, g.bucket, SUM(g.sign)::bigint FROM users AS u CROSS JOIN LATERAL duka_search_text_rows(u, 1) AS g
+        JOIN checked AS t ON t.list = g.list AND t.text = g.text
+        GROUP BY 1, 2
+        """
 
     /// "duka.kept.u" and "duka.kept.c" as advisory lock keys.
     static let usersLockKey: Int64 = 0x6475_6B61_0101

@@ -56,7 +56,7 @@ enum KeptSearchStore {
 
     /// A kept search's page: `base` is the list's filter without the search, `indexed`
     /// the whole filter through the trigram index, `order` the page's order. A dense text
-    /// walks the list testing each row, within a budget of rows: matches that cluster far
+    /// (`KeptSearch.walks`) walks the list testing each row, within a budget of rows: matches that cluster far
     /// from the list's start (`gen24…`, whose users signed up together) would make the
     /// walk read most of the list, so past the budget the index finds the page instead.
     static func page<T>(
@@ -66,8 +66,8 @@ enum KeptSearchStore {
         guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
         let listSize = try SearchGramStore.listSize(ShortSearch.everyone(search.list, buckets: search.buckets), in: db)
         var ids: [Int64]?
-        if ShortSearch.scanIsCheap(total: total, listSize: listSize, offset: offset, size: page.size) {
-            let expected = (offset + page.size) * max(listSize, 1) / total
+        if KeptSearch.walks(total: total, listSize: listSize, offset: offset, size: page.size) {
+            let expected = KeptSearch.expectedWalk(total: total, listSize: listSize, offset: offset, size: page.size)
             let budget = KeptSearch.walkBudget(expected: expected)
             let walk = try userSearchCondition(search.text, columns: columns(search.list), mode: .walk, in: db)
             let found = try db.query(
@@ -160,6 +160,14 @@ enum KeptSearchStore {
             try db.execute("UPDATE search_texts SET ready = 1 WHERE list = ? AND text = ?", list, text)
         }
     }
+
+    /// The triggers' test, done again for `duka check` (see `DatabaseCheck.checkedTexts`).
+    static let recount = """
+        WITH \(DatabaseCheck.checkedTexts)
+        SELECT t.list || ':' || t.text, r.bucket, COUNT(*) FROM search_text_rows AS r JOIN checked AS t ON t.list = r.list
+        WHERE instr(r.a, t.text) > 0 OR instr(r.b, t.text) > 0 OR instr(r.c, t.text) > 0 OR instr(r.d, t.text) > 0
+        GROUP BY 1, 2
+        """
 
     /// Stops keeping a text.
     static func forget(list: String, text: String, in db: Connection) throws {
