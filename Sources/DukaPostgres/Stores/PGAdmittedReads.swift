@@ -44,7 +44,7 @@ enum PGAdmittedReads {
     /// row is admitted; answers the total. One statement: the total, the caller and the page.
     static func userPage(
         _ access: Access, filter: PGFilter, order: String, total: Total, page: PageRequest, matchesFirst: Bool = false,
-        startingAt placement: PGPageStart? = nil, in db: PGSession, row: (PGRow) throws -> Void
+        startingAt placement: PGPageStart? = nil, walk: PGKeptSearches.Walk? = nil, in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
         // The matching rows read once, before the page (always with `countOfMatches`; on
         // request for a sparse short search, whose walk in page order PostgreSQL would
@@ -53,6 +53,20 @@ enum PGAdmittedReads {
         var arguments: [any PGArgument] = readsMatchesFirst ? filter.arguments : []
         // The blocks holding the page's rows (search_blocks), and the matches of the first
         // that come before the page.
+        // A dense kept text's walk, within its budget of rows; when they do not hold the
+        // page, the trigram indexes find it instead (`filter`), in the same statement.
+        let walk = readsMatchesFirst || placement != nil ? nil : walk
+        var walkSQL = ""
+        if let walk {
+            walkSQL = """
+                walked AS MATERIALIZED (
+                    SELECT * FROM (SELECT * FROM users \(walk.base.unnumberedWhereClause) ORDER BY \(order) LIMIT $?) AS users
+                    WHERE \(walk.condition.sql)
+                ),
+                enough AS MATERIALIZED (SELECT COUNT(*) >= $? AS yes FROM walked),
+                """
+            arguments += walk.base.arguments + [walk.budget] + walk.condition.arguments + [walk.needed]
+        }
         var startSQL = ""
         var skip = "$?"
         let start = readsMatchesFirst ? nil : placement
@@ -95,6 +109,14 @@ enum PGAdmittedReads {
                 """
             sourceHasWhere = false
         }
+        if walk != nil {
+            source = """
+                (SELECT * FROM walked WHERE (SELECT yes FROM enough)
+                 UNION ALL
+                 SELECT * FROM users \(filter.unnumberedWhereClause) AND NOT (SELECT yes FROM enough)) AS users
+                """
+            sourceHasWhere = false
+        }
         if case .searchGrams = total {
             // A text no row contains is answered from its count, without a walk.
             source += (sourceHasWhere ? " AND" : " WHERE") + " (SELECT * FROM total) > 0"
@@ -121,7 +143,7 @@ enum PGAdmittedReads {
         let sql = PGFilter.numbered(
             """
             WITH \(readsMatchesFirst ? "matches AS MATERIALIZED (SELECT \(PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
-            \(startSQL) total AS MATERIALIZED (\(totalSQL))
+            \(walkSQL) \(startSQL) total AS MATERIALIZED (\(totalSQL))
             SELECT * FROM (
                 SELECT \(PGUsers.columns), 0 AS part, 0::bigint AS ordinal, (SELECT * FROM total) AS total FROM users WHERE id = $?
                 UNION ALL

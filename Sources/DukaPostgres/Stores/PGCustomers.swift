@@ -37,9 +37,17 @@ enum PGCustomers {
         if let kept = KeptSearch(filter), let state = try await PGKeptSearches.state(kept, in: db) {
             // A kept text's total is a few rows' sum; its page is walked when that reaches
             // it soon (a dense text), else found through the trigram indexes.
+            let walked = PGKeptSearches.walks(state, page: page)
+            var unsearched = filter
+            unsearched.search = nil
+            let walk = PGKeptSearches.Walk(
+                base: conditions(unsearched),
+                condition: PGSearch.condition(kept.text, columns: ["full_name", "email", "phone_number", "id_number"], walked: true),
+                state: state, page: page
+            )
             return try await PGAdmittedReads.userPage(
                 access, filter: conditions(filter), order: "id", total: .kept(kept), page: page,
-                matchesFirst: !PGKeptSearches.walks(state, page: page), in: db, row: row
+                matchesFirst: !walked, walk: walk, in: db, row: row
             )
         }
         if searched {

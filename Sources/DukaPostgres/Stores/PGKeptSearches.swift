@@ -35,6 +35,26 @@ enum PGKeptSearches {
         return KeptSearch.walks(total: state.total, listSize: state.listSize, offset: offset, size: page.size)
     }
 
+    /// A dense kept text's walk (see `PGAdmittedReads.userPage`): `base` the list's filter
+    /// without the search, `condition` the search as no trigram index answers it.
+    struct Walk {
+        let base: PGFilter
+        let condition: (sql: String, arguments: [any PGArgument])
+        let budget: Int64
+        /// Matches the walk must find to hold the page: up to its end, or all of them.
+        let needed: Int64
+
+        init(base: PGFilter, condition: (sql: String, arguments: [any PGArgument]), state: (total: Int64, listSize: Int64), page: PageRequest) {
+            let offset = page.offset ?? state.total
+            self.base = base
+            self.condition = condition
+            budget = KeptSearch.walkBudget(
+                expected: KeptSearch.expectedWalk(total: state.total, listSize: state.listSize, offset: offset, size: page.size)
+            )
+            needed = min(offset + page.size, state.total)
+        }
+    }
+
     /// The statement answering the search's total inside a page's statement: the kept
     /// total, or a count of `filter` should the text have stopped being kept meanwhile.
     static func totalSQL(_ search: KeptSearch, filter: PGFilter) -> (sql: String, arguments: [any PGArgument]) {

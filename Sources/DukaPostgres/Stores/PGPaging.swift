@@ -95,17 +95,21 @@ extension PGSession {
 /// Unicode-folded LIKE finds candidates through the indexes and the ASCII one keeps the
 /// exact rows (what the ASCII LIKE matches, the Unicode one does).
 enum PGSearch {
-    static func condition(_ text: String, columns: [String], throughIndex: Bool = false) -> (sql: String, arguments: [any PGArgument]) {
-        guard ShortSearch.counts(text) else { return like(text, columns: columns, collation: "und-x-icu") }
+    /// `walked` (a dense kept text, whose page a walk in page order finds soon): the test
+    /// is written so that no trigram index answers it (`|| ''`), else a generic plan,
+    /// which cannot see the pattern, may read every match through the index and sort them.
+    static func condition(_ text: String, columns: [String], throughIndex: Bool = false, walked: Bool = false) -> (sql: String, arguments: [any PGArgument]) {
+        guard ShortSearch.counts(text) else { return like(text, columns: columns, collation: "und-x-icu", indexed: !walked) }
         let ascii = like(text, columns: columns, collation: "C")
         guard throughIndex else { return ascii }
         let unicode = like(text, columns: columns, collation: "und-x-icu")
         return ("\(unicode.sql) AND \(ascii.sql)", unicode.arguments + ascii.arguments)
     }
 
-    private static func like(_ text: String, columns: [String], collation: String) -> (sql: String, arguments: [any PGArgument]) {
+    private static func like(_ text: String, columns: [String], collation: String, indexed: Bool = true) -> (sql: String, arguments: [any PGArgument]) {
         let pattern = likeSubstringPattern(text)
-        let tests = columns.map { #"lower(\#($0) COLLATE "\#(collation)") LIKE lower($? COLLATE "\#(collation)") ESCAPE '\'"# }
+        let unindexed = indexed ? "" : " || ''"
+        let tests = columns.map { #"lower(\#($0) COLLATE "\#(collation)")\#(unindexed) LIKE lower($? COLLATE "\#(collation)") ESCAPE '\'"# }
         return ("(" + tests.joined(separator: " OR ") + ")", columns.map { _ in pattern })
     }
 }

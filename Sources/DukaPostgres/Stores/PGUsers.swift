@@ -136,6 +136,12 @@ enum PGUsers {
         case .all: break
         }
         if let role = listFilter.role { filter.add("role = $?", role.rawValue) }
+        // A kept text's total is a few rows' sum; its page is walked when that reaches it
+        // soon (a dense text), else found through the trigram indexes.
+        var kept: (search: KeptSearch, state: (total: Int64, listSize: Int64))?
+        if let search = KeptSearch(listFilter), let state = try await PGKeptSearches.state(search, in: db) { kept = (search, state) }
+        let walked = kept.map { PGKeptSearches.walks($0.state, page: page) } ?? false
+        let unsearched = filter
         if let search = listFilter.search, !search.isEmpty {
             filter.add(PGSearch.condition(search, columns: ["username", "email"], throughIndex: throughIndex))
         }
@@ -152,12 +158,12 @@ enum PGUsers {
             case .deleted: total = .difference(.customersAll, .customersLive)
             }
         }
-        if let kept = KeptSearch(listFilter), let state = try await PGKeptSearches.state(kept, in: db) {
-            // A kept text's total is a few rows' sum; its page is walked when that reaches
-            // it soon (a dense text), else found through the trigram indexes.
+        if let (search, state) = kept {
+            let walk = PGKeptSearches.Walk(
+                base: unsearched, condition: PGSearch.condition(search.text, columns: ["username", "email"], walked: true), state: state, page: page
+            )
             return try await PGAdmittedReads.userPage(
-                access, filter: filter, order: order, total: .kept(kept), page: page,
-                matchesFirst: !PGKeptSearches.walks(state, page: page), in: db, row: row
+                access, filter: filter, order: order, total: .kept(search), page: page, matchesFirst: !walked, walk: walk, in: db, row: row
             )
         }
         return try await PGAdmittedReads.userPage(
