@@ -9,6 +9,14 @@ public struct ShortSearch: Sendable, Equatable {
         case users = "u"
         /// The employee portal: full name, email, phone number and id number of customers.
         case customers = "c"
+
+        /// The `users` columns the list searches.
+        public var searchedColumns: [String] {
+            switch self {
+            case .users: ["username", "email"]
+            case .customers: ["full_name", "email", "phone_number", "id_number"]
+            }
+        }
     }
 
     public let list: List

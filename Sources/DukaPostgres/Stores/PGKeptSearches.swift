@@ -5,13 +5,6 @@ import DukaCore
 /// The trigger tests each user as a search does (LIKE over Unicode lower case), so a
 /// kept total is exactly a count.
 enum PGKeptSearches {
-    /// The searched columns of `list`.
-    static func columns(_ list: ShortSearch.List) -> [String] {
-        switch list {
-        case .users: ["username", "email"]
-        case .customers: ["full_name", "email", "phone_number", "id_number"]
-        }
-    }
 
     /// Whether the search's text is kept and counted, its kept total, and how many users
     /// the filter's buckets hold (to choose between a walk and the trigram indexes).
@@ -122,7 +115,7 @@ enum PGKeptSearches {
             guard ContinuousClock.now < deadline else { throw StorageError(.busy, message: "kept search: older transactions did not end") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let columns = columns(key.list).map { #"lower(\#($0) COLLATE "und-x-icu") LIKE duka_like_substring($2) ESCAPE '\'"# }
+        let columns = key.list.searchedColumns.map { #"lower(\#($0) COLLATE "und-x-icu") LIKE duka_like_substring($2) ESCAPE '\'"# }
         let listCondition = key.list == .customers ? "role = 'customer' AND " : ""
         try await storage.write { db in
             try await db.execute(

@@ -8,13 +8,6 @@ import SQLite
 /// `lower` folds case as the trigram index does); the few others are counted at request
 /// time through the index (`users_not_plain`), so a total is exactly the index's.
 enum KeptSearchStore {
-    /// The searched columns of `list`.
-    static func columns(_ list: ShortSearch.List) -> [String] {
-        switch list {
-        case .users: ["username", "email"]
-        case .customers: ["full_name", "email", "phone_number", "id_number"]
-        }
-    }
 
     /// The rows of `list` (before their buckets).
     static func listCondition(_ list: ShortSearch.List) -> String {
@@ -49,7 +42,7 @@ enum KeptSearchStore {
             WHERE \(notPlain) AND \(listCondition(search.list)) AND \(bucket) IN (\(search.bucketList))
                 AND EXISTS (SELECT 1 FROM users_search WHERE users_search MATCH ? AND rowid = users.id)
             """,
-            ftsQuery(search.text, columns: columns(search.list))
+            ftsQuery(search.text, columns: search.list.searchedColumns)
         ) ?? 0
         return kept + others
     }
@@ -69,7 +62,7 @@ enum KeptSearchStore {
         if KeptSearch.walks(total: total, listSize: listSize, offset: offset, size: page.size) {
             let expected = KeptSearch.expectedWalk(total: total, listSize: listSize, offset: offset, size: page.size)
             let budget = KeptSearch.walkBudget(expected: expected)
-            let walk = try userSearchCondition(search.text, columns: columns(search.list), mode: .walk, in: db)
+            let walk = try userSearchCondition(search.text, columns: search.list.searchedColumns, mode: .walk, in: db)
             let found = try db.query(
                 """
                 SELECT id FROM (SELECT * FROM users \(base.whereClause) ORDER BY \(order) LIMIT ?) AS users
