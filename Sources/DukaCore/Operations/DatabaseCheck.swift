@@ -55,8 +55,8 @@ public enum DatabaseCheck {
          "SELECT COUNT(*) FROM (SELECT user_id FROM carts WHERE status = 'active' GROUP BY user_id HAVING COUNT(*) > 1) AS extra"),
     ]
 
-    /// A user's bucket in `search_grams` (see schema.sql).
-    static let bucket = """
+    /// A user's bucket in `search_grams` (see schema.sql), in SQL both engines read.
+    public static let bucket = """
         (CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END) * 4
             + (CASE WHEN deleted_at IS NULL THEN 0 ELSE 2 END) + (CASE WHEN is_active THEN 1 ELSE 0 END)
         """

@@ -42,7 +42,7 @@ enum PGCustomers {
             unsearched.search = nil
             let walk = PGKeptSearches.Walk(
                 base: conditions(unsearched),
-                condition: PGSearch.condition(kept.text, columns: ["full_name", "email", "phone_number", "id_number"], walked: true),
+                condition: PGSearch.condition(kept.text, columns: kept.list.searchedColumns, walked: true),
                 state: state, page: page
             )
             return try await PGAdmittedReads.userPage(

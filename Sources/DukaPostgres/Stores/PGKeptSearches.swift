@@ -5,7 +5,6 @@ import DukaCore
 /// The trigger tests each user as a search does (LIKE over Unicode lower case), so a
 /// kept total is exactly a count.
 enum PGKeptSearches {
-
     /// Whether the search's text is kept and counted, its kept total, and how many users
     /// the filter's buckets hold (to choose between a walk and the trigram indexes).
     static func state(_ search: KeptSearch, in db: PGSession) async throws -> (total: Int64, listSize: Int64)? {
@@ -121,9 +120,7 @@ enum PGKeptSearches {
             try await db.execute(
                 """
                 WITH found AS (
-                    SELECT (CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END) * 4
-                        + (CASE WHEN deleted_at IS NULL THEN 0 ELSE 2 END) + (CASE WHEN is_active THEN 1 ELSE 0 END) AS bucket,
-                        COUNT(*) AS n
+                    SELECT \(DatabaseCheck.bucket) AS bucket, COUNT(*) AS n
                     FROM users WHERE \(listCondition)(\(columns.joined(separator: " OR ")))
                     GROUP BY 1
                 ), counted AS (

@@ -160,7 +160,7 @@ enum PGUsers {
         }
         if let (search, state) = kept {
             let walk = PGKeptSearches.Walk(
-                base: unsearched, condition: PGSearch.condition(search.text, columns: ["username", "email"], walked: true), state: state, page: page
+                base: unsearched, condition: PGSearch.condition(search.text, columns: search.list.searchedColumns, walked: true), state: state, page: page
             )
             return try await PGAdmittedReads.userPage(
                 access, filter: filter, order: order, total: .kept(search), page: page, matchesFirst: !walked, walk: walk, in: db, row: row

@@ -8,7 +8,6 @@ import SQLite
 /// `lower` folds case as the trigram index does); the few others are counted at request
 /// time through the index (`users_not_plain`), so a total is exactly the index's.
 enum KeptSearchStore {
-
     /// The rows of `list` (before their buckets).
     static func listCondition(_ list: ShortSearch.List) -> String {
         list == .customers ? "role = 'customer'" : "1"
@@ -19,12 +18,6 @@ enum KeptSearchStore {
     static let notPlain = """
         (username GLOB '*[^ -~]*' OR email GLOB '*[^ -~]*' OR full_name GLOB '*[^ -~]*'
             OR phone_number GLOB '*[^ -~]*' OR id_number GLOB '*[^ -~]*')
-        """
-
-    /// A user's bucket, as the triggers compute it.
-    static let bucket = """
-        (CASE role WHEN 'admin' THEN 0 WHEN 'manager' THEN 1 WHEN 'cashier' THEN 2 WHEN 'employee' THEN 3 ELSE 4 END * 4
-            + (deleted_at IS NOT NULL) * 2 + is_active)
         """
 
     /// The search's total when its text is kept (and counted), else nil.
@@ -39,7 +32,7 @@ enum KeptSearchStore {
         let others = try db.scalarInt(
             """
             SELECT COUNT(*) FROM users INDEXED BY users_not_plain
-            WHERE \(notPlain) AND \(listCondition(search.list)) AND \(bucket) IN (\(search.bucketList))
+            WHERE \(notPlain) AND \(listCondition(search.list)) AND (\(DatabaseCheck.bucket)) IN (\(search.bucketList))
                 AND EXISTS (SELECT 1 FROM users_search WHERE users_search MATCH ? AND rowid = users.id)
             """,
             ftsQuery(search.text, columns: search.list.searchedColumns)
