@@ -64,6 +64,8 @@ BEGIN
     VALUES (NEW.id, NEW.username, NEW.email, NEW.full_name, NEW.phone_number, NEW.id_number);
 END;
 
+-- tax_class (added by migration 6, written as SQLite's ALTER TABLE writes it): the KRA
+-- eTIMS VAT class; a cart line keeps the class it was added with, as it keeps its price.
 CREATE TABLE products (
     id               INTEGER PRIMARY KEY,
     sku              TEXT    NOT NULL UNIQUE COLLATE NOCASE,
@@ -74,8 +76,13 @@ CREATE TABLE products (
     is_active        INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
-);
+    , tax_class TEXT NOT NULL DEFAULT 'B' CHECK (tax_class IN ('A', 'B', 'C', 'D', 'E')));
 
+-- Added by migration 6 (written as SQLite's ALTER TABLE writes them): the cart's branch
+-- (no foreign key: SQLite adds none with a non-NULL default; branches are never
+-- deleted), its receipt number once checked out, whether tenders paid it and the change
+-- given, the shift they fell in, the cashier who checked it out (the name at the time, as
+-- printed), and the sum of its refunds.
 CREATE TABLE carts (
     id         INTEGER PRIMARY KEY,
     -- Sales history is kept: a user who owns carts cannot be hard-deleted.
@@ -83,7 +90,7 @@ CREATE TABLE carts (
     status     TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'checked_out', 'abandoned')),
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
-);
+    , branch_id INTEGER NOT NULL DEFAULT 1, receipt_number TEXT, payment_status TEXT NOT NULL DEFAULT 'unpaid' CHECK (payment_status IN ('unpaid', 'paid')), change_cents INTEGER NOT NULL DEFAULT 0, shift_id INTEGER REFERENCES shifts (id), cashier TEXT, refunded_cents INTEGER NOT NULL DEFAULT 0);
 
 CREATE INDEX carts_user ON carts (user_id, id);
 CREATE INDEX carts_status ON carts (status, id);
@@ -101,7 +108,7 @@ CREATE TABLE cart_items (
     unit_price_cents INTEGER NOT NULL CHECK (unit_price_cents BETWEEN 0 AND 1000000000),
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
-);
+    , tax_class TEXT NOT NULL DEFAULT 'B' CHECK (tax_class IN ('A', 'B', 'C', 'D', 'E')));
 
 CREATE INDEX cart_items_cart ON cart_items (cart_id, id);
 CREATE INDEX cart_items_product ON cart_items (product_id);
@@ -415,3 +422,123 @@ CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- Selling (migration 6, API.md section 7).
+
+-- The shop itself: one row, printed on every receipt.
+CREATE TABLE shop (
+    id                  INTEGER PRIMARY KEY CHECK (id = 1),
+    name                TEXT    NOT NULL,
+    kra_pin             TEXT    NOT NULL DEFAULT '',
+    address             TEXT    NOT NULL DEFAULT '',
+    phone               TEXT    NOT NULL DEFAULT '',
+    receipt_footer      TEXT    NOT NULL DEFAULT '',
+    scale_barcode_value TEXT    NOT NULL DEFAULT 'weight' CHECK (scale_barcode_value IN ('weight', 'price')),
+    updated_at          INTEGER NOT NULL
+);
+
+INSERT INTO shop (id, name, updated_at) VALUES (1, 'Duka', CAST(strftime('%s', 'now') AS INTEGER));
+
+-- Branches are never deleted. last_receipt and last_credit_note are the numbers last
+-- issued: a checkout (or refund) takes the next one in its own transaction, so numbers
+-- are gapless and unique per branch (a rolled-back sale gives its number back).
+CREATE TABLE branches (
+    id               INTEGER PRIMARY KEY,
+    code             TEXT    NOT NULL UNIQUE,
+    name             TEXT    NOT NULL,
+    is_active        INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+    last_receipt     INTEGER NOT NULL DEFAULT 0,
+    last_credit_note INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+
+INSERT INTO branches (id, code, name, created_at, updated_at)
+VALUES (1, 'MAIN', 'Main shop', CAST(strftime('%s', 'now') AS INTEGER), CAST(strftime('%s', 'now') AS INTEGER));
+
+-- A till's session: one open shift per user; closed shifts never change again.
+CREATE TABLE shifts (
+    id                  INTEGER PRIMARY KEY,
+    branch_id           INTEGER NOT NULL REFERENCES branches (id),
+    -- Shifts are cash records: a user who opened one cannot be hard-deleted.
+    user_id             INTEGER NOT NULL REFERENCES users (id) ON DELETE RESTRICT,
+    status              TEXT    NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+    opening_float_cents INTEGER NOT NULL CHECK (opening_float_cents BETWEEN 0 AND 1000000000),
+    opened_at           INTEGER NOT NULL,
+    closed_at           INTEGER,
+    counted_cash_cents  INTEGER,
+    expected_cash_cents INTEGER
+);
+
+CREATE UNIQUE INDEX shifts_one_open ON shifts (user_id) WHERE status = 'open';
+CREATE INDEX shifts_user ON shifts (user_id, id);
+CREATE INDEX shifts_branch ON shifts (branch_id, id);
+
+-- Pay-ins and pay-outs of a shift's drawer.
+CREATE TABLE shift_cash (
+    id           INTEGER PRIMARY KEY,
+    shift_id     INTEGER NOT NULL REFERENCES shifts (id),
+    type         TEXT    NOT NULL CHECK (type IN ('pay_in', 'pay_out')),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents BETWEEN 1 AND 1000000000),
+    reason       TEXT    NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+
+CREATE INDEX shift_cash_shift ON shift_cash (shift_id, id);
+
+CREATE UNIQUE INDEX carts_receipt ON carts (receipt_number) WHERE receipt_number IS NOT NULL;
+CREATE INDEX carts_branch ON carts (branch_id, id);
+CREATE INDEX carts_shift ON carts (shift_id) WHERE shift_id IS NOT NULL;
+
+-- Credit notes: a refund of some or all of a sale's lines.
+CREATE TABLE refunds (
+    id                 INTEGER PRIMARY KEY,
+    credit_note_number TEXT    NOT NULL UNIQUE,
+    cart_id            INTEGER NOT NULL REFERENCES carts (id),
+    branch_id          INTEGER NOT NULL REFERENCES branches (id),
+    shift_id           INTEGER REFERENCES shifts (id),
+    total_cents        INTEGER NOT NULL,
+    reason             TEXT    NOT NULL,
+    -- uuids, kept as they were (no foreign key: rows outlive a hard delete, as audit rows do).
+    created_by         TEXT    NOT NULL,
+    approved_by        TEXT,
+    created_at         INTEGER NOT NULL
+);
+
+CREATE INDEX refunds_cart ON refunds (cart_id, id);
+CREATE INDEX refunds_branch ON refunds (branch_id, id);
+CREATE INDEX refunds_shift ON refunds (shift_id, id);
+-- Sales per day net of refunds: refunds by their time.
+CREATE INDEX refunds_created ON refunds (created_at);
+
+CREATE TABLE refund_lines (
+    id               INTEGER PRIMARY KEY,
+    refund_id        INTEGER NOT NULL REFERENCES refunds (id),
+    item_id          INTEGER NOT NULL REFERENCES cart_items (id),
+    product_id       INTEGER NOT NULL,
+    quantity_milli   INTEGER NOT NULL CHECK (quantity_milli BETWEEN 1 AND 1000000000),
+    unit_price_cents INTEGER NOT NULL,
+    line_total_cents INTEGER NOT NULL,
+    tax_class        TEXT    NOT NULL
+);
+
+CREATE INDEX refund_lines_refund ON refund_lines (refund_id, item_id);
+CREATE INDEX refund_lines_item ON refund_lines (item_id);
+
+-- Tenders of a sale (cart_id) or of a refund (refund_id). An M-Pesa confirmation code
+-- pays one sale and refunds at most once.
+CREATE TABLE payments (
+    id           INTEGER PRIMARY KEY,
+    cart_id      INTEGER REFERENCES carts (id),
+    refund_id    INTEGER REFERENCES refunds (id),
+    method       TEXT    NOT NULL CHECK (method IN ('cash', 'mpesa', 'card')),
+    amount_cents INTEGER NOT NULL CHECK (amount_cents >= 1),
+    reference    TEXT,
+    created_at   INTEGER NOT NULL,
+    CHECK ((cart_id IS NULL) <> (refund_id IS NULL))
+);
+
+CREATE INDEX payments_cart ON payments (cart_id, id) WHERE cart_id IS NOT NULL;
+CREATE INDEX payments_refund ON payments (refund_id, id) WHERE refund_id IS NOT NULL;
+CREATE UNIQUE INDEX payments_mpesa_sale ON payments (reference) WHERE method = 'mpesa' AND cart_id IS NOT NULL;
+CREATE UNIQUE INDEX payments_mpesa_refund ON payments (reference) WHERE method = 'mpesa' AND refund_id IS NOT NULL;

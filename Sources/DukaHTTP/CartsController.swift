@@ -14,18 +14,25 @@ struct CartsController {
         routes.post("/api/v1/carts/:id/items", roles: .everyone, addItem)
         routes.patch("/api/v1/carts/:id/items/:item", roles: .everyone, updateItem)
         routes.delete("/api/v1/carts/:id/items/:item", roles: .everyone, removeItem)
-        routes.post("/api/v1/carts/:id/checkout", roles: .everyone) { try await close(.checkedOut, "Cart checked out successfully", $0, $1, $2) }
-        routes.post("/api/v1/carts/:id/abandon", roles: .everyone) { try await close(.abandoned, "Cart abandoned successfully", $0, $1, $2) }
+        routes.post("/api/v1/carts/:id/checkout", roles: .everyone, checkout)
+        routes.post("/api/v1/carts/:id/abandon", roles: .everyone) { _, context, caller in
+            let actor = CartActor(try await caller.user())
+            let cart = try await storage.abandonCart(cartID: try PathID.integer(context), by: actor)
+            return Self.answer("Cart abandoned successfully", cart)
+        }
+        routes.get("/api/v1/carts/:id/receipt", roles: .everyone, receipt)
     }
 
     @Sendable func open(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
         let actor = CartActor(try await caller.user())
         let customer: CustomerReference
         var field = "customer_id"
+        var branchID: Int64?
         if actor.isCustomer {
             customer = .id(actor.user.id)  // a customer's body (if any) is ignored
         } else {
             var reader = FieldReader(try await RequestBody.object(request))
+            branchID = reader.id("branch_id")
             let id = reader.id("customer_id")
             var uuid: String?
             if let text = reader.string("customer_uuid").value {
@@ -44,7 +51,7 @@ struct CartsController {
             customer = named
         }
         do {
-            let cart = try await storage.openCart(for: customer, by: actor)
+            let cart = try await storage.openCart(for: customer, branchID: branchID, by: actor)
             return .envelope("Cart created successfully", status: .created) { CartAnswers.writeCart(cart, withTotal: true, to: &$0) }
         } catch CartChangeError.customerNotAllowed {
             // Named after the field the customer was given in.
@@ -56,7 +63,7 @@ struct CartsController {
         let actor = CartActor(try await caller.user())
         var query = QueryReader(request)
         let page = query.page(sizeParameter: "limit", defaultSize: 10)
-        var filter = CartListFilter(status: query.choice("status", as: Cart.Status.self))
+        var filter = CartListFilter(status: query.choice("status", as: Cart.Status.self), branchID: query.optionalID("branch_id"))
         var customerID: Int64? = nil
         var customerUUID: String? = nil
         if !actor.isCustomer {
@@ -114,11 +121,34 @@ struct CartsController {
         return Self.answer("Cart item removed successfully", cart)
     }
 
-    func close(_ status: Cart.Status, _ message: String, _ request: Request, _ context: DukaRequestContext, _ caller: Caller) async throws -> Response {
+    /// Checks out, with tenders when staff give `payments` (API.md 7.3).
+    @Sendable func checkout(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
         let actor = CartActor(try await caller.user())
         let cartID = try PathID.integer(context)
-        let cart = try await storage.closeCart(cartID: cartID, as: status, by: actor)
-        return Self.answer(message, cart)
+        var tenders: [Tender] = []
+        if let body = try await RequestBody.optionalObject(request) {
+            var reader = FieldReader(body)
+            tenders = reader.tenders()
+            if actor.isCustomer, reader.errors.isEmpty, !tenders.isEmpty {
+                reader.fail("payments", "customers check out without payments; tenders are taken at the till")
+            }
+            try reader.finish()
+        }
+        let cart = try await storage.checkout(cartID: cartID, tenders: tenders, by: actor)
+        return Self.answer("Cart checked out successfully", cart)
+    }
+
+    /// A checked-out cart's receipt as JSON, text or HTML (API.md 7.4).
+    @Sendable func receipt(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
+        var query = QueryReader(request)
+        let (format, width) = PrintedAnswer.format(&query, request: request)
+        let actor = CartActor(try await caller.user())
+        let cartID = try PathID.integer(context)
+        try query.finish()
+        let receipt = try await storage.receipt(cartID: cartID, owner: actor.owner)
+        return PrintedAnswer.response(format, width: width, message: "Receipt retrieved successfully") {
+            PrintedDocument.receipt(receipt)
+        } json: { SellingAnswers.writeReceipt(receipt, to: &$0) }
     }
 
     /// `{"data": <cart with total>, "message": ...}`.

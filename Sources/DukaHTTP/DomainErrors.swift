@@ -14,7 +14,7 @@ extension APIError {
             case .duplicate(let fields): self = .duplicateUser(fields)
             case .lastAdmin: self = .conflict("last_admin", "The last active admin cannot be demoted or deactivated")
             case .cannotDeleteSelf: self = .conflict("cannot_delete_self", "You cannot delete your own account")
-            case .hasDependents: self = .conflict("has_dependents", "This user owns carts; deactivate or soft-delete the account instead")
+            case .hasDependents: self = .conflict("has_dependents", "This user owns carts or shifts; deactivate or soft-delete the account instead")
             }
         case let error as CustomerChangeError:
             switch error {
@@ -42,6 +42,21 @@ extension APIError {
             case .productInactive: self = .validation("product_id", "names a product that is not on sale")
             case .quantityTooLarge: self = .validation("quantity", "would take the line past 1000000.000")
             case .cartTotalTooLarge: self = .validation("quantity", "would take the cart's total past 100000000000000.00")
+            }
+        case let error as SellingChangeError:
+            switch error {
+            case .branchNotFound: self = .notFound("Branch not found")
+            case .shiftNotFound: self = .notFound("Shift not found")
+            case .refundNotFound: self = .notFound("Refund not found")
+            case .cartNotFound: self = .cartNotFound
+            case .duplicate(let field, let message): self = .conflict("duplicate", message, fieldErrors: [field: "is already taken"])
+            case .lastBranch: self = .conflict("last_branch", "The last active branch cannot be deactivated")
+            case .shiftAlreadyOpen: self = .conflict("shift_already_open", "You already have an open shift; close it first")
+            case .noOpenShift: self = .conflict("no_open_shift", "Open a shift before taking or paying back money")
+            case .shiftClosed: self = APIError(.badRequest, code: "shift_closed", message: "The shift is closed and cannot change")
+            case .insufficientPayment: self = APIError(.badRequest, code: "insufficient_payment", message: "The payments do not reach the total")
+            case .cartNotCheckedOut: self = APIError(.badRequest, code: "cart_not_checked_out", message: "The cart has not been checked out")
+            case .invalid(let field, let reason): self = .validation(field, reason)
             }
         case let error as StorageError:
             self = .storageFailure(error)

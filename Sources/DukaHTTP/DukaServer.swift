@@ -67,6 +67,9 @@ public struct DukaServer: Sendable {
             AuditLogController(storage: storage).register(in: routes)
             ProductsController(storage: storage).register(in: routes)
             CartsController(storage: storage).register(in: routes)
+            ShopController(storage: storage).register(in: routes)
+            ShiftsController(storage: storage).register(in: routes)
+            RefundsController(storage: storage, hasher: hasher, throttle: loginThrottle).register(in: routes)
             ReportsController(storage: storage).register(in: routes)
             ConsoleController(kioskReset: configuration.demoResetEvery).register(in: routes)
             if let token = configuration.metricsToken {

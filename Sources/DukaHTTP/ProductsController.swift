@@ -72,6 +72,10 @@ struct ProductsController {
         fields.unit = unit.value
         fields.unitPriceCents = reader.decimal("unit_price", required: creating, problem: CatalogueRules.priceProblem, parse: CatalogueRules.price)
         fields.isActive = reader.bool("is_active").value
+        if let text = reader.text("tax_class", required: false, { _ in nil }) {
+            fields.taxClass = TaxClass(rawValue: text)
+            if fields.taxClass == nil { reader.fail("tax_class", "must be one of: A, B, C, D, E") }
+        }
         try reader.finish()
         return fields
     }

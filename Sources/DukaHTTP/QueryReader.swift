@@ -132,6 +132,10 @@ struct QueryReader {
         )
     }
 
+    mutating func fail(_ name: String, _ reason: String) {
+        if errors[name] == nil { errors[name] = reason }
+    }
+
     func finish() throws {
         if !errors.isEmpty { throw APIError.validation(errors) }
     }

@@ -12,7 +12,8 @@ struct ReportsController {
         routes.get("/api/v1/reports/sales", roles: .portal) { request, _, caller in
             var query = QueryReader(request)
             let days = query.int("days", default: 30, range: 1...Self.maximumDays)
-            let report = try await storage.salesReport(days: days, caller.access(checked: query.outcome))
+            let branchID = query.string("branch_id") == nil ? nil : query.int("branch_id", default: 0, range: 0...Int64.max)
+            let report = try await storage.salesReport(days: days, branchID: branchID, caller.access(checked: query.outcome))
             return .envelope("Sales report retrieved successfully", capacity: 512 + report.days.count * 64) { out in
                 out.beginObject()
                 out.key("carts_by_status")

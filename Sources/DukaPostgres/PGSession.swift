@@ -177,3 +177,11 @@ struct PGRowView<Column: TableColumn>: RowView {
         try row.withUTF8(Int(column.position), body)
     }
 }
+
+/// The shared selling SQL's decoders read PostgreSQL rows by position.
+extension PGRow: SQLRowReading {
+    func int64(at index: Int) -> Int64 { int64(index) }
+    func optionalInt64(at index: Int) -> Int64? { optionalInt64(index) }
+    func string(at index: Int) -> String { string(index) }
+    func optionalString(at index: Int) -> String? { optionalString(index) }
+}

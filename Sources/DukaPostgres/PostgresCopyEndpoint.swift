@@ -56,6 +56,10 @@ public struct PostgresCopyEndpoint: CopyEndpoint {
         try await storage.write { try await $0.execute(sql, arguments) }
     }
 
+    public func clear(_ table: CopyTable) async throws {
+        try await storage.write { try await $0.execute("DELETE FROM \(table.name)") }
+    }
+
     public func finishCopy() async throws {
         try await storage.write { db in
             for table in CopyTable.all where table.orderColumn == "id" {

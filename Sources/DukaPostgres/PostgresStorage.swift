@@ -255,7 +255,7 @@ public final class PostgresStorage: Storage {
 
     // MARK: Carts
 
-    public func openCart(for customer: CustomerReference, by actor: CartActor) async throws -> Cart {
+    public func openCart(for customer: CustomerReference, branchID: Int64?, by actor: CartActor) async throws -> Cart {
         try await write { db in
             let id: Int64?
             switch customer {
@@ -263,7 +263,10 @@ public final class PostgresStorage: Storage {
             case .uuid(let uuid): id = try await PGUsers.find(uuid: uuid, in: db)?.id
             }
             guard let id else { throw CartChangeError.customerNotAllowed }
-            return try await PGCarts.open(customerID: id, auditActor: actor.auditActor, in: db)
+            if let branchID { _ = try await PGSelling.activeBranch(branchID, field: "branch_id", in: db) }
+            let shift = actor.isCustomer ? nil : try await PGSelling.openShift(of: actor.user.id, in: db)
+            let branch = actor.isCustomer ? 1 : shift?.branchID ?? branchID ?? 1
+            return try await PGCarts.open(customerID: id, branchID: branch, auditActor: actor.auditActor, in: db)
         }
     }
 
@@ -278,7 +281,7 @@ public final class PostgresStorage: Storage {
                 case nil: break
                 }
             }
-            return try await PGCarts.list(userID: userID, status: filter.status, page: page, in: db)
+            return try await PGCarts.list(userID: userID, status: filter.status, branchID: filter.branchID, page: page, in: db)
         }
     }
 
@@ -303,16 +306,94 @@ public final class PostgresStorage: Storage {
         }
     }
 
-    public func closeCart(cartID: Int64, as status: Cart.Status, by actor: CartActor) async throws -> Cart {
-        try await write { db in
-            try await PGCarts.close(cartID: cartID, as: status, owner: actor.owner, auditActor: actor.auditActor, in: db)
+    public func abandonCart(cartID: Int64, by actor: CartActor) async throws -> Cart {
+        try await write { try await PGCarts.abandon(cartID: cartID, owner: actor.owner, auditActor: actor.auditActor, in: $0) }
+    }
+
+    public func checkout(cartID: Int64, tenders: [Tender], by actor: CartActor) async throws -> Cart {
+        try await write { try await PGSelling.checkout(cartID: cartID, tenders: tenders, actor: actor, in: $0) }
+    }
+
+    public func receipt(cartID: Int64, owner: Int64?) async throws -> Receipt {
+        try await read { try await PGSelling.receipt(cartID: cartID, owner: owner, in: $0) }
+    }
+
+    // MARK: Selling
+
+    public func shop() async throws -> Shop {
+        try await read { try await PGSelling.shop(in: $0) }
+    }
+
+    public func updateShop(_ changes: ShopChanges, by actor: User) async throws -> Shop {
+        try await write { try await PGSelling.updateShop(changes, actor: actor, in: $0) }
+    }
+
+    public func branchesPage(page: PageRequest) async throws -> Page<Branch> {
+        try await read { try await PGSelling.branchesPage(page, in: $0) }
+    }
+
+    public func branch(id: Int64) async throws -> Branch? {
+        try await read { try await PGSelling.branch(id: id, in: $0) }
+    }
+
+    public func createBranch(_ fields: BranchFields, by actor: User) async throws -> Branch {
+        try await write { try await PGSelling.createBranch(fields, actor: actor, in: $0) }
+    }
+
+    public func updateBranch(id: Int64, _ fields: BranchFields, by actor: User) async throws -> Branch {
+        try await write { try await PGSelling.updateBranch(id: id, fields, actor: actor, in: $0) }
+    }
+
+    public func openShift(branchID: Int64, openingFloatCents: Int64, by actor: User) async throws -> Shift {
+        try await write { try await PGSelling.openShift(branchID: branchID, floatCents: openingFloatCents, actor: actor, in: $0) }
+    }
+
+    public func openShift(of userID: Int64) async throws -> Shift? {
+        try await read { try await PGSelling.openShift(of: userID, in: $0) }
+    }
+
+    public func shiftsPage(_ filter: ShiftFilter, page: PageRequest) async throws -> Page<Shift> {
+        try await read { try await PGSelling.shiftsPage(filter, page: page, in: $0) }
+    }
+
+    public func shift(id: Int64) async throws -> Shift? {
+        try await read { try await PGSelling.shift(id: id, in: $0) }
+    }
+
+    public func addShiftCash(shiftID: Int64, kind: ShiftCash.Kind, amountCents: Int64, reason: String, by actor: User, anyShift: Bool) async throws -> ShiftCash {
+        try await write {
+            try await PGSelling.addCash(shiftID: shiftID, kind: kind, amountCents: amountCents, reason: reason, actor: actor, anyShift: anyShift, in: $0)
         }
+    }
+
+    public func shiftReport(id: Int64) async throws -> ShiftReport? {
+        try await read { try await PGSelling.report(id: id, in: $0) }
+    }
+
+    public func closeShift(id: Int64, countedCashCents: Int64, by actor: User, anyShift: Bool) async throws -> ShiftReport {
+        try await write { try await PGSelling.close(id: id, countedCents: countedCashCents, actor: actor, anyShift: anyShift, in: $0) }
+    }
+
+    public func createRefund(_ request: RefundRequest, by actor: User, approvedBy approver: User?) async throws -> Refund {
+        try await write { try await PGSelling.createRefund(request, actor: actor, approver: approver, in: $0) }
+    }
+
+    public func refundsPage(_ filter: RefundFilter, page: PageRequest) async throws -> Page<Refund> {
+        try await read { try await PGSelling.refundsPage(filter, page: page, in: $0) }
+    }
+
+    public func refund(id: Int64) async throws -> Refund? {
+        try await read { try await PGSelling.refund(id: id, in: $0) }
+    }
+
+    public func creditNote(refundID: Int64) async throws -> CreditNote? {
+        try await read { try await PGSelling.creditNote(refundID: refundID, in: $0) }
     }
 
     // MARK: Reports
 
-    public func salesReport(days: Int64, _ access: Access) async throws -> SalesReport {
-        try await read(access) { _, db in try await PGSalesReport.load(days: days, in: db) }
+    public func salesReport(days: Int64, branchID: Int64?, _ access: Access) async throws -> SalesReport {
+        try await read(access) { _, db in try await PGSalesReport.load(days: days, branchID: branchID, in: db) }
     }
 }
 
@@ -337,7 +418,10 @@ enum PGDemo {
     /// Puts the demo shop back as new in one transaction (DELETE, not TRUNCATE: readers
     /// go on reading the old shop until the commit instead of waiting for a lock).
     static func reset(_ shop: DemoShop, in db: PGSession) async throws {
-        for table in ["audit_log", "cart_items", "carts", "products", "users"] { try await db.execute("DELETE FROM \(table)") }
+        for table in [
+            "audit_log", "payments", "refund_lines", "refunds", "cart_items", "carts", "shift_cash", "shifts", "products", "users",
+        ] { try await db.execute("DELETE FROM \(table)") }
+        for statement in SellingSQL.resetShop { try await db.execute(statement) }
         try await fill(shop, in: db)
     }
 
@@ -374,5 +458,6 @@ enum PGDemo {
                 )
             }
         }
+        try await PGSelling.numberSales(in: db)
     }
 }

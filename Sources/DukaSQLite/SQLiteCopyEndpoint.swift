@@ -40,6 +40,10 @@ public struct SQLiteCopyEndpoint: CopyEndpoint {
         }
     }
 
+    public func clear(_ table: CopyTable) async throws {
+        try await database.write { try $0.exec("DELETE FROM \(table.name)") }
+    }
+
     public func finishCopy() async throws {
         try await database.write { db in
             try UserStore.optimizeSearchIndex(in: db)

@@ -263,7 +263,7 @@ public final class SQLiteStorage: Storage {
 
     // MARK: Carts
 
-    public func openCart(for customer: CustomerReference, by actor: CartActor) async throws -> Cart {
+    public func openCart(for customer: CustomerReference, branchID: Int64?, by actor: CartActor) async throws -> Cart {
         try await write { db in
             let id: Int64?
             switch customer {
@@ -271,7 +271,10 @@ public final class SQLiteStorage: Storage {
             case .uuid(let uuid): id = try UserStore.find(uuid: uuid, in: db)?.id
             }
             guard let id else { throw CartChangeError.customerNotAllowed }
-            return try CartStore.open(customerID: id, auditActor: actor.auditActor, in: db)
+            if let branchID { _ = try SellingStore.activeBranch(branchID, field: "branch_id", in: db) }
+            let shift = actor.isCustomer ? nil : try SellingStore.openShift(of: actor.user.id, in: db)
+            let branch = actor.isCustomer ? 1 : shift?.branchID ?? branchID ?? 1
+            return try CartStore.open(customerID: id, branchID: branch, auditActor: actor.auditActor, in: db)
         }
     }
 
@@ -286,7 +289,7 @@ public final class SQLiteStorage: Storage {
                 case nil: break
                 }
             }
-            return try CartStore.list(userID: userID, status: filter.status, page: page, in: db)
+            return try CartStore.list(userID: userID, status: filter.status, branchID: filter.branchID, page: page, in: db)
         }
     }
 
@@ -311,15 +314,93 @@ public final class SQLiteStorage: Storage {
         }
     }
 
-    public func closeCart(cartID: Int64, as status: Cart.Status, by actor: CartActor) async throws -> Cart {
-        try await write { db in
-            try CartStore.close(cartID: cartID, as: status, owner: actor.owner, auditActor: actor.auditActor, in: db)
+    public func abandonCart(cartID: Int64, by actor: CartActor) async throws -> Cart {
+        try await write { try CartStore.abandon(cartID: cartID, owner: actor.owner, auditActor: actor.auditActor, in: $0) }
+    }
+
+    public func checkout(cartID: Int64, tenders: [Tender], by actor: CartActor) async throws -> Cart {
+        try await write { try SellingStore.checkout(cartID: cartID, tenders: tenders, actor: actor, in: $0) }
+    }
+
+    public func receipt(cartID: Int64, owner: Int64?) async throws -> Receipt {
+        try await read { try SellingStore.receipt(cartID: cartID, owner: owner, in: $0) }
+    }
+
+    // MARK: Selling
+
+    public func shop() async throws -> Shop {
+        try await read { try SellingStore.shop(in: $0) }
+    }
+
+    public func updateShop(_ changes: ShopChanges, by actor: User) async throws -> Shop {
+        try await write { try SellingStore.updateShop(changes, actor: actor, in: $0) }
+    }
+
+    public func branchesPage(page: PageRequest) async throws -> Page<Branch> {
+        try await read { try SellingStore.branchesPage(page, in: $0) }
+    }
+
+    public func branch(id: Int64) async throws -> Branch? {
+        try await read { try SellingStore.branch(id: id, in: $0) }
+    }
+
+    public func createBranch(_ fields: BranchFields, by actor: User) async throws -> Branch {
+        try await write { try SellingStore.createBranch(fields, actor: actor, in: $0) }
+    }
+
+    public func updateBranch(id: Int64, _ fields: BranchFields, by actor: User) async throws -> Branch {
+        try await write { try SellingStore.updateBranch(id: id, fields, actor: actor, in: $0) }
+    }
+
+    public func openShift(branchID: Int64, openingFloatCents: Int64, by actor: User) async throws -> Shift {
+        try await write { try SellingStore.openShift(branchID: branchID, floatCents: openingFloatCents, actor: actor, in: $0) }
+    }
+
+    public func openShift(of userID: Int64) async throws -> Shift? {
+        try await read { try SellingStore.openShift(of: userID, in: $0) }
+    }
+
+    public func shiftsPage(_ filter: ShiftFilter, page: PageRequest) async throws -> Page<Shift> {
+        try await read { try SellingStore.shiftsPage(filter, page: page, in: $0) }
+    }
+
+    public func shift(id: Int64) async throws -> Shift? {
+        try await read { try SellingStore.shift(id: id, in: $0) }
+    }
+
+    public func addShiftCash(shiftID: Int64, kind: ShiftCash.Kind, amountCents: Int64, reason: String, by actor: User, anyShift: Bool) async throws -> ShiftCash {
+        try await write {
+            try SellingStore.addCash(shiftID: shiftID, kind: kind, amountCents: amountCents, reason: reason, actor: actor, anyShift: anyShift, in: $0)
         }
+    }
+
+    public func shiftReport(id: Int64) async throws -> ShiftReport? {
+        try await read { try SellingStore.report(id: id, in: $0) }
+    }
+
+    public func closeShift(id: Int64, countedCashCents: Int64, by actor: User, anyShift: Bool) async throws -> ShiftReport {
+        try await write { try SellingStore.close(id: id, countedCents: countedCashCents, actor: actor, anyShift: anyShift, in: $0) }
+    }
+
+    public func createRefund(_ request: RefundRequest, by actor: User, approvedBy approver: User?) async throws -> Refund {
+        try await write { try SellingStore.createRefund(request, actor: actor, approver: approver, in: $0) }
+    }
+
+    public func refundsPage(_ filter: RefundFilter, page: PageRequest) async throws -> Page<Refund> {
+        try await read { try SellingStore.refundsPage(filter, page: page, in: $0) }
+    }
+
+    public func refund(id: Int64) async throws -> Refund? {
+        try await read { try SellingStore.refund(id: id, in: $0) }
+    }
+
+    public func creditNote(refundID: Int64) async throws -> CreditNote? {
+        try await read { try SellingStore.creditNote(refundID: refundID, in: $0) }
     }
 
     // MARK: Reports
 
-    public func salesReport(days: Int64, _ access: Access) async throws -> SalesReport {
-        try await read(access) { _, db in try SalesReport.load(days: days, in: db) }
+    public func salesReport(days: Int64, branchID: Int64?, _ access: Access) async throws -> SalesReport {
+        try await read(access) { _, db in try SalesReport.load(days: days, branchID: branchID, in: db) }
     }
 }

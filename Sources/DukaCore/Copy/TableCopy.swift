@@ -22,6 +22,13 @@ public struct CopyTable: Sendable {
     public let columns: [(name: String, kind: Kind)]
     /// The column rows are ordered and paged by (`id`, or `key` for settings).
     public let orderColumn: String
+    /// A new database already holds rows of its own here (the shop, branch 1): the copy
+    /// replaces them instead of refusing the target.
+    public var seeded = false
+
+    init(name: String, columns: [(name: String, kind: Kind)], orderColumn: String, seeded: Bool = false) {
+        (self.name, self.columns, self.orderColumn, self.seeded) = (name, columns, orderColumn, seeded)
+    }
 
     public var columnList: String { columns.map(\.name).joined(separator: ", ") }
 
@@ -35,14 +42,43 @@ public struct CopyTable: Sendable {
         ], orderColumn: "id"),
         CopyTable(name: "products", columns: [
             ("id", .int), ("sku", .text), ("name", .text), ("description", .text), ("unit", .text), ("unit_price_cents", .int),
-            ("is_active", .bool), ("created_at", .int), ("updated_at", .int),
+            ("is_active", .bool), ("created_at", .int), ("updated_at", .int), ("tax_class", .text),
+        ], orderColumn: "id"),
+        CopyTable(name: "shop", columns: [
+            ("id", .int), ("name", .text), ("kra_pin", .text), ("address", .text), ("phone", .text), ("receipt_footer", .text),
+            ("scale_barcode_value", .text), ("updated_at", .int),
+        ], orderColumn: "id", seeded: true),
+        CopyTable(name: "branches", columns: [
+            ("id", .int), ("code", .text), ("name", .text), ("is_active", .bool), ("last_receipt", .int), ("last_credit_note", .int),
+            ("created_at", .int), ("updated_at", .int),
+        ], orderColumn: "id", seeded: true),
+        CopyTable(name: "shifts", columns: [
+            ("id", .int), ("branch_id", .int), ("user_id", .int), ("status", .text), ("opening_float_cents", .int), ("opened_at", .int),
+            ("closed_at", .int), ("counted_cash_cents", .int), ("expected_cash_cents", .int),
+        ], orderColumn: "id"),
+        CopyTable(name: "shift_cash", columns: [
+            ("id", .int), ("shift_id", .int), ("type", .text), ("amount_cents", .int), ("reason", .text), ("created_at", .int),
         ], orderColumn: "id"),
         CopyTable(name: "carts", columns: [
-            ("id", .int), ("user_id", .int), ("status", .text), ("created_at", .int), ("updated_at", .int),
+            ("id", .int), ("user_id", .int), ("status", .text), ("created_at", .int), ("updated_at", .int), ("branch_id", .int),
+            ("receipt_number", .text), ("payment_status", .text), ("change_cents", .int), ("shift_id", .int), ("cashier", .text),
+            ("refunded_cents", .int),
         ], orderColumn: "id"),
         CopyTable(name: "cart_items", columns: [
             ("id", .int), ("cart_id", .int), ("product_id", .int), ("quantity_milli", .int), ("sale_channel", .text),
-            ("unit_price_cents", .int), ("created_at", .int), ("updated_at", .int),
+            ("unit_price_cents", .int), ("created_at", .int), ("updated_at", .int), ("tax_class", .text),
+        ], orderColumn: "id"),
+        CopyTable(name: "refunds", columns: [
+            ("id", .int), ("credit_note_number", .text), ("cart_id", .int), ("branch_id", .int), ("shift_id", .int), ("total_cents", .int),
+            ("reason", .text), ("created_by", .text), ("approved_by", .text), ("created_at", .int),
+        ], orderColumn: "id"),
+        CopyTable(name: "refund_lines", columns: [
+            ("id", .int), ("refund_id", .int), ("item_id", .int), ("product_id", .int), ("quantity_milli", .int),
+            ("unit_price_cents", .int), ("line_total_cents", .int), ("tax_class", .text),
+        ], orderColumn: "id"),
+        CopyTable(name: "payments", columns: [
+            ("id", .int), ("cart_id", .int), ("refund_id", .int), ("method", .text), ("amount_cents", .int), ("reference", .text),
+            ("created_at", .int),
         ], orderColumn: "id"),
         CopyTable(name: "audit_log", columns: [
             ("id", .int), ("actor_id", .int), ("actor_uuid", .text), ("actor_username", .text), ("action", .text),
@@ -62,6 +98,8 @@ public protocol CopyEndpoint: Sendable {
     func rows(_ table: CopyTable, after: CopyValue?, limit: Int) async throws -> [[CopyValue]]
     /// Inserts `rows` as they are (explicit ids) in one transaction.
     func insert(_ table: CopyTable, rows: [[CopyValue]]) async throws
+    /// Deletes a seeded table's own rows before the copy fills it.
+    func clear(_ table: CopyTable) async throws
     /// After the last insert: id sequences moved past the copied ids, statistics refreshed.
     func finishCopy() async throws
 }
@@ -84,7 +122,8 @@ public enum TableCopy {
     public static func copy(
         from source: any CopyEndpoint, to target: any CopyEndpoint, progress: (String, Int64, Int64) -> Void = { _, _, _ in }
     ) async throws -> [TableCopyReport] {
-        for table in CopyTable.all where try await target.rowCount(table) > 0 {
+        for table in CopyTable.all where !table.seeded {
+            guard try await target.rowCount(table) > 0 else { continue }
             // A new database has its settings row once a server ran on it: still refused,
             // as tokens of that server would meet another secret.
             throw Refusal("\(target.displayName) is not empty (\(table.name) has rows); copy only into a new database")
@@ -95,6 +134,7 @@ public enum TableCopy {
             var hash = SHA256()
             var copied: Int64 = 0
             var after: CopyValue?
+            if table.seeded { try await target.clear(table) }
             progress(table.name, 0, total)
             while true {
                 let batch = try await source.rows(table, after: after, limit: batchSize)

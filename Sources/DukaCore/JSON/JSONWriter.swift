@@ -85,6 +85,19 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    public mutating func optionalString(_ value: String?) {
+        if let value { string(value) } else { null() }
+    }
+
+    public mutating func optionalInt(_ value: Int64?) {
+        if let value { int(value) } else { null() }
+    }
+
+    /// Money in cents as its decimal string (`"-10.00"`), null when nil.
+    public mutating func money(_ cents: Int64?) {
+        if let cents { string(FixedPoint.money(cents)) } else { null() }
+    }
+
     public mutating func int(_ value: Int64) {
         separate()
         if value >= 0, value < 10 {

@@ -4,6 +4,7 @@ public enum AuditLog {
     public enum TargetType: String, Sendable {
         case user, product, cart
         case cartItem = "cart_item"
+        case shop, branch, refund, shift
     }
 
     /// Every action Duka records.
@@ -12,6 +13,7 @@ public enum AuditLog {
         "customer.soft_delete", "customer.restore", "customer.activate", "customer.deactivate",
         "product.create", "product.update", "product.delete",
         "cart.create", "cart.add_item", "cart.update_item", "cart.remove_item", "cart.checkout", "cart.abandon",
+        "shop.update", "branch.create", "branch.update", "refund.create", "shift.open", "shift.cash", "shift.close",
     ]
 
     public struct Entry: Sendable, Equatable {

@@ -9,8 +9,10 @@ public struct Product: Sendable, Equatable {
     public var isActive: Bool
     public var createdAt: Int64
     public var updatedAt: Int64
+    public var taxClass: TaxClass = .b
 
-    public init(id: Int64, sku: String, name: String, description: String, unit: String, unitPriceCents: Int64, isActive: Bool, createdAt: Int64, updatedAt: Int64) {
+    public init(id: Int64, sku: String, name: String, description: String, unit: String, unitPriceCents: Int64, isActive: Bool, createdAt: Int64, updatedAt: Int64, taxClass: TaxClass = .b) {
+        self.taxClass = taxClass
         self.id = id
         self.sku = sku
         self.name = name

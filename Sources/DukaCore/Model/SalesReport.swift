@@ -31,8 +31,10 @@ public struct SalesReport: Sendable {
     /// the carts counted by status and each checked-out cart's (checkout day, total) in
     /// the window. Days are added up here rather than by SQL's SUM, which fails on
     /// overflow: a day past 2^63 cents shows the largest value instead.
+    /// Refunds (their day and total) are taken off the day they were made.
     public static func assemble(
-        days: Int64, now: Int64, countsByStatus: [String: Int64], checkedOut: some Sequence<(day: Int64, totalCents: Int64)>
+        days: Int64, now: Int64, countsByStatus: [String: Int64], checkedOut: some Sequence<(day: Int64, totalCents: Int64)>,
+        refunds: some Sequence<(day: Int64, totalCents: Int64)> = [(day: Int64, totalCents: Int64)]()
     ) -> SalesReport {
         let (first, today) = window(days: days, now: now)
         var byDay: [Int64: Day] = [:]
@@ -42,6 +44,12 @@ public struct SalesReport: Sendable {
             entry.totalCents = overflow ? .max : sum
             entry.carts += 1
             byDay[cart.day] = entry
+        }
+        for refund in refunds where refund.day >= first {
+            var entry = byDay[refund.day] ?? Day(day: refund.day, carts: 0, totalCents: 0)
+            let (difference, overflow) = entry.totalCents.subtractingReportingOverflow(refund.totalCents)
+            entry.totalCents = overflow ? .min : difference
+            byDay[refund.day] = entry
         }
         return SalesReport(
             cartsByStatus: Cart.Status.allCases.map { ($0, countsByStatus[$0.rawValue] ?? 0) },
@@ -53,5 +61,10 @@ public struct SalesReport: Sendable {
     public static func window(days: Int64, now: Int64) -> (first: Int64, today: Int64) {
         let today = now / secondsPerDay
         return (today - days + 1, today)
+    }
+
+    /// The refunds from the time `$1` on (of the branch `$2`), as (day, total).
+    public static func refundsSQL(branch: Bool) -> String {
+        "SELECT created_at / 86400, total_cents FROM refunds WHERE created_at >= $1" + (branch ? " AND branch_id = $2" : "")
     }
 }

@@ -61,6 +61,7 @@ extension ProductFields {
         if let unit { next.unit = unit }
         if let unitPriceCents { next.unitPriceCents = unitPriceCents }
         if let isActive { next.isActive = isActive }
+        if let taxClass { next.taxClass = taxClass }
         return next
     }
 }
@@ -77,8 +78,10 @@ extension Cart {
     }
 
     /// The line a new quantity of `productID` at `priceCents` through `channel` adds to, if any.
-    public func line(for productID: Int64, priceCents: Int64, channel: CartItem.SaleChannel) -> CartItem? {
-        items.first { $0.productID == productID && $0.unitPriceCents == priceCents && $0.saleChannel == channel }
+    public func line(for productID: Int64, priceCents: Int64, taxClass: TaxClass, channel: CartItem.SaleChannel) -> CartItem? {
+        items.first {
+            $0.productID == productID && $0.unitPriceCents == priceCents && $0.taxClass == taxClass && $0.saleChannel == channel
+        }
     }
 
     /// `line`'s quantity grown by `quantityMilli`, or `.quantityTooLarge`.

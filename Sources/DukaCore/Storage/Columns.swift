@@ -37,15 +37,16 @@ public enum UserColumn: Int32, TableColumn {
 }
 
 public enum ProductColumn: Int32, TableColumn {
-    case id, sku, name, description, unit, unitPriceCents, isActive, createdAt, updatedAt
+    case id, sku, name, description, unit, unitPriceCents, isActive, createdAt, updatedAt, taxClass
 }
 
 public enum CartColumn: Int32, TableColumn {
     case id, userID, status, createdAt, updatedAt
+    case branchID, receiptNumber, paymentStatus, changeCents, shiftID, cashier, refundedCents
 }
 
 public enum CartItemColumn: Int32, TableColumn {
-    case id, cartID, productID, quantityMilli, saleChannel, unitPriceCents, createdAt, updatedAt
+    case id, cartID, productID, quantityMilli, saleChannel, unitPriceCents, createdAt, updatedAt, taxClass
 }
 
 public enum AuditLogColumn: Int32, TableColumn {

@@ -99,6 +99,7 @@ public struct ProductFields: Sendable {
     public var unit: String?
     public var unitPriceCents: Int64?
     public var isActive: Bool?
+    public var taxClass: TaxClass?
 
     public init() {}
 }
@@ -114,10 +115,12 @@ public struct CartListFilter: Sendable {
     /// Nil: every customer's carts.
     public var customer: CustomerReference?
     public var status: Cart.Status?
+    public var branchID: Int64?
 
-    public init(customer: CustomerReference? = nil, status: Cart.Status? = nil) {
+    public init(customer: CustomerReference? = nil, status: Cart.Status? = nil, branchID: Int64? = nil) {
         self.customer = customer
         self.status = status
+        self.branchID = branchID
     }
 }
 

@@ -93,20 +93,50 @@ public protocol Storage: Sendable {
 
     // MARK: Carts (`/api/v1/carts`)
 
-    /// Opens an active cart for the customer (`actor`'s own when a customer).
-    func openCart(for customer: CustomerReference, by actor: CartActor) async throws -> Cart
+    /// Opens an active cart for the customer (`actor`'s own when a customer), in the
+    /// branch of the actor's open shift, else `branchID` (an active branch), else branch 1.
+    func openCart(for customer: CustomerReference, branchID: Int64?, by actor: CartActor) async throws -> Cart
     /// A page of carts, newest first, limited to `owner`'s when given.
     func cartsPage(_ filter: CartListFilter, owner: Int64?, page: PageRequest) async throws -> Page<Cart>
     func cart(id: Int64, owner: Int64?) async throws -> Cart?
     func addCartItem(cartID: Int64, productID: Int64, quantityMilli: Int64, by actor: CartActor) async throws -> Cart
     /// Sets a line's quantity; nil removes the line.
     func changeCartItem(cartID: Int64, itemID: Int64, quantityMilli: Int64?, by actor: CartActor) async throws -> Cart
-    /// `checked_out` (not when empty) or `abandoned`.
-    func closeCart(cartID: Int64, as status: Cart.Status, by actor: CartActor) async throws -> Cart
+    /// `abandoned`.
+    func abandonCart(cartID: Int64, by actor: CartActor) async throws -> Cart
+    /// `checked_out` (not when empty) with the next receipt number of its branch; with
+    /// tenders, paid in the actor's open shift (`SellingRules.change`).
+    func checkout(cartID: Int64, tenders: [Tender], by actor: CartActor) async throws -> Cart
+    /// The receipt of a checked-out cart (`owner`'s when given).
+    func receipt(cartID: Int64, owner: Int64?) async throws -> Receipt
+
+    // MARK: Selling (`/api/v1/shop`, `branches`, `shifts`, `refunds`)
+
+    func shop() async throws -> Shop
+    func updateShop(_ changes: ShopChanges, by actor: User) async throws -> Shop
+    func branchesPage(page: PageRequest) async throws -> Page<Branch>
+    func branch(id: Int64) async throws -> Branch?
+    func createBranch(_ fields: BranchFields, by actor: User) async throws -> Branch
+    func updateBranch(id: Int64, _ fields: BranchFields, by actor: User) async throws -> Branch
+    func openShift(branchID: Int64, openingFloatCents: Int64, by actor: User) async throws -> Shift
+    /// The user's open shift, if any.
+    func openShift(of userID: Int64) async throws -> Shift?
+    func shiftsPage(_ filter: ShiftFilter, page: PageRequest) async throws -> Page<Shift>
+    func shift(id: Int64) async throws -> Shift?
+    /// A pay-in or pay-out on an open shift: the actor's own, or any when `anyShift`.
+    func addShiftCash(shiftID: Int64, kind: ShiftCash.Kind, amountCents: Int64, reason: String, by actor: User, anyShift: Bool) async throws -> ShiftCash
+    func shiftReport(id: Int64) async throws -> ShiftReport?
+    /// Closes an open shift (the actor's own, or any when `anyShift`) and answers its Z report.
+    func closeShift(id: Int64, countedCashCents: Int64, by actor: User, anyShift: Bool) async throws -> ShiftReport
+    /// A credit note under `SellingRules.refundLines`, approved by `approver` when given.
+    func createRefund(_ request: RefundRequest, by actor: User, approvedBy approver: User?) async throws -> Refund
+    func refundsPage(_ filter: RefundFilter, page: PageRequest) async throws -> Page<Refund>
+    func refund(id: Int64) async throws -> Refund?
+    func creditNote(refundID: Int64) async throws -> CreditNote?
 
     // MARK: Reports
 
-    func salesReport(days: Int64, _ access: Access) async throws -> SalesReport
+    func salesReport(days: Int64, branchID: Int64?, _ access: Access) async throws -> SalesReport
 }
 
 extension Storage {

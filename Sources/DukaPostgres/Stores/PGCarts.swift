@@ -8,20 +8,45 @@ enum PGCarts {
     static let itemColumns = CartItemColumn.selectList(table: "i")
 
     static func decodeCart(_ row: PGRow) -> Cart {
-        Cart(
-            id: row.int64(Int(CartColumn.id.position)), userID: row.int64(Int(CartColumn.userID.position)),
-            status: Cart.Status(rawValue: row.string(Int(CartColumn.status.position))) ?? .active,
-            createdAt: row.int64(Int(CartColumn.createdAt.position)), updatedAt: row.int64(Int(CartColumn.updatedAt.position)), items: []
+        func at(_ column: CartColumn) -> Int { Int(column.position) }
+        var cart = Cart(
+            id: row.int64(at(.id)), userID: row.int64(at(.userID)), status: Cart.Status(rawValue: row.string(at(.status))) ?? .active,
+            createdAt: row.int64(at(.createdAt)), updatedAt: row.int64(at(.updatedAt)), items: []
         )
+        cart.branchID = row.int64(at(.branchID))
+        cart.receiptNumber = row.optionalString(at(.receiptNumber))
+        cart.isPaid = row.string(at(.paymentStatus)) == "paid"
+        cart.changeCents = row.int64(at(.changeCents))
+        cart.shiftID = row.optionalInt64(at(.shiftID))
+        cart.cashier = row.optionalString(at(.cashier))
+        cart.refundedCents = row.int64(at(.refundedCents))
+        return cart
     }
 
     static func decodeItem(_ row: PGRow) -> CartItem {
         func number(_ column: CartItemColumn) -> Int64 { row.int64(Int(column.position)) }
-        return CartItem(
+        var item = CartItem(
             id: number(.id), cartID: number(.cartID), productID: number(.productID), quantityMilli: number(.quantityMilli),
             saleChannel: CartItem.SaleChannel(rawValue: row.string(Int(CartItemColumn.saleChannel.position))) ?? .inStore,
             unitPriceCents: number(.unitPriceCents), createdAt: number(.createdAt), updatedAt: number(.updatedAt)
         )
+        item.taxClass = TaxClass(rawValue: row.string(Int(CartItemColumn.taxClass.position))) ?? .b
+        return item
+    }
+
+    /// `carts` with their tenders filled in (one query for all the paid ones).
+    static func withPayments(_ carts: [Cart], in db: PGSession) async throws -> [Cart] {
+        let paid = carts.filter(\.isPaid).map(\.id)
+        guard !paid.isEmpty else { return carts }
+        var byCart: [Int64: [Payment]] = [:]
+        for row in try await db.rows(SellingSQL.payments(of: "cart_id", idCondition: PGSelling.idIn("cart_id")), PGSelling.idList(paid)) {
+            byCart[row.int64(5), default: []].append(SellingSQL.decodePayment(row))
+        }
+        return carts.map { cart in
+            var cart = cart
+            cart.payments = byCart[cart.id] ?? []
+            return cart
+        }
     }
 
     static func count(in db: PGSession) async throws -> Int64 {
@@ -36,11 +61,11 @@ enum PGCarts {
             "SELECT \(itemColumns) FROM cart_items AS i WHERE i.cart_id = ANY(('{' || $1 || '}')::bigint[]) ORDER BY i.cart_id, i.id", ids
         ).map(decodeItem)
         let byCart = Dictionary(grouping: items, by: \.cartID)
-        return carts.map { cart in
+        return try await withPayments(carts.map { cart in
             var cart = cart
             cart.items = byCart[cart.id] ?? []
             return cart
-        }
+        }, in: db)
     }
 
     /// The cart with its lines, if `owner` (when given) owns it; `forUpdate` locks its row.
@@ -57,7 +82,7 @@ enum PGCarts {
             cart = locked
             if let owner, cart.userID != owner { return nil }
             cart.items = try await db.rows("SELECT \(itemColumns) FROM cart_items AS i WHERE i.cart_id = $1 ORDER BY i.id", id).map(decodeItem)
-            return cart
+            return try await withPayments([cart], in: db)[0]
         }
         let rows = try await db.rows(
             """
@@ -73,14 +98,15 @@ enum PGCarts {
         if let owner, cart.userID != owner { return nil }
         let itemStart = CartColumn.allCases.count
         cart.items = rows.filter { !$0.isNull(itemStart) }.map { decodeItem($0.dropping(itemStart)) }
-        return cart
+        return try await withPayments([cart], in: db)[0]
     }
 
     /// A page of carts, newest first, with their lines.
-    static func list(userID: Int64?, status: Cart.Status?, page: PageRequest, in db: PGSession) async throws -> Page<Cart> {
+    static func list(userID: Int64?, status: Cart.Status?, branchID: Int64?, page: PageRequest, in db: PGSession) async throws -> Page<Cart> {
         var filter = PGFilter()
         if let userID { filter.add("user_id = $?", userID) }
         if let status { filter.add("status = $?", status.rawValue) }
+        if let branchID { filter.add("branch_id = $?", branchID) }
         let knownTotal = filter.conditions.isEmpty ? try await count(in: db) : nil
         var result = try await db.page(
             from: "carts", filter: filter, knownTotal: knownTotal, page: page, columns: cartColumns, orderBy: "created_at DESC, id DESC",
@@ -91,7 +117,7 @@ enum PGCarts {
     }
 
     /// Opens an active cart for a customer (at most one active cart each).
-    static func open(customerID: Int64, auditActor: User?, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> Cart {
+    static func open(customerID: Int64, branchID: Int64, auditActor: User?, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> Cart {
         // FOR SHARE: the customer cannot be deleted, deactivated or demoted until this commits.
         guard let customer = try await db.first("SELECT \(PGUsers.columns) FROM users WHERE id = $1 FOR SHARE", customerID).map(PGUsers.decode),
               customer.role == .customer, customer.isActive, !customer.isDeleted else {
@@ -104,12 +130,12 @@ enum PGCarts {
             created = try await PGAuditLog.change(
                 (
                     """
-                    INSERT INTO carts (user_id, status, created_at, updated_at)
-                    SELECT $?::int8, 'active', $?::int8, $?::int8
+                    INSERT INTO carts (user_id, status, created_at, updated_at, branch_id)
+                    SELECT $?::int8, 'active', $?::int8, $?::int8, $?::int8
                     WHERE NOT EXISTS (SELECT 1 FROM carts WHERE user_id = $? AND status = 'active')
                     RETURNING id
                     """,
-                    [customerID, now, now, customerID]
+                    [customerID, now, now, branchID, customerID]
                 ),
                 noted: auditActor.map { .init(actor: $0, action: "cart.create", targetType: .cart) }, at: now, in: db
             )
@@ -118,7 +144,9 @@ enum PGCarts {
             throw CartChangeError.activeCartExists
         }
         guard let id = created else { throw CartChangeError.activeCartExists }
-        return Cart(id: id, userID: customerID, status: .active, createdAt: now, updatedAt: now, items: [])
+        var cart = Cart(id: id, userID: customerID, status: .active, createdAt: now, updatedAt: now, items: [])
+        cart.branchID = branchID
+        return cart
     }
 
     /// The active cart `id` (owned by `owner` when given), locked, or the reason it cannot change.
@@ -149,7 +177,7 @@ enum PGCarts {
         let note = auditActor.map { PGAuditLog.Note(actor: $0, action: "cart.add_item", targetType: .cartItem) }
         var answer = cart
         answer.updatedAt = now
-        if let line = cart.line(for: productID, priceCents: product.unitPriceCents, channel: channel) {
+        if let line = cart.line(for: productID, priceCents: product.unitPriceCents, taxClass: product.taxClass, channel: channel) {
             let sum = try Cart.grown(line, by: quantityMilli)
             try cart.checkTotal(replacing: line.id, with: (product.unitPriceCents, sum))
             _ = try await PGAuditLog.change(
@@ -164,17 +192,19 @@ enum PGCarts {
             let itemID = try await PGAuditLog.change(
                 (
                     """
-                    INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
-                    VALUES ($?, $?, $?, $?, $?, $?, $?) RETURNING id
+                    INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at, tax_class)
+                    VALUES ($?, $?, $?, $?, $?, $?, $?, $?) RETURNING id
                     """,
-                    [cartID, productID, quantityMilli, channel.rawValue, product.unitPriceCents, now, now]
+                    [cartID, productID, quantityMilli, channel.rawValue, product.unitPriceCents, now, now, product.taxClass.rawValue]
                 ),
                 alongside: [touch], noted: note, at: now, in: db
             )!
-            answer.items.append(CartItem(
+            var item = CartItem(
                 id: itemID, cartID: cartID, productID: productID, quantityMilli: quantityMilli, saleChannel: channel,
                 unitPriceCents: product.unitPriceCents, createdAt: now, updatedAt: now
-            ))
+            )
+            item.taxClass = product.taxClass
+            answer.items.append(item)
         }
         return answer
     }
@@ -202,19 +232,14 @@ enum PGCarts {
         return try await find(id: cartID, in: db)!
     }
 
-    /// `active` to `checked_out` (not when empty) or to `abandoned`; the lines freeze.
-    static func close(
-        cartID: Int64, as status: Cart.Status, owner: Int64?, auditActor: User?, now: Int64 = Timestamp.now(), in db: PGSession
-    ) async throws -> Cart {
-        precondition(status != .active, "a cart is closed as checked_out or abandoned")
+    /// `active` to `abandoned`; the lines freeze.
+    static func abandon(cartID: Int64, owner: Int64?, auditActor: User?, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> Cart {
         var cart = try await activeCart(cartID, owner: owner, in: db)
-        if status == .checkedOut, cart.items.isEmpty { throw CartChangeError.emptyCart }
-        let action = status == .checkedOut ? "cart.checkout" : "cart.abandon"
         _ = try await PGAuditLog.change(
-            ("UPDATE carts SET status = $?, updated_at = $? WHERE id = $? RETURNING id", [status.rawValue, now, cartID]),
-            noted: auditActor.map { .init(actor: $0, action: action, targetType: .cart) }, at: now, in: db
+            ("UPDATE carts SET status = 'abandoned', updated_at = $? WHERE id = $? RETURNING id", [now, cartID]),
+            noted: auditActor.map { .init(actor: $0, action: "cart.abandon", targetType: .cart) }, at: now, in: db
         )
-        cart.status = status
+        cart.status = .abandoned
         cart.updatedAt = now
         return cart
     }

@@ -10,7 +10,7 @@ enum PGProducts {
         return Product(
             id: number(.id), sku: text(.sku), name: text(.name), description: text(.description), unit: text(.unit),
             unitPriceCents: number(.unitPriceCents), isActive: number(.isActive) != 0,
-            createdAt: number(.createdAt), updatedAt: number(.updatedAt)
+            createdAt: number(.createdAt), updatedAt: number(.updatedAt), taxClass: TaxClass(rawValue: text(.taxClass)) ?? .b
         )
     }
 
@@ -52,11 +52,11 @@ enum PGProducts {
         let product = try await refusingDuplicateSKU {
             decode(try await db.rows(
                 """
-                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
                 RETURNING \(columns)
                 """,
-                [sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now]
+                [sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, (fields.taxClass ?? .b).rawValue]
             )[0])
         }
         if let actor {
@@ -78,11 +78,12 @@ enum PGProducts {
         let updated = try await refusingDuplicateSKU {
             try await db.rows(
                 """
-                UPDATE products SET sku = $1, name = $2, description = $3, unit = $4, unit_price_cents = $5, is_active = $6, updated_at = $7
-                WHERE id = $8
+                UPDATE products SET sku = $1, name = $2, description = $3, unit = $4, unit_price_cents = $5, is_active = $6, updated_at = $7,
+                    tax_class = $8
+                WHERE id = $9
                 RETURNING \(columns)
                 """,
-                [next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, now, id]
+                [next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, now, next.taxClass.rawValue, id]
             )
         }
         try await PGAuditLog.record(actor: actor, action: "product.update", targetType: .product, targetID: String(id), at: now, in: db)

@@ -103,9 +103,10 @@ enum PGSettings {
 /// The sales report on PostgreSQL: the same days, counts and half-up rounding per line
 /// as the SQLite engine's (`SalesReport.assemble` adds the days up for both).
 enum PGSalesReport {
-    static func load(days: Int64, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> SalesReport {
+    static func load(days: Int64, branchID: Int64?, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> SalesReport {
         var counts: [String: Int64] = [:]
-        for row in try await db.rows("SELECT status, COUNT(*) FROM carts GROUP BY status") {
+        let branchArgument: [any PGArgument] = branchID.map { [$0] } ?? []
+        for row in try await db.rows("SELECT status, COUNT(*) FROM carts" + (branchID == nil ? "" : " WHERE branch_id = $1") + " GROUP BY status", branchArgument) {
             counts[row.string(0)] = row.int64(1)
         }
         let first = SalesReport.window(days: days, now: now).first
@@ -117,9 +118,11 @@ enum PGSalesReport {
                     FROM cart_items AS i WHERE i.cart_id = c.id)
             FROM carts AS c
             WHERE c.status = 'checked_out' AND c.updated_at >= $1
-            """,
-            first * SalesReport.secondsPerDay
+            """ + (branchID == nil ? "" : " AND c.branch_id = $2"),
+            [first * SalesReport.secondsPerDay] + branchArgument
         ).map { (day: $0.int64(0), totalCents: $0.int64(1)) }
-        return SalesReport.assemble(days: days, now: now, countsByStatus: counts, checkedOut: carts)
+        let refunds = try await db.rows(SalesReport.refundsSQL(branch: branchID != nil), [first * SalesReport.secondsPerDay] + branchArgument)
+            .map { (day: $0.int64(0), totalCents: $0.int64(1)) }
+        return SalesReport.assemble(days: days, now: now, countsByStatus: counts, checkedOut: carts, refunds: refunds)
     }
 }

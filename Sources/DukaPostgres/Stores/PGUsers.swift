@@ -220,7 +220,7 @@ enum PGUsers {
     static func delete(uuid: String, actor: User, now: Int64 = Timestamp.now(), in db: PGSession) async throws {
         guard uuid != actor.uuid else { throw UserChangeError.cannotDeleteSelf }
         guard let user = try await find(uuid: uuid, forUpdate: true, in: db) else { throw UserChangeError.notFound }
-        guard try await db.scalarInt("SELECT 1 FROM carts WHERE user_id = $1 LIMIT 1", user.id) == nil else {
+        guard try await db.scalarInt("SELECT 1 FROM carts WHERE user_id = $1 UNION ALL SELECT 1 FROM shifts WHERE user_id = $1 LIMIT 1", user.id) == nil else {
             throw UserChangeError.hasDependents
         }
         if user.isActiveAdmin, try await lockedActiveAdminCount(in: db) <= 1 {

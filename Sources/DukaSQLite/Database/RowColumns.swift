@@ -23,3 +23,11 @@ struct SQLiteRowView<Column: TableColumn>: RowView {
         try row.withUTF8(column.position, body)
     }
 }
+
+/// The shared selling SQL's decoders read SQLite rows by position.
+extension Row: SQLRowReading {
+    public func int64(at index: Int) -> Int64 { int64(Int32(index)) }
+    public func optionalInt64(at index: Int) -> Int64? { optionalInt64(Int32(index)) }
+    public func string(at index: Int) -> String { string(Int32(index)) }
+    public func optionalString(at index: Int) -> String? { optionalString(Int32(index)) }
+}

@@ -25,7 +25,9 @@ public enum DemoSeed {
     }
 
     /// Tables a kiosk's reset empties, children first.
-    static let resetTables = ["audit_log", "cart_items", "carts", "products", "users"]
+    static let resetTables = [
+        "audit_log", "payments", "refund_lines", "refunds", "cart_items", "carts", "shift_cash", "shifts", "products", "users",
+    ]
 
     /// Puts the demo shop back as new in one transaction: readers see the old shop or the
     /// new one, never a mix. New users get new uuids, so every earlier token is refused.
@@ -33,6 +35,7 @@ public enum DemoSeed {
         let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher, now: now)
         try await database.write { db in
             for table in resetTables { try db.exec("DELETE FROM \(table)") }
+            for statement in SellingSQL.resetShop { try db.exec(statement) }
             try insert(shop, in: db)
         }
     }
@@ -72,5 +75,6 @@ public enum DemoSeed {
                     )
                 }
             }
+            try SellingStore.numberSales(in: db)
     }
 }

@@ -12,14 +12,15 @@ extension CartStore {
         cart.items = try db.query(
             "SELECT \(itemColumns) FROM cart_items AS i WHERE i.cart_id = ? ORDER BY i.id", id, row: decodeItem
         )
-        return cart
+        return try withPayments([cart], in: db)[0]
     }
 
     /// A page of carts, newest first, with their lines (two queries).
-    static func list(userID: Int64?, status: Cart.Status?, page: PageRequest, in db: Connection) throws -> Page<Cart> {
+    static func list(userID: Int64?, status: Cart.Status?, branchID: Int64?, page: PageRequest, in db: Connection) throws -> Page<Cart> {
         var filter = SQLFilter()
         if let userID { filter.add("user_id = ?", userID) }
         if let status { filter.add("status = ?", status.rawValue) }
+        if let branchID { filter.add("branch_id = ?", branchID) }
         var result = try db.page(
             of: "carts", filter: filter, knownTotal: filter.conditions.isEmpty ? try count(in: db) : nil, page: page,
             select: "SELECT \(cartColumns) FROM carts \(filter.whereClause) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
@@ -34,12 +35,13 @@ extension CartStore {
             )
             let byCart = Dictionary(grouping: items, by: \.cartID)
             for index in result.items.indices { result.items[index].items = byCart[result.items[index].id] ?? [] }
+            result.items = try withPayments(result.items, in: db)
         }
         return result
     }
 
-    /// Opens an active cart for a customer (at most one active cart each).
-    static func open(customerID: Int64, auditActor: User?, now: Int64 = Timestamp.now(), in db: Connection) throws -> Cart {
+    /// Opens an active cart for a customer (at most one active cart each) in `branchID`.
+    static func open(customerID: Int64, branchID: Int64, auditActor: User?, now: Int64 = Timestamp.now(), in db: Connection) throws -> Cart {
         guard let customer = try UserStore.find(id: customerID, in: db), customer.role == .customer,
               customer.isActive, !customer.isDeleted else {
             throw CartChangeError.customerNotAllowed
@@ -48,7 +50,9 @@ extension CartStore {
             throw CartChangeError.activeCartExists
         }
         do {
-            try db.execute("INSERT INTO carts (user_id, status, created_at, updated_at) VALUES (?, 'active', ?, ?)", customerID, now, now)
+            try db.execute(
+                "INSERT INTO carts (user_id, status, created_at, updated_at, branch_id) VALUES (?, 'active', ?, ?, ?)", customerID, now, now, branchID
+            )
         } catch let error as SQLiteError where error.isUniqueViolation {
             // The partial unique index `carts_one_active` backs the check above.
             throw CartChangeError.activeCartExists
@@ -81,7 +85,7 @@ extension CartStore {
         guard let product = try ProductStore.find(id: productID, in: db) else { throw CartChangeError.productUnknown }
         guard product.isActive else { throw CartChangeError.productInactive }
         let itemID: Int64
-        if let line = cart.line(for: productID, priceCents: product.unitPriceCents, channel: channel) {
+        if let line = cart.line(for: productID, priceCents: product.unitPriceCents, taxClass: product.taxClass, channel: channel) {
             let sum = try Cart.grown(line, by: quantityMilli)
             try cart.checkTotal(replacing: line.id, with: (product.unitPriceCents, sum))
             try db.execute("UPDATE cart_items SET quantity_milli = ?, updated_at = ? WHERE id = ?", sum, now, line.id)
@@ -90,10 +94,10 @@ extension CartStore {
             try cart.checkTotal(replacing: nil, with: (product.unitPriceCents, quantityMilli))
             try db.execute(
                 """
-                INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at, tax_class)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                cartID, productID, quantityMilli, channel.rawValue, product.unitPriceCents, now, now
+                cartID, productID, quantityMilli, channel.rawValue, product.unitPriceCents, now, now, product.taxClass.rawValue
             )
             itemID = db.lastInsertRowID
         }
@@ -128,17 +132,12 @@ extension CartStore {
         return try find(id: cartID, in: db)!
     }
 
-    /// `active` to `checked_out` (not when empty) or to `abandoned`; the lines freeze.
-    static func close(
-        cartID: Int64, as status: Cart.Status, owner: Int64?, auditActor: User?, now: Int64 = Timestamp.now(), in db: Connection
-    ) throws -> Cart {
-        precondition(status != .active, "a cart is closed as checked_out or abandoned")
-        let cart = try activeCart(cartID, owner: owner, in: db)
-        if status == .checkedOut, cart.items.isEmpty { throw CartChangeError.emptyCart }
-        try db.execute("UPDATE carts SET status = ?, updated_at = ? WHERE id = ?", status.rawValue, now, cartID)
+    /// `active` to `abandoned`; the lines freeze.
+    static func abandon(cartID: Int64, owner: Int64?, auditActor: User?, now: Int64 = Timestamp.now(), in db: Connection) throws -> Cart {
+        _ = try activeCart(cartID, owner: owner, in: db)
+        try db.execute("UPDATE carts SET status = 'abandoned', updated_at = ? WHERE id = ?", now, cartID)
         if let auditActor {
-            let action = status == .checkedOut ? "cart.checkout" : "cart.abandon"
-            try AuditLogStore.record(actor: auditActor, action: action, targetType: .cart, targetID: String(cartID), at: now, in: db)
+            try AuditLogStore.record(actor: auditActor, action: "cart.abandon", targetType: .cart, targetID: String(cartID), at: now, in: db)
         }
         return try find(id: cartID, in: db)!
     }

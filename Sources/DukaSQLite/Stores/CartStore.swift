@@ -7,21 +7,46 @@ enum CartStore {
     static let itemColumns = CartItemColumn.selectList(table: "i")
 
     static func decodeCart(_ row: Row) -> Cart {
-        Cart(
+        var cart = Cart(
             id: row.int64(CartColumn.id), userID: row.int64(CartColumn.userID),
             status: Cart.Status(rawValue: row.string(CartColumn.status)) ?? .active,
             createdAt: row.int64(CartColumn.createdAt), updatedAt: row.int64(CartColumn.updatedAt), items: []
         )
+        cart.branchID = row.int64(CartColumn.branchID)
+        cart.receiptNumber = row.optionalString(CartColumn.receiptNumber)
+        cart.isPaid = row.string(CartColumn.paymentStatus) == "paid"
+        cart.changeCents = row.int64(CartColumn.changeCents)
+        cart.shiftID = row.optionalInt64(CartColumn.shiftID)
+        cart.cashier = row.optionalString(CartColumn.cashier)
+        cart.refundedCents = row.int64(CartColumn.refundedCents)
+        return cart
     }
 
     static func decodeItem(_ row: Row) -> CartItem {
-        CartItem(
+        var item = CartItem(
             id: row.int64(CartItemColumn.id), cartID: row.int64(CartItemColumn.cartID),
             productID: row.int64(CartItemColumn.productID), quantityMilli: row.int64(CartItemColumn.quantityMilli),
             saleChannel: CartItem.SaleChannel(rawValue: row.string(CartItemColumn.saleChannel)) ?? .inStore,
             unitPriceCents: row.int64(CartItemColumn.unitPriceCents),
             createdAt: row.int64(CartItemColumn.createdAt), updatedAt: row.int64(CartItemColumn.updatedAt)
         )
+        item.taxClass = TaxClass(rawValue: row.string(CartItemColumn.taxClass)) ?? .b
+        return item
+    }
+
+    /// `carts` with their tenders filled in (one query for all of them).
+    static func withPayments(_ carts: [Cart], in db: Connection) throws -> [Cart] {
+        let paid = carts.filter(\.isPaid).map(\.id)
+        guard !paid.isEmpty else { return carts }
+        var byCart: [Int64: [Payment]] = [:]
+        _ = try db.query(
+            SellingSQL.payments(of: "cart_id", idCondition: SellingStore.idIn("cart_id")), SellingStore.idList(paid)
+        ) { row in byCart[row.int64(Int32(5)), default: []].append(SellingSQL.decodePayment(row)) }
+        return carts.map { cart in
+            var cart = cart
+            cart.payments = byCart[cart.id] ?? []
+            return cart
+        }
     }
 
     /// Every cart of a user, newest first, each with its lines by id: two queries,

@@ -10,7 +10,8 @@ enum ProductStore {
             id: row.int64(ProductColumn.id), sku: row.string(ProductColumn.sku), name: row.string(ProductColumn.name),
             description: row.string(ProductColumn.description), unit: row.string(ProductColumn.unit),
             unitPriceCents: row.int64(ProductColumn.unitPriceCents), isActive: row.bool(ProductColumn.isActive),
-            createdAt: row.int64(ProductColumn.createdAt), updatedAt: row.int64(ProductColumn.updatedAt)
+            createdAt: row.int64(ProductColumn.createdAt), updatedAt: row.int64(ProductColumn.updatedAt),
+            taxClass: TaxClass(rawValue: row.string(ProductColumn.taxClass)) ?? .b
         )
     }
 
@@ -59,10 +60,11 @@ enum ProductStore {
         guard try !skuTaken(sku, exceptID: nil, in: db) else { throw ProductChangeError.duplicateSKU }
         try refusingDuplicateSKU { try db.execute(
             """
-            INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, now
+            sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, now,
+            (fields.taxClass ?? .b).rawValue
         ) }
         let id = db.lastInsertRowID
         if let actor {
@@ -81,10 +83,11 @@ enum ProductStore {
         }
         try refusingDuplicateSKU { try db.execute(
             """
-            UPDATE products SET sku = ?, name = ?, description = ?, unit = ?, unit_price_cents = ?, is_active = ?, updated_at = ?
+            UPDATE products SET sku = ?, name = ?, description = ?, unit = ?, unit_price_cents = ?, is_active = ?, tax_class = ?,
+                updated_at = ?
             WHERE id = ?
             """,
-            next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, now, id
+            next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, next.taxClass.rawValue, now, id
         ) }
         try AuditLogStore.record(actor: actor, action: "product.update", targetType: .product, targetID: String(id), at: now, in: db)
         return try find(id: id, in: db)!

@@ -4,9 +4,14 @@ import SQLite
 /// The SQL of the sales report.
 extension SalesReport {
     /// The last `days` days up to and including today (UTC).
-    public static func load(days: Int64, now: Int64 = Timestamp.now(), in db: Connection) throws -> SalesReport {
+    public static func load(days: Int64, branchID: Int64? = nil, now: Int64 = Timestamp.now(), in db: Connection) throws -> SalesReport {
         var counts: [String: Int64] = [:]
-        for (status, count) in try db.query("SELECT status, COUNT(*) FROM carts GROUP BY status", row: { ($0.string(0), $0.int64(1)) }) {
+        // The branch filter, when given, is the statements' last parameter.
+        let branch = branchID == nil ? "" : " AND branch_id = ?"
+        let branchArgument: [any SQLBindable] = branchID.map { [$0] } ?? []
+        for (status, count) in try db.query(
+            "SELECT status, COUNT(*) FROM carts WHERE 1 = 1\(branch) GROUP BY status", arguments: branchArgument, row: { ($0.string(0), $0.int64(1)) }
+        ) {
             counts[status] = count
         }
         let first = window(days: days, now: now).first
@@ -19,10 +24,13 @@ extension SalesReport {
                    (SELECT SUM((i.unit_price_cents * i.quantity_milli + 500) / 1000)
                     FROM cart_items AS i WHERE i.cart_id = c.id)
             FROM carts AS c INDEXED BY carts_checked_out
-            WHERE c.status = 'checked_out' AND c.updated_at >= ?
+            WHERE c.status = 'checked_out' AND c.updated_at >= ?\(branch)
             """,
-            first * secondsPerDay
+            arguments: [first * secondsPerDay] + branchArgument
         ) { row in (day: row.int64(0), totalCents: row.int64(1)) }
-        return assemble(days: days, now: now, countsByStatus: counts, checkedOut: carts)
+        let refunds = try db.query(SalesReport.refundsSQL(branch: branchID != nil), arguments: [first * secondsPerDay] + branchArgument) { row in
+            (day: row.int64(0), totalCents: row.int64(1))
+        }
+        return assemble(days: days, now: now, countsByStatus: counts, checkedOut: carts, refunds: refunds)
     }
 }

@@ -124,7 +124,7 @@ extension UserStore {
     static func delete(uuid: String, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws {
         guard uuid != actor.uuid else { throw UserChangeError.cannotDeleteSelf }
         guard let user = try find(uuid: uuid, in: db) else { throw UserChangeError.notFound }
-        guard try db.scalarInt("SELECT 1 FROM carts WHERE user_id = ? LIMIT 1", user.id) == nil else {
+        guard try db.scalarInt("SELECT 1 FROM carts WHERE user_id = ? UNION ALL SELECT 1 FROM shifts WHERE user_id = ? LIMIT 1", user.id, user.id) == nil else {
             throw UserChangeError.hasDependents
         }
         if user.isActiveAdmin, try activeAdminCount(in: db) <= 1 {
