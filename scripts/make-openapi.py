@@ -54,18 +54,33 @@ CART_BASE = {"id": ID, "user_id": ID, "status": {"type": "string", "enum": ["act
              "created_at": TIME, "updated_at": TIME, "items": {"type": "array", "items": ref("CartItem")},
              "items_count": {"type": "integer", "minimum": 0}}
 schemas["PortalCart"] = obj(CART_BASE)
-schemas["Cart"] = obj({**CART_BASE, "total": MONEY})
+# Section 7: the v1 objects gain selling fields; the portal's (section 3) never change.
+SIGNED_MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
+NULLABLE_MONEY = {"type": ["string", "null"], "pattern": r"^-?\d+\.\d{2}$"}
+TAX_CLASS = {"type": "string", "enum": ["A", "B", "C", "D", "E"]}
+METHOD = {"type": "string", "enum": ["cash", "mpesa", "card"]}
+schemas["CartItemV1"] = obj({**schemas["CartItem"]["properties"], "tax_class": TAX_CLASS, "vat": MONEY})
+schemas["Payment"] = obj({"id": ID, "method": METHOD, "amount": MONEY, "reference": {"type": ["string", "null"]},
+                          "created_at": TIME})
+schemas["VATLine"] = obj({"tax_class": TAX_CLASS, "rate": MONEY, "total": MONEY, "vat": MONEY, "net": MONEY})
+PAYMENTS = {"type": "array", "items": ref("Payment")}
+VAT = {"type": "array", "items": ref("VATLine")}
+schemas["Cart"] = obj({**CART_BASE, "items": {"type": "array", "items": ref("CartItemV1")}, "total": MONEY,
+                       "branch_id": ID, "receipt_number": {"type": ["string", "null"]},
+                       "payment_status": {"type": "string", "enum": ["unpaid", "paid"]}, "payments": PAYMENTS,
+                       "change": MONEY, "shift_id": {"type": ["integer", "null"], "minimum": 0}, "refunded_total": MONEY,
+                       "vat": VAT, "vat_total": MONEY})
 schemas["CustomerDetail"] = obj({**schemas["Customer"]["properties"], "carts": {"type": "array", "items": ref("PortalCart")},
                                  "total_carts": {"type": "integer", "minimum": 0}})
 schemas["Product"] = obj({"id": ID, "sku": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
                           "unit": {"type": "string"}, "unit_price": MONEY, "is_active": {"type": "boolean"},
-                          "created_at": TIME, "updated_at": TIME})
+                          "tax_class": TAX_CLASS, "created_at": TIME, "updated_at": TIME})
 schemas["Pagination"] = obj({k: {"type": "integer", "minimum": 0} for k in ["current_page", "per_page", "total_data", "total_page"]})
 schemas["PortalPagination"] = obj({"page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
                                    "total": {"type": "integer", "minimum": 0}, "pages": {"type": "integer", "minimum": 0},
                                    "has_next": {"type": "boolean"}, "has_prev": {"type": "boolean"}})
 schemas["AuditEntry"] = obj({"id": ID, "actor_id": UUID, "actor_username": {"type": "string"}, "action": {"type": "string"},
-                             "target_type": {"type": "string", "enum": ["user", "product", "cart", "cart_item"]},
+                             "target_type": {"type": "string", "enum": ["user", "product", "cart", "cart_item", "shop", "branch", "refund", "shift"]},
                              "target_id": {"type": "string"}, "created_at": TIME})
 schemas["Login"] = obj({"username": {"type": "string", "maxLength": 254}, "password": {"type": "string"}}, extra=True)
 USER_IN = {"username": {"type": "string", "minLength": 3, "maxLength": 50, "pattern": r"^[A-Za-z0-9._-]+$"},
@@ -79,11 +94,13 @@ schemas["UserUpdate"] = obj(USER_IN, [], extra=True)
 PRODUCT_IN = {"sku": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9._-]+$"},
               "name": {"type": "string", "minLength": 1, "maxLength": 200},
               "description": {"type": ["string", "null"], "maxLength": 2000},
-              "unit": {"type": "string", "minLength": 1, "maxLength": 16}, "unit_price": MONEY_IN, "is_active": {"type": "boolean"}}
+              "unit": {"type": "string", "minLength": 1, "maxLength": 16}, "unit_price": MONEY_IN, "is_active": {"type": "boolean"},
+              "tax_class": TAX_CLASS}
 schemas["ProductCreate"] = obj(PRODUCT_IN, ["sku", "name", "unit_price"], extra=True)
 schemas["ProductUpdate"] = obj(PRODUCT_IN, [], extra=True)
-schemas["CartOpen"] = {"type": "object", "properties": {"customer_id": ID, "customer_uuid": UUID},
-                       "description": "Staff only, exactly one of the two; a customer's body is ignored."}
+schemas["CartOpen"] = {"type": "object", "properties": {"customer_id": ID, "customer_uuid": UUID, "branch_id": ID},
+                       "description": "Staff only, exactly one of customer_id and customer_uuid; branch_id (an active branch) "
+                                      "when the caller has no open shift; a customer's body is ignored."}
 schemas["CartItemAdd"] = obj({"product_id": ID, "quantity": QUANTITY_IN}, extra=True)
 schemas["CartItemUpdate"] = obj({"quantity": QUANTITY_IN}, extra=True)
 
@@ -214,7 +231,8 @@ paths["/api/v1/carts"] = {
     "get": op("List carts (a customer's own; all for staff)", "carts", "200", listing("carts", "Cart"), ["400"], params=[
         PAGE, LIMIT, query("status", {"type": "string", "enum": ["active", "checked_out", "abandoned"]}),
         query("customer_id", {"type": "integer", "minimum": 0}),
-        query("customer_uuid", UUID, "Staff: the customer's uuid (as the users API shows); at most one of the two filters")]),
+        query("customer_uuid", UUID, "Staff: the customer's uuid (as the users API shows); at most one of the two filters"),
+        query("branch_id", ID)]),
     "post": op("Open a cart", "carts", "201", envelope(ref("Cart")), ["400", "409", "415"], body="CartOpen", body_required=False),
 }
 paths["/api/v1/carts/{id}"] = {"parameters": [path_id()], "get": op("A cart", "carts", "200", envelope(ref("Cart")), ["400", "404"])}
@@ -225,9 +243,11 @@ paths["/api/v1/carts/{id}/items/{item}"] = {
     "patch": op("Change a line's quantity", "carts", "200", envelope(ref("Cart")), ["404"], body="CartItemUpdate"),
     "delete": op("Remove a line", "carts", "200", envelope(ref("Cart")), ["400", "404"]),
 }
-for action in ["checkout", "abandon"]:
-    paths[f"/api/v1/carts/{{id}}/{action}"] = {"parameters": [path_id()], "post": op(
-        f"{action.capitalize()} the cart", "carts", "200", envelope(ref("Cart")), ["400", "404"])}
+paths["/api/v1/carts/{id}/checkout"] = {"parameters": [path_id()], "post": op(
+    "Check out the cart, optionally paid with tenders", "carts", "200", envelope(ref("Cart")), ["400", "404", "409", "415"],
+    body="Checkout", body_required=False)}
+paths["/api/v1/carts/{id}/abandon"] = {"parameters": [path_id()], "post": op(
+    "Abandon the cart", "carts", "200", envelope(ref("Cart")), ["400", "404"])}
 
 schemas["SalesReport"] = obj({
     "carts_by_status": obj({k: {"type": "integer", "minimum": 0} for k in ["active", "checked_out", "abandoned"]}),
@@ -235,7 +255,125 @@ schemas["SalesReport"] = obj({
         "date": {"type": "string", "format": "date"}, "carts": {"type": "integer", "minimum": 0}, "total": MONEY})}})
 paths["/api/v1/reports/sales"] = {"get": op(
     "Carts by status and checked-out sales per UTC day (the console's dashboard; roles employee, admin)", "operations", "200",
-    envelope(ref("SalesReport")), ["400", "403"], params=[query("days", {"type": "integer", "minimum": 1, "maximum": 366, "default": 30})])}
+    envelope(ref("SalesReport")), ["400", "403"], params=[query("days", {"type": "integer", "minimum": 1, "maximum": 366, "default": 30}), query("branch_id", ID)])}
+
+# Section 7: selling.
+TENDER_IN = obj({"method": METHOD, "amount": MONEY_IN, "reference": {"type": ["string", "null"], "maxLength": 64}}, ["method", "amount"],
+                extra=True)
+TENDERS_IN = {"type": "array", "items": TENDER_IN, "maxItems": 20}
+schemas["Checkout"] = obj({"payments": TENDERS_IN}, [], extra=True)
+SHOP = {"name": {"type": "string"}, "kra_pin": {"type": "string"}, "address": {"type": "string"}, "phone": {"type": "string"},
+        "receipt_footer": {"type": "string"}, "scale_barcode_value": {"type": "string", "enum": ["weight", "price"]}}
+schemas["Shop"] = obj({**SHOP, "updated_at": TIME})
+schemas["ShopUpdate"] = obj({"name": {"type": "string", "minLength": 1, "maxLength": 100},
+                             "kra_pin": {"type": ["string", "null"], "pattern": r"^([AaPp][0-9]{9}[A-Za-z])?$"},
+                             "address": {"type": ["string", "null"], "maxLength": 200},
+                             "phone": {"type": ["string", "null"], "maxLength": 20},
+                             "receipt_footer": {"type": ["string", "null"], "maxLength": 500},
+                             "scale_barcode_value": SHOP["scale_barcode_value"]}, [], extra=True)
+schemas["Branch"] = obj({"id": ID, "code": {"type": "string"}, "name": {"type": "string"}, "is_active": {"type": "boolean"},
+                         "created_at": TIME, "updated_at": TIME})
+BRANCH_IN = {"code": {"type": "string", "pattern": r"^[A-Za-z0-9]{2,8}$"}, "name": {"type": "string", "minLength": 1, "maxLength": 100},
+             "is_active": {"type": "boolean"}}
+schemas["BranchCreate"] = obj(BRANCH_IN, ["code", "name"], extra=True)
+schemas["BranchUpdate"] = obj(BRANCH_IN, [], extra=True)
+schemas["Shift"] = obj({"id": ID, "branch_id": ID, "user_id": UUID, "username": {"type": "string"},
+                        "status": {"type": "string", "enum": ["open", "closed"]}, "opening_float": MONEY, "opened_at": TIME,
+                        "closed_at": NULLABLE_TIME, "counted_cash": NULLABLE_MONEY, "expected_cash": NULLABLE_MONEY,
+                        "difference": NULLABLE_MONEY})
+schemas["ShiftOpen"] = obj({"branch_id": ID, "opening_float": MONEY_IN}, extra=True)
+schemas["ShiftCashIn"] = obj({"type": {"type": "string", "enum": ["pay_in", "pay_out"]}, "amount": MONEY_IN,
+                              "reason": {"type": "string", "minLength": 1, "maxLength": 200}}, extra=True)
+schemas["ShiftCash"] = obj({"id": ID, "shift_id": ID, "type": {"type": "string", "enum": ["pay_in", "pay_out"]}, "amount": MONEY,
+                            "reason": {"type": "string"}, "created_at": TIME})
+schemas["ShiftClose"] = obj({"counted_cash": MONEY_IN}, extra=True)
+BY_METHOD = obj({"cash": SIGNED_MONEY, "mpesa": MONEY, "card": MONEY})
+schemas["ShiftReport"] = obj({"shift": ref("Shift"), "sales_count": {"type": "integer", "minimum": 0}, "sales_total": MONEY,
+                              "by_method": BY_METHOD, "vat": VAT, "refunds_count": {"type": "integer", "minimum": 0},
+                              "refunds_total": MONEY, "refunds_by_method": BY_METHOD, "pay_ins": MONEY, "pay_outs": MONEY,
+                              "expected_cash": SIGNED_MONEY, "counted_cash": NULLABLE_MONEY, "difference": NULLABLE_MONEY})
+schemas["RefundLine"] = obj({"item_id": ID, "product_id": ID, "quantity": QUANTITY, "unit_price": MONEY, "line_total": MONEY,
+                             "tax_class": TAX_CLASS, "vat": MONEY})
+schemas["Refund"] = obj({"id": ID, "credit_note_number": {"type": "string"}, "cart_id": ID, "receipt_number": {"type": "string"},
+                         "branch_id": ID, "shift_id": {"type": ["integer", "null"], "minimum": 0},
+                         "lines": {"type": "array", "items": ref("RefundLine")}, "total": MONEY, "vat": VAT, "vat_total": MONEY,
+                         "payments": PAYMENTS, "reason": {"type": "string"}, "created_by": UUID,
+                         "approved_by": {"type": ["string", "null"], "format": "uuid"}, "created_at": TIME})
+schemas["RefundCreate"] = obj({
+    "cart_id": ID, "reason": {"type": "string", "minLength": 1, "maxLength": 200},
+    "lines": {"type": "array", "maxItems": 1000, "items": obj({"item_id": ID, "quantity": QUANTITY_IN}, extra=True)},
+    "payments": TENDERS_IN,
+    "approval": obj({"username": {"type": "string"}, "password": {"type": "string"}}, extra=True)}, ["cart_id", "reason"], extra=True)
+PRINTED_LINES = {"type": "array", "items": obj({
+    "name": {"type": "string"}, "sku": {"type": "string"}, "quantity": QUANTITY, "unit": {"type": "string"}, "unit_price": MONEY,
+    "line_total": MONEY, "tax_class": TAX_CLASS, "vat": MONEY})}
+BRANCH_BRIEF = obj({"code": {"type": "string"}, "name": {"type": "string"}})
+RECEIPT_CUSTOMER = obj({"id": ID, "full_name": {"type": ["string", "null"]}})
+schemas["Receipt"] = obj({
+    "receipt_number": {"type": ["string", "null"]}, "issued_at": TIME, "shop": ref("Shop"), "branch": BRANCH_BRIEF,
+    "cashier": {"type": ["string", "null"]}, "customer": RECEIPT_CUSTOMER, "lines": PRINTED_LINES, "vat": VAT, "vat_total": MONEY,
+    "total": MONEY, "payments": PAYMENTS, "change": MONEY, "payment_status": {"type": "string", "enum": ["unpaid", "paid"]},
+    "refunds": {"type": "array", "items": obj({"credit_note_number": {"type": "string"}, "total": MONEY, "created_at": TIME})}})
+schemas["CreditNote"] = obj({
+    "credit_note_number": {"type": "string"}, "receipt_number": {"type": "string"}, "issued_at": TIME, "shop": ref("Shop"),
+    "branch": BRANCH_BRIEF, "cashier": {"type": ["string", "null"]}, "customer": RECEIPT_CUSTOMER, "lines": PRINTED_LINES,
+    "vat": VAT, "vat_total": MONEY, "total": MONEY, "payments": PAYMENTS, "reason": {"type": "string"}})
+PRINT_PARAMS = [query("format", {"type": "string", "enum": ["json", "text", "html"]},
+                      "json (default), text or html; without it, an Accept of text/plain or text/html chooses"),
+                query("width", {"type": "integer", "enum": [32, 48], "default": 48}, "Columns of the text layout")]
+
+
+def printed(summary, tag, schema, errors):
+    """An operation answering JSON, or the same document as text or printable HTML."""
+    operation = op(summary, tag, "200", envelope(schema), errors, params=PRINT_PARAMS)
+    content = operation["responses"]["200"]["content"]
+    content["text/plain"] = {"schema": {"type": "string"}}
+    content["text/html"] = {"schema": {"type": "string"}}
+    return operation
+
+
+paths["/api/v1/carts/{id}/receipt"] = {"parameters": [path_id()], "get": printed(
+    "A checked-out cart's receipt", "selling", ref("Receipt"), ["400", "404"])}
+paths["/api/v1/shop"] = {
+    "get": op("The shop", "selling", "200", envelope(ref("Shop")), ["403"]),
+    "put": op("Update the shop", "selling", "200", envelope(ref("Shop")), ["403"], body="ShopUpdate"),
+}
+paths["/api/v1/branches"] = {
+    "get": op("List branches by id", "selling", "200", listing("branches", "Branch"), ["400", "403"], params=[PAGE, LIMIT]),
+    "post": op("Create a branch", "selling", "201", envelope(ref("Branch")), ["403", "409"], body="BranchCreate"),
+}
+paths["/api/v1/branches/{id}"] = {
+    "parameters": [path_id()],
+    "get": op("A branch", "selling", "200", envelope(ref("Branch")), ["400", "403", "404"]),
+    "put": op("Update a branch", "selling", "200", envelope(ref("Branch")), ["403", "404", "409"], body="BranchUpdate"),
+}
+paths["/api/v1/shifts"] = {
+    "get": op("List shifts, newest first (admin, manager: all; others their own)", "selling", "200", listing("shifts", "Shift"),
+              ["400", "403"], params=[PAGE, LIMIT, query("status", {"type": "string", "enum": ["open", "closed"]}),
+                                      query("branch_id", ID)]),
+    "post": op("Open a shift", "selling", "201", envelope(ref("Shift")), ["403", "409"], body="ShiftOpen"),
+}
+paths["/api/v1/shifts/current"] = {"get": op("The caller's open shift", "selling", "200", envelope(ref("Shift")), ["403", "404"])}
+paths["/api/v1/shifts/{id}"] = {"parameters": [path_id()], "get": op(
+    "A shift", "selling", "200", envelope(ref("Shift")), ["400", "403", "404"])}
+paths["/api/v1/shifts/{id}/cash"] = {"parameters": [path_id()], "post": op(
+    "A pay-in or pay-out", "selling", "201", envelope(ref("ShiftCash")), ["403", "404"], body="ShiftCashIn")}
+paths["/api/v1/shifts/{id}/report"] = {"parameters": [path_id()], "get": printed(
+    "The X report (open) or Z report (closed)", "selling", ref("ShiftReport"), ["400", "403", "404"])}
+paths["/api/v1/shifts/{id}/close"] = {"parameters": [path_id()], "post": op(
+    "Close the shift with the counted cash; answers the Z report", "selling", "200", envelope(ref("ShiftReport")),
+    ["403", "404"], body="ShiftClose")}
+paths["/api/v1/refunds"] = {
+    "get": op("List refunds, newest first", "selling", "200", listing("refunds", "Refund"), ["400", "403"], params=[
+        PAGE, LIMIT, query("cart_id", ID), query("branch_id", ID), query("shift_id", ID)]),
+    "post": op("Refund a sale (a credit note)", "selling", "201", envelope(ref("Refund")), ["403", "404", "409", "429"],
+               body="RefundCreate"),
+}
+paths["/api/v1/refunds/{id}"] = {"parameters": [path_id()], "get": op(
+    "A refund", "selling", "200", envelope(ref("Refund")), ["400", "403", "404"])}
+paths["/api/v1/refunds/{id}/receipt"] = {"parameters": [path_id()], "get": printed(
+    "A refund's credit note", "selling", ref("CreditNote"), ["400", "403", "404"])}
+
 
 
 def console_file(summary, media_types, errors=(), params=()):

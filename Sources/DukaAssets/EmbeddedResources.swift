@@ -5532,7 +5532,11 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
        "user",
        "product",
        "cart",
-       "cart_item"
+       "cart_item",
+       "shop",
+       "branch",
+       "refund",
+       "shift"
       ],
       "type": "string"
      }
@@ -5548,9 +5552,93 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     ],
     "type": "object"
    },
+   "Branch": {
+    "additionalProperties": false,
+    "properties": {
+     "code": {
+      "type": "string"
+     },
+     "created_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     },
+     "id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "is_active": {
+      "type": "boolean"
+     },
+     "name": {
+      "type": "string"
+     },
+     "updated_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     }
+    },
+    "required": [
+     "code",
+     "created_at",
+     "id",
+     "is_active",
+     "name",
+     "updated_at"
+    ],
+    "type": "object"
+   },
+   "BranchCreate": {
+    "properties": {
+     "code": {
+      "pattern": "^[A-Za-z0-9]{2,8}$",
+      "type": "string"
+     },
+     "is_active": {
+      "type": "boolean"
+     },
+     "name": {
+      "maxLength": 100,
+      "minLength": 1,
+      "type": "string"
+     }
+    },
+    "required": [
+     "code",
+     "name"
+    ],
+    "type": "object"
+   },
+   "BranchUpdate": {
+    "properties": {
+     "code": {
+      "pattern": "^[A-Za-z0-9]{2,8}$",
+      "type": "string"
+     },
+     "is_active": {
+      "type": "boolean"
+     },
+     "name": {
+      "maxLength": 100,
+      "minLength": 1,
+      "type": "string"
+     }
+    },
+    "required": [],
+    "type": "object"
+   },
    "Cart": {
     "additionalProperties": false,
     "properties": {
+     "branch_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "change": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
      "created_at": {
       "format": "date-time",
       "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
@@ -5562,13 +5650,43 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      },
      "items": {
       "items": {
-       "$ref": "#/components/schemas/CartItem"
+       "$ref": "#/components/schemas/CartItemV1"
       },
       "type": "array"
      },
      "items_count": {
       "minimum": 0,
       "type": "integer"
+     },
+     "payment_status": {
+      "enum": [
+       "unpaid",
+       "paid"
+      ],
+      "type": "string"
+     },
+     "payments": {
+      "items": {
+       "$ref": "#/components/schemas/Payment"
+      },
+      "type": "array"
+     },
+     "receipt_number": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "refunded_total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "shift_id": {
+      "minimum": 0,
+      "type": [
+       "integer",
+       "null"
+      ]
      },
      "status": {
       "enum": [
@@ -5590,17 +5708,36 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      "user_id": {
       "minimum": 0,
       "type": "integer"
+     },
+     "vat": {
+      "items": {
+       "$ref": "#/components/schemas/VATLine"
+      },
+      "type": "array"
+     },
+     "vat_total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
      }
     },
     "required": [
+     "branch_id",
+     "change",
      "created_at",
      "id",
      "items",
      "items_count",
+     "payment_status",
+     "payments",
+     "receipt_number",
+     "refunded_total",
+     "shift_id",
      "status",
      "total",
      "updated_at",
-     "user_id"
+     "user_id",
+     "vat",
+     "vat_total"
     ],
     "type": "object"
    },
@@ -5709,9 +5846,87 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     ],
     "type": "object"
    },
-   "CartOpen": {
-    "description": "Staff only, exactly one of the two; a customer's body is ignored.",
+   "CartItemV1": {
+    "additionalProperties": false,
     "properties": {
+     "cart_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "created_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     },
+     "id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "line_total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "product_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "quantity": {
+      "pattern": "^\\d+\\.\\d{3}$",
+      "type": "string"
+     },
+     "sale_channel": {
+      "enum": [
+       "online",
+       "in_store"
+      ],
+      "type": "string"
+     },
+     "tax_class": {
+      "enum": [
+       "A",
+       "B",
+       "C",
+       "D",
+       "E"
+      ],
+      "type": "string"
+     },
+     "unit_price": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "updated_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     },
+     "vat": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     }
+    },
+    "required": [
+     "cart_id",
+     "created_at",
+     "id",
+     "line_total",
+     "product_id",
+     "quantity",
+     "sale_channel",
+     "tax_class",
+     "unit_price",
+     "updated_at",
+     "vat"
+    ],
+    "type": "object"
+   },
+   "CartOpen": {
+    "description": "Staff only, exactly one of customer_id and customer_uuid; branch_id (an active branch) when the caller has no open shift; a customer's body is ignored.",
+    "properties": {
+     "branch_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
      "customer_id": {
       "minimum": 0,
       "type": "integer"
@@ -5721,6 +5936,207 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
       "type": "string"
      }
     },
+    "type": "object"
+   },
+   "Checkout": {
+    "properties": {
+     "payments": {
+      "items": {
+       "properties": {
+        "amount": {
+         "oneOf": [
+          {
+           "pattern": "^\\d+(\\.\\d{1,2})?$",
+           "type": "string"
+          },
+          {
+           "maximum": 10000000,
+           "minimum": 0,
+           "type": "number"
+          }
+         ]
+        },
+        "method": {
+         "enum": [
+          "cash",
+          "mpesa",
+          "card"
+         ],
+         "type": "string"
+        },
+        "reference": {
+         "maxLength": 64,
+         "type": [
+          "string",
+          "null"
+         ]
+        }
+       },
+       "required": [
+        "amount",
+        "method"
+       ],
+       "type": "object"
+      },
+      "maxItems": 20,
+      "type": "array"
+     }
+    },
+    "required": [],
+    "type": "object"
+   },
+   "CreditNote": {
+    "additionalProperties": false,
+    "properties": {
+     "branch": {
+      "additionalProperties": false,
+      "properties": {
+       "code": {
+        "type": "string"
+       },
+       "name": {
+        "type": "string"
+       }
+      },
+      "required": [
+       "code",
+       "name"
+      ],
+      "type": "object"
+     },
+     "cashier": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "credit_note_number": {
+      "type": "string"
+     },
+     "customer": {
+      "additionalProperties": false,
+      "properties": {
+       "full_name": {
+        "type": [
+         "string",
+         "null"
+        ]
+       },
+       "id": {
+        "minimum": 0,
+        "type": "integer"
+       }
+      },
+      "required": [
+       "full_name",
+       "id"
+      ],
+      "type": "object"
+     },
+     "issued_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     },
+     "lines": {
+      "items": {
+       "additionalProperties": false,
+       "properties": {
+        "line_total": {
+         "pattern": "^\\d+\\.\\d{2}$",
+         "type": "string"
+        },
+        "name": {
+         "type": "string"
+        },
+        "quantity": {
+         "pattern": "^\\d+\\.\\d{3}$",
+         "type": "string"
+        },
+        "sku": {
+         "type": "string"
+        },
+        "tax_class": {
+         "enum": [
+          "A",
+          "B",
+          "C",
+          "D",
+          "E"
+         ],
+         "type": "string"
+        },
+        "unit": {
+         "type": "string"
+        },
+        "unit_price": {
+         "pattern": "^\\d+\\.\\d{2}$",
+         "type": "string"
+        },
+        "vat": {
+         "pattern": "^\\d+\\.\\d{2}$",
+         "type": "string"
+        }
+       },
+       "required": [
+        "line_total",
+        "name",
+        "quantity",
+        "sku",
+        "tax_class",
+        "unit",
+        "unit_price",
+        "vat"
+       ],
+       "type": "object"
+      },
+      "type": "array"
+     },
+     "payments": {
+      "items": {
+       "$ref": "#/components/schemas/Payment"
+      },
+      "type": "array"
+     },
+     "reason": {
+      "type": "string"
+     },
+     "receipt_number": {
+      "type": "string"
+     },
+     "shop": {
+      "$ref": "#/components/schemas/Shop"
+     },
+     "total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "vat": {
+      "items": {
+       "$ref": "#/components/schemas/VATLine"
+      },
+      "type": "array"
+     },
+     "vat_total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     }
+    },
+    "required": [
+     "branch",
+     "cashier",
+     "credit_note_number",
+     "customer",
+     "issued_at",
+     "lines",
+     "payments",
+     "reason",
+     "receipt_number",
+     "shop",
+     "total",
+     "vat",
+     "vat_total"
+    ],
     "type": "object"
    },
    "Customer": {
@@ -6017,6 +6433,46 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     ],
     "type": "object"
    },
+   "Payment": {
+    "additionalProperties": false,
+    "properties": {
+     "amount": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "created_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     },
+     "id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "method": {
+      "enum": [
+       "cash",
+       "mpesa",
+       "card"
+      ],
+      "type": "string"
+     },
+     "reference": {
+      "type": [
+       "string",
+       "null"
+      ]
+     }
+    },
+    "required": [
+     "amount",
+     "created_at",
+     "id",
+     "method",
+     "reference"
+    ],
+    "type": "object"
+   },
    "PortalCart": {
     "additionalProperties": false,
     "properties": {
@@ -6128,6 +6584,16 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      "sku": {
       "type": "string"
      },
+     "tax_class": {
+      "enum": [
+       "A",
+       "B",
+       "C",
+       "D",
+       "E"
+      ],
+      "type": "string"
+     },
      "unit": {
       "type": "string"
      },
@@ -6148,6 +6614,7 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      "is_active",
      "name",
      "sku",
+     "tax_class",
      "unit",
      "unit_price",
      "updated_at"
@@ -6175,6 +6642,16 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
       "maxLength": 64,
       "minLength": 1,
       "pattern": "^[A-Za-z0-9._-]+$",
+      "type": "string"
+     },
+     "tax_class": {
+      "enum": [
+       "A",
+       "B",
+       "C",
+       "D",
+       "E"
+      ],
       "type": "string"
      },
      "unit": {
@@ -6226,6 +6703,16 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
       "pattern": "^[A-Za-z0-9._-]+$",
       "type": "string"
      },
+     "tax_class": {
+      "enum": [
+       "A",
+       "B",
+       "C",
+       "D",
+       "E"
+      ],
+      "type": "string"
+     },
      "unit": {
       "maxLength": 16,
       "minLength": 1,
@@ -6246,6 +6733,441 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      }
     },
     "required": [],
+    "type": "object"
+   },
+   "Receipt": {
+    "additionalProperties": false,
+    "properties": {
+     "branch": {
+      "additionalProperties": false,
+      "properties": {
+       "code": {
+        "type": "string"
+       },
+       "name": {
+        "type": "string"
+       }
+      },
+      "required": [
+       "code",
+       "name"
+      ],
+      "type": "object"
+     },
+     "cashier": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "change": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "customer": {
+      "additionalProperties": false,
+      "properties": {
+       "full_name": {
+        "type": [
+         "string",
+         "null"
+        ]
+       },
+       "id": {
+        "minimum": 0,
+        "type": "integer"
+       }
+      },
+      "required": [
+       "full_name",
+       "id"
+      ],
+      "type": "object"
+     },
+     "issued_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     },
+     "lines": {
+      "items": {
+       "additionalProperties": false,
+       "properties": {
+        "line_total": {
+         "pattern": "^\\d+\\.\\d{2}$",
+         "type": "string"
+        },
+        "name": {
+         "type": "string"
+        },
+        "quantity": {
+         "pattern": "^\\d+\\.\\d{3}$",
+         "type": "string"
+        },
+        "sku": {
+         "type": "string"
+        },
+        "tax_class": {
+         "enum": [
+          "A",
+          "B",
+          "C",
+          "D",
+          "E"
+         ],
+         "type": "string"
+        },
+        "unit": {
+         "type": "string"
+        },
+        "unit_price": {
+         "pattern": "^\\d+\\.\\d{2}$",
+         "type": "string"
+        },
+        "vat": {
+         "pattern": "^\\d+\\.\\d{2}$",
+         "type": "string"
+        }
+       },
+       "required": [
+        "line_total",
+        "name",
+        "quantity",
+        "sku",
+        "tax_class",
+        "unit",
+        "unit_price",
+        "vat"
+       ],
+       "type": "object"
+      },
+      "type": "array"
+     },
+     "payment_status": {
+      "enum": [
+       "unpaid",
+       "paid"
+      ],
+      "type": "string"
+     },
+     "payments": {
+      "items": {
+       "$ref": "#/components/schemas/Payment"
+      },
+      "type": "array"
+     },
+     "receipt_number": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "refunds": {
+      "items": {
+       "additionalProperties": false,
+       "properties": {
+        "created_at": {
+         "format": "date-time",
+         "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+         "type": "string"
+        },
+        "credit_note_number": {
+         "type": "string"
+        },
+        "total": {
+         "pattern": "^\\d+\\.\\d{2}$",
+         "type": "string"
+        }
+       },
+       "required": [
+        "created_at",
+        "credit_note_number",
+        "total"
+       ],
+       "type": "object"
+      },
+      "type": "array"
+     },
+     "shop": {
+      "$ref": "#/components/schemas/Shop"
+     },
+     "total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "vat": {
+      "items": {
+       "$ref": "#/components/schemas/VATLine"
+      },
+      "type": "array"
+     },
+     "vat_total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     }
+    },
+    "required": [
+     "branch",
+     "cashier",
+     "change",
+     "customer",
+     "issued_at",
+     "lines",
+     "payment_status",
+     "payments",
+     "receipt_number",
+     "refunds",
+     "shop",
+     "total",
+     "vat",
+     "vat_total"
+    ],
+    "type": "object"
+   },
+   "Refund": {
+    "additionalProperties": false,
+    "properties": {
+     "approved_by": {
+      "format": "uuid",
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "branch_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "cart_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "created_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     },
+     "created_by": {
+      "format": "uuid",
+      "type": "string"
+     },
+     "credit_note_number": {
+      "type": "string"
+     },
+     "id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "lines": {
+      "items": {
+       "$ref": "#/components/schemas/RefundLine"
+      },
+      "type": "array"
+     },
+     "payments": {
+      "items": {
+       "$ref": "#/components/schemas/Payment"
+      },
+      "type": "array"
+     },
+     "reason": {
+      "type": "string"
+     },
+     "receipt_number": {
+      "type": "string"
+     },
+     "shift_id": {
+      "minimum": 0,
+      "type": [
+       "integer",
+       "null"
+      ]
+     },
+     "total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "vat": {
+      "items": {
+       "$ref": "#/components/schemas/VATLine"
+      },
+      "type": "array"
+     },
+     "vat_total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     }
+    },
+    "required": [
+     "approved_by",
+     "branch_id",
+     "cart_id",
+     "created_at",
+     "created_by",
+     "credit_note_number",
+     "id",
+     "lines",
+     "payments",
+     "reason",
+     "receipt_number",
+     "shift_id",
+     "total",
+     "vat",
+     "vat_total"
+    ],
+    "type": "object"
+   },
+   "RefundCreate": {
+    "properties": {
+     "approval": {
+      "properties": {
+       "password": {
+        "type": "string"
+       },
+       "username": {
+        "type": "string"
+       }
+      },
+      "required": [
+       "password",
+       "username"
+      ],
+      "type": "object"
+     },
+     "cart_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "lines": {
+      "items": {
+       "properties": {
+        "item_id": {
+         "minimum": 0,
+         "type": "integer"
+        },
+        "quantity": {
+         "oneOf": [
+          {
+           "pattern": "^\\d+(\\.\\d{1,3})?$",
+           "type": "string"
+          },
+          {
+           "exclusiveMinimum": 0,
+           "maximum": 1000000,
+           "type": "number"
+          }
+         ]
+        }
+       },
+       "required": [
+        "item_id",
+        "quantity"
+       ],
+       "type": "object"
+      },
+      "maxItems": 1000,
+      "type": "array"
+     },
+     "payments": {
+      "items": {
+       "properties": {
+        "amount": {
+         "oneOf": [
+          {
+           "pattern": "^\\d+(\\.\\d{1,2})?$",
+           "type": "string"
+          },
+          {
+           "maximum": 10000000,
+           "minimum": 0,
+           "type": "number"
+          }
+         ]
+        },
+        "method": {
+         "enum": [
+          "cash",
+          "mpesa",
+          "card"
+         ],
+         "type": "string"
+        },
+        "reference": {
+         "maxLength": 64,
+         "type": [
+          "string",
+          "null"
+         ]
+        }
+       },
+       "required": [
+        "amount",
+        "method"
+       ],
+       "type": "object"
+      },
+      "maxItems": 20,
+      "type": "array"
+     },
+     "reason": {
+      "maxLength": 200,
+      "minLength": 1,
+      "type": "string"
+     }
+    },
+    "required": [
+     "cart_id",
+     "reason"
+    ],
+    "type": "object"
+   },
+   "RefundLine": {
+    "additionalProperties": false,
+    "properties": {
+     "item_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "line_total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "product_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "quantity": {
+      "pattern": "^\\d+\\.\\d{3}$",
+      "type": "string"
+     },
+     "tax_class": {
+      "enum": [
+       "A",
+       "B",
+       "C",
+       "D",
+       "E"
+      ],
+      "type": "string"
+     },
+     "unit_price": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "vat": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     }
+    },
+    "required": [
+     "item_id",
+     "line_total",
+     "product_id",
+     "quantity",
+     "tax_class",
+     "unit_price",
+     "vat"
+    ],
     "type": "object"
    },
    "Register": {
@@ -6375,6 +7297,413 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      "carts_by_status",
      "days"
     ],
+    "type": "object"
+   },
+   "Shift": {
+    "additionalProperties": false,
+    "properties": {
+     "branch_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "closed_at": {
+      "format": "date-time",
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "counted_cash": {
+      "pattern": "^-?\\d+\\.\\d{2}$",
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "difference": {
+      "pattern": "^-?\\d+\\.\\d{2}$",
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "expected_cash": {
+      "pattern": "^-?\\d+\\.\\d{2}$",
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "opened_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     },
+     "opening_float": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "status": {
+      "enum": [
+       "open",
+       "closed"
+      ],
+      "type": "string"
+     },
+     "user_id": {
+      "format": "uuid",
+      "type": "string"
+     },
+     "username": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "branch_id",
+     "closed_at",
+     "counted_cash",
+     "difference",
+     "expected_cash",
+     "id",
+     "opened_at",
+     "opening_float",
+     "status",
+     "user_id",
+     "username"
+    ],
+    "type": "object"
+   },
+   "ShiftCash": {
+    "additionalProperties": false,
+    "properties": {
+     "amount": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "created_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     },
+     "id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "reason": {
+      "type": "string"
+     },
+     "shift_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "type": {
+      "enum": [
+       "pay_in",
+       "pay_out"
+      ],
+      "type": "string"
+     }
+    },
+    "required": [
+     "amount",
+     "created_at",
+     "id",
+     "reason",
+     "shift_id",
+     "type"
+    ],
+    "type": "object"
+   },
+   "ShiftCashIn": {
+    "properties": {
+     "amount": {
+      "oneOf": [
+       {
+        "pattern": "^\\d+(\\.\\d{1,2})?$",
+        "type": "string"
+       },
+       {
+        "maximum": 10000000,
+        "minimum": 0,
+        "type": "number"
+       }
+      ]
+     },
+     "reason": {
+      "maxLength": 200,
+      "minLength": 1,
+      "type": "string"
+     },
+     "type": {
+      "enum": [
+       "pay_in",
+       "pay_out"
+      ],
+      "type": "string"
+     }
+    },
+    "required": [
+     "amount",
+     "reason",
+     "type"
+    ],
+    "type": "object"
+   },
+   "ShiftClose": {
+    "properties": {
+     "counted_cash": {
+      "oneOf": [
+       {
+        "pattern": "^\\d+(\\.\\d{1,2})?$",
+        "type": "string"
+       },
+       {
+        "maximum": 10000000,
+        "minimum": 0,
+        "type": "number"
+       }
+      ]
+     }
+    },
+    "required": [
+     "counted_cash"
+    ],
+    "type": "object"
+   },
+   "ShiftOpen": {
+    "properties": {
+     "branch_id": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "opening_float": {
+      "oneOf": [
+       {
+        "pattern": "^\\d+(\\.\\d{1,2})?$",
+        "type": "string"
+       },
+       {
+        "maximum": 10000000,
+        "minimum": 0,
+        "type": "number"
+       }
+      ]
+     }
+    },
+    "required": [
+     "branch_id",
+     "opening_float"
+    ],
+    "type": "object"
+   },
+   "ShiftReport": {
+    "additionalProperties": false,
+    "properties": {
+     "by_method": {
+      "additionalProperties": false,
+      "properties": {
+       "card": {
+        "pattern": "^\\d+\\.\\d{2}$",
+        "type": "string"
+       },
+       "cash": {
+        "pattern": "^-?\\d+\\.\\d{2}$",
+        "type": "string"
+       },
+       "mpesa": {
+        "pattern": "^\\d+\\.\\d{2}$",
+        "type": "string"
+       }
+      },
+      "required": [
+       "card",
+       "cash",
+       "mpesa"
+      ],
+      "type": "object"
+     },
+     "counted_cash": {
+      "pattern": "^-?\\d+\\.\\d{2}$",
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "difference": {
+      "pattern": "^-?\\d+\\.\\d{2}$",
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "expected_cash": {
+      "pattern": "^-?\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "pay_ins": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "pay_outs": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "refunds_by_method": {
+      "additionalProperties": false,
+      "properties": {
+       "card": {
+        "pattern": "^\\d+\\.\\d{2}$",
+        "type": "string"
+       },
+       "cash": {
+        "pattern": "^-?\\d+\\.\\d{2}$",
+        "type": "string"
+       },
+       "mpesa": {
+        "pattern": "^\\d+\\.\\d{2}$",
+        "type": "string"
+       }
+      },
+      "required": [
+       "card",
+       "cash",
+       "mpesa"
+      ],
+      "type": "object"
+     },
+     "refunds_count": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "refunds_total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "sales_count": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "sales_total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "shift": {
+      "$ref": "#/components/schemas/Shift"
+     },
+     "vat": {
+      "items": {
+       "$ref": "#/components/schemas/VATLine"
+      },
+      "type": "array"
+     }
+    },
+    "required": [
+     "by_method",
+     "counted_cash",
+     "difference",
+     "expected_cash",
+     "pay_ins",
+     "pay_outs",
+     "refunds_by_method",
+     "refunds_count",
+     "refunds_total",
+     "sales_count",
+     "sales_total",
+     "shift",
+     "vat"
+    ],
+    "type": "object"
+   },
+   "Shop": {
+    "additionalProperties": false,
+    "properties": {
+     "address": {
+      "type": "string"
+     },
+     "kra_pin": {
+      "type": "string"
+     },
+     "name": {
+      "type": "string"
+     },
+     "phone": {
+      "type": "string"
+     },
+     "receipt_footer": {
+      "type": "string"
+     },
+     "scale_barcode_value": {
+      "enum": [
+       "weight",
+       "price"
+      ],
+      "type": "string"
+     },
+     "updated_at": {
+      "format": "date-time",
+      "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
+      "type": "string"
+     }
+    },
+    "required": [
+     "address",
+     "kra_pin",
+     "name",
+     "phone",
+     "receipt_footer",
+     "scale_barcode_value",
+     "updated_at"
+    ],
+    "type": "object"
+   },
+   "ShopUpdate": {
+    "properties": {
+     "address": {
+      "maxLength": 200,
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "kra_pin": {
+      "pattern": "^([AaPp][0-9]{9}[A-Za-z])?$",
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "name": {
+      "maxLength": 100,
+      "minLength": 1,
+      "type": "string"
+     },
+     "phone": {
+      "maxLength": 20,
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "receipt_footer": {
+      "maxLength": 500,
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "scale_barcode_value": {
+      "enum": [
+       "weight",
+       "price"
+      ],
+      "type": "string"
+     }
+    },
+    "required": [],
     "type": "object"
    },
    "User": {
@@ -6686,6 +8015,45 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      }
     },
     "required": [],
+    "type": "object"
+   },
+   "VATLine": {
+    "additionalProperties": false,
+    "properties": {
+     "net": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "rate": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "tax_class": {
+      "enum": [
+       "A",
+       "B",
+       "C",
+       "D",
+       "E"
+      ],
+      "type": "string"
+     },
+     "total": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     },
+     "vat": {
+      "pattern": "^\\d+\\.\\d{2}$",
+      "type": "string"
+     }
+    },
+    "required": [
+     "net",
+     "rate",
+     "tax_class",
+     "total",
+     "vat"
+    ],
     "type": "object"
    }
   },
@@ -7236,6 +8604,459 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     ]
    }
   },
+  "/api/v1/branches": {
+   "get": {
+    "operationId": "get_api_v1_branches",
+    "parameters": [
+     {
+      "description": "",
+      "in": "query",
+      "name": "page",
+      "required": false,
+      "schema": {
+       "default": 1,
+       "minimum": 1,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "limit",
+      "required": false,
+      "schema": {
+       "default": 10,
+       "maximum": 100,
+       "minimum": 1,
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "additionalProperties": false,
+           "properties": {
+            "branches": {
+             "items": {
+              "$ref": "#/components/schemas/Branch"
+             },
+             "type": "array"
+            },
+            "pagination": {
+             "$ref": "#/components/schemas/Pagination"
+            }
+           },
+           "required": [
+            "branches",
+            "pagination"
+           ],
+           "type": "object"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "List branches by id",
+    "tags": [
+     "selling"
+    ]
+   },
+   "post": {
+    "operationId": "post_api_v1_branches",
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/BranchCreate"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "201": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Branch"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Conflict: a duplicate or a guard"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     },
+     "415": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body is not JSON"
+     }
+    },
+    "summary": "Create a branch",
+    "tags": [
+     "selling"
+    ]
+   }
+  },
+  "/api/v1/branches/{id}": {
+   "get": {
+    "operationId": "get_api_v1_branches_id",
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Branch"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "A branch",
+    "tags": [
+     "selling"
+    ]
+   },
+   "parameters": [
+    {
+     "in": "path",
+     "name": "id",
+     "required": true,
+     "schema": {
+      "maximum": 9223372036854775807,
+      "minimum": 0,
+      "type": "integer"
+     }
+    }
+   ],
+   "put": {
+    "operationId": "put_api_v1_branches_id",
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/BranchUpdate"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Branch"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Conflict: a duplicate or a guard"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     },
+     "415": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body is not JSON"
+     }
+    },
+    "summary": "Update a branch",
+    "tags": [
+     "selling"
+    ]
+   }
+  },
   "/api/v1/carts": {
    "get": {
     "operationId": "get_api_v1_carts",
@@ -7295,6 +9116,16 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
       "schema": {
        "format": "uuid",
        "type": "string"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "branch_id",
+      "required": false,
+      "schema": {
+       "minimum": 0,
+       "type": "integer"
       }
      }
     ],
@@ -7682,6 +9513,16 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
    ],
    "post": {
     "operationId": "post_api_v1_carts_id_checkout",
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/Checkout"
+       }
+      }
+     },
+     "required": false
+    },
     "responses": {
      "200": {
       "content": {
@@ -7743,6 +9584,16 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
       },
       "description": "Not found"
      },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Conflict: a duplicate or a guard"
+     },
      "413": {
       "content": {
        "application/json": {
@@ -7752,9 +9603,19 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
        }
       },
       "description": "Body over 1 MiB"
+     },
+     "415": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body is not JSON"
      }
     },
-    "summary": "Checkout the cart",
+    "summary": "Check out the cart, optionally paid with tenders",
     "tags": [
      "carts"
     ]
@@ -8074,6 +9935,139 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      "carts"
     ]
    }
+  },
+  "/api/v1/carts/{id}/receipt": {
+   "get": {
+    "operationId": "get_api_v1_carts_id_receipt",
+    "parameters": [
+     {
+      "description": "json (default), text or html; without it, an Accept of text/plain or text/html chooses",
+      "in": "query",
+      "name": "format",
+      "required": false,
+      "schema": {
+       "enum": [
+        "json",
+        "text",
+        "html"
+       ],
+       "type": "string"
+      }
+     },
+     {
+      "description": "Columns of the text layout",
+      "in": "query",
+      "name": "width",
+      "required": false,
+      "schema": {
+       "default": 48,
+       "enum": [
+        32,
+        48
+       ],
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Receipt"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       },
+       "text/html": {
+        "schema": {
+         "type": "string"
+        }
+       },
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "A checked-out cart's receipt",
+    "tags": [
+     "selling"
+    ]
+   },
+   "parameters": [
+    {
+     "in": "path",
+     "name": "id",
+     "required": true,
+     "schema": {
+      "maximum": 9223372036854775807,
+      "minimum": 0,
+      "type": "integer"
+     }
+    }
+   ]
   },
   "/api/v1/products": {
    "get": {
@@ -8619,6 +10613,540 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     ]
    }
   },
+  "/api/v1/refunds": {
+   "get": {
+    "operationId": "get_api_v1_refunds",
+    "parameters": [
+     {
+      "description": "",
+      "in": "query",
+      "name": "page",
+      "required": false,
+      "schema": {
+       "default": 1,
+       "minimum": 1,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "limit",
+      "required": false,
+      "schema": {
+       "default": 10,
+       "maximum": 100,
+       "minimum": 1,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "cart_id",
+      "required": false,
+      "schema": {
+       "minimum": 0,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "branch_id",
+      "required": false,
+      "schema": {
+       "minimum": 0,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "shift_id",
+      "required": false,
+      "schema": {
+       "minimum": 0,
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "additionalProperties": false,
+           "properties": {
+            "pagination": {
+             "$ref": "#/components/schemas/Pagination"
+            },
+            "refunds": {
+             "items": {
+              "$ref": "#/components/schemas/Refund"
+             },
+             "type": "array"
+            }
+           },
+           "required": [
+            "pagination",
+            "refunds"
+           ],
+           "type": "object"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "List refunds, newest first",
+    "tags": [
+     "selling"
+    ]
+   },
+   "post": {
+    "operationId": "post_api_v1_refunds",
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/RefundCreate"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "201": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Refund"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Conflict: a duplicate or a guard"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     },
+     "415": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body is not JSON"
+     },
+     "429": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Too many failed logins (per account or address), or registrations from one address",
+      "headers": {
+       "Retry-After": {
+        "schema": {
+         "type": "integer"
+        }
+       }
+      }
+     }
+    },
+    "summary": "Refund a sale (a credit note)",
+    "tags": [
+     "selling"
+    ]
+   }
+  },
+  "/api/v1/refunds/{id}": {
+   "get": {
+    "operationId": "get_api_v1_refunds_id",
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Refund"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "A refund",
+    "tags": [
+     "selling"
+    ]
+   },
+   "parameters": [
+    {
+     "in": "path",
+     "name": "id",
+     "required": true,
+     "schema": {
+      "maximum": 9223372036854775807,
+      "minimum": 0,
+      "type": "integer"
+     }
+    }
+   ]
+  },
+  "/api/v1/refunds/{id}/receipt": {
+   "get": {
+    "operationId": "get_api_v1_refunds_id_receipt",
+    "parameters": [
+     {
+      "description": "json (default), text or html; without it, an Accept of text/plain or text/html chooses",
+      "in": "query",
+      "name": "format",
+      "required": false,
+      "schema": {
+       "enum": [
+        "json",
+        "text",
+        "html"
+       ],
+       "type": "string"
+      }
+     },
+     {
+      "description": "Columns of the text layout",
+      "in": "query",
+      "name": "width",
+      "required": false,
+      "schema": {
+       "default": 48,
+       "enum": [
+        32,
+        48
+       ],
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/CreditNote"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       },
+       "text/html": {
+        "schema": {
+         "type": "string"
+        }
+       },
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "A refund's credit note",
+    "tags": [
+     "selling"
+    ]
+   },
+   "parameters": [
+    {
+     "in": "path",
+     "name": "id",
+     "required": true,
+     "schema": {
+      "maximum": 9223372036854775807,
+      "minimum": 0,
+      "type": "integer"
+     }
+    }
+   ]
+  },
   "/api/v1/reports/sales": {
    "get": {
     "operationId": "get_api_v1_reports_sales",
@@ -8632,6 +11160,16 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
        "default": 30,
        "maximum": 366,
        "minimum": 1,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "branch_id",
+      "required": false,
+      "schema": {
+       "minimum": 0,
        "type": "integer"
       }
      }
@@ -8711,6 +11249,1003 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     "summary": "Carts by status and checked-out sales per UTC day (the console's dashboard; roles employee, admin)",
     "tags": [
      "operations"
+    ]
+   }
+  },
+  "/api/v1/shifts": {
+   "get": {
+    "operationId": "get_api_v1_shifts",
+    "parameters": [
+     {
+      "description": "",
+      "in": "query",
+      "name": "page",
+      "required": false,
+      "schema": {
+       "default": 1,
+       "minimum": 1,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "limit",
+      "required": false,
+      "schema": {
+       "default": 10,
+       "maximum": 100,
+       "minimum": 1,
+       "type": "integer"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "status",
+      "required": false,
+      "schema": {
+       "enum": [
+        "open",
+        "closed"
+       ],
+       "type": "string"
+      }
+     },
+     {
+      "description": "",
+      "in": "query",
+      "name": "branch_id",
+      "required": false,
+      "schema": {
+       "minimum": 0,
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "additionalProperties": false,
+           "properties": {
+            "pagination": {
+             "$ref": "#/components/schemas/Pagination"
+            },
+            "shifts": {
+             "items": {
+              "$ref": "#/components/schemas/Shift"
+             },
+             "type": "array"
+            }
+           },
+           "required": [
+            "pagination",
+            "shifts"
+           ],
+           "type": "object"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "List shifts, newest first (admin, manager: all; others their own)",
+    "tags": [
+     "selling"
+    ]
+   },
+   "post": {
+    "operationId": "post_api_v1_shifts",
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ShiftOpen"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "201": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Shift"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "409": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Conflict: a duplicate or a guard"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     },
+     "415": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body is not JSON"
+     }
+    },
+    "summary": "Open a shift",
+    "tags": [
+     "selling"
+    ]
+   }
+  },
+  "/api/v1/shifts/current": {
+   "get": {
+    "operationId": "get_api_v1_shifts_current",
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Shift"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "The caller's open shift",
+    "tags": [
+     "selling"
+    ]
+   }
+  },
+  "/api/v1/shifts/{id}": {
+   "get": {
+    "operationId": "get_api_v1_shifts_id",
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Shift"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "A shift",
+    "tags": [
+     "selling"
+    ]
+   },
+   "parameters": [
+    {
+     "in": "path",
+     "name": "id",
+     "required": true,
+     "schema": {
+      "maximum": 9223372036854775807,
+      "minimum": 0,
+      "type": "integer"
+     }
+    }
+   ]
+  },
+  "/api/v1/shifts/{id}/cash": {
+   "parameters": [
+    {
+     "in": "path",
+     "name": "id",
+     "required": true,
+     "schema": {
+      "maximum": 9223372036854775807,
+      "minimum": 0,
+      "type": "integer"
+     }
+    }
+   ],
+   "post": {
+    "operationId": "post_api_v1_shifts_id_cash",
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ShiftCashIn"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "201": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/ShiftCash"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     },
+     "415": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body is not JSON"
+     }
+    },
+    "summary": "A pay-in or pay-out",
+    "tags": [
+     "selling"
+    ]
+   }
+  },
+  "/api/v1/shifts/{id}/close": {
+   "parameters": [
+    {
+     "in": "path",
+     "name": "id",
+     "required": true,
+     "schema": {
+      "maximum": 9223372036854775807,
+      "minimum": 0,
+      "type": "integer"
+     }
+    }
+   ],
+   "post": {
+    "operationId": "post_api_v1_shifts_id_close",
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ShiftClose"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/ShiftReport"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     },
+     "415": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body is not JSON"
+     }
+    },
+    "summary": "Close the shift with the counted cash; answers the Z report",
+    "tags": [
+     "selling"
+    ]
+   }
+  },
+  "/api/v1/shifts/{id}/report": {
+   "get": {
+    "operationId": "get_api_v1_shifts_id_report",
+    "parameters": [
+     {
+      "description": "json (default), text or html; without it, an Accept of text/plain or text/html chooses",
+      "in": "query",
+      "name": "format",
+      "required": false,
+      "schema": {
+       "enum": [
+        "json",
+        "text",
+        "html"
+       ],
+       "type": "string"
+      }
+     },
+     {
+      "description": "Columns of the text layout",
+      "in": "query",
+      "name": "width",
+      "required": false,
+      "schema": {
+       "default": 48,
+       "enum": [
+        32,
+        48
+       ],
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/ShiftReport"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       },
+       "text/html": {
+        "schema": {
+         "type": "string"
+        }
+       },
+       "text/plain": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "The X report (open) or Z report (closed)",
+    "tags": [
+     "selling"
+    ]
+   },
+   "parameters": [
+    {
+     "in": "path",
+     "name": "id",
+     "required": true,
+     "schema": {
+      "maximum": 9223372036854775807,
+      "minimum": 0,
+      "type": "integer"
+     }
+    }
+   ]
+  },
+  "/api/v1/shop": {
+   "get": {
+    "operationId": "get_api_v1_shop",
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Shop"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "The shop",
+    "tags": [
+     "selling"
+    ]
+   },
+   "put": {
+    "operationId": "put_api_v1_shop",
+    "requestBody": {
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ShopUpdate"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/Shop"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     },
+     "415": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body is not JSON"
+     }
+    },
+    "summary": "Update the shop",
+    "tags": [
+     "selling"
     ]
    }
   },

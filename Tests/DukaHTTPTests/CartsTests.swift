@@ -9,7 +9,12 @@ import Testing
 @testable import DukaHTTP
 
 @Suite struct CartsTests {
-    static let cartKeys = EmployeePortalTests.cartKeys.union(["total"])
+    /// The v1 cart: the portal's keys plus section 5's total and section 7's selling fields.
+    static let cartKeys = EmployeePortalTests.cartKeys.union([
+        "total", "branch_id", "receipt_number", "payment_status", "payments", "change", "shift_id", "refunded_total",
+        "vat", "vat_total",
+    ])
+    static let itemKeys = EmployeePortalTests.itemKeys.union(["tax_class", "vat"])
 
     struct Shop {
         let duka: TestDuka
@@ -63,7 +68,7 @@ import Testing
             #expect(first.status == .created)
             #expect(first.json["message"] == .string("Cart item added successfully"))
             let line = try #require(first.data?["items"]?.arrayValue?.first)
-            #expect(APIResponse.keys(line) == EmployeePortalTests.itemKeys)
+            #expect(APIResponse.keys(line) == Self.itemKeys)
             #expect(line["quantity"] == .string("2.500"))
             #expect(line["unit_price"] == .string("33.33"))
             #expect(line["line_total"] == .string("83.33"))

@@ -42,7 +42,7 @@ import DukaAssets
         }
         let product = Product(id: 3, sku: "MILK-500", name: "Milk \"fresh\"", description: "", unit: "litre", unitPriceCents: 6500,
                               isActive: false, createdAt: 1_736_900_000, updatedAt: 1_736_937_000)
-        #expect(try written { ProductAnswers.write(product, to: &$0) }.keys.count == 9)
+        #expect(try written { ProductAnswers.write(product, to: &$0) }.keys.count == 10)
         let items = [
             CartItem(id: 1, cartID: 9, productID: 3, quantityMilli: 1250, saleChannel: .inStore, unitPriceCents: 3333, createdAt: 5, updatedAt: 6),
             CartItem(id: 2, cartID: 9, productID: 4, quantityMilli: 2000, saleChannel: .online, unitPriceCents: 0, createdAt: 7, updatedAt: 8),
@@ -53,7 +53,10 @@ import DukaAssets
         ]
         for cart in carts {
             let v1 = try written { CartAnswers.writeCart(cart, withTotal: true, to: &$0) }
-            #expect(v1.keys == ["created_at", "id", "items", "items_count", "status", "total", "updated_at", "user_id"])
+            #expect(v1.keys == [
+                "branch_id", "change", "created_at", "id", "items", "items_count", "payment_status", "payments", "receipt_number",
+                "refunded_total", "shift_id", "status", "total", "updated_at", "user_id", "vat", "vat_total",
+            ])
             #expect(try written { CartAnswers.writeCart(cart, withTotal: false, to: &$0) }.keys.contains("total") == false)
         }
         let detail = try written { UserAnswers.writeCustomer(Self.users[0], carts: carts, to: &$0) }
