@@ -339,4 +339,213 @@ import Testing
         }
         try? FileManager.default.removeItem(at: till.duka.directory)
     }
+
+    // MARK: - Refunds
+
+    static func refund(_ cartID: Int64, lines: [(Int64, String)]? = nil, payments: [JSON] = [], approval: (String, String)? = nil) -> JSON {
+        var members: [String: JSON] = ["cart_id": .int(cartID), "reason": .string("Customer returned it"), "payments": .array(payments)]
+        if let lines {
+            members["lines"] = .array(lines.map { .object(["item_id": .int($0.0), "quantity": .string($0.1)]) })
+        }
+        if let approval { members["approval"] = .object(["username": .string(approval.0), "password": .string(approval.1)]) }
+        return .object(members)
+    }
+
+    @Test(arguments: TestEngine.available) func refundsAsCreditNotes(_ engine: TestEngine) async throws {
+        let till = try await Self.till(engine)
+        let flour = try await till.duka.makeProduct("FLOUR", priceCents: 3333, unit: "kg")
+        try await till.duka.run { (api: TestAPI) async throws in
+            let cashier = try await api.token("the.cashier")
+            let manager = try await api.token("the.manager")
+            let admin = try await api.token("the.admin")
+            let approval = ("the.manager", "password-1")
+            let shiftID = try await Self.openShift(api, token: cashier, float: "1000")
+
+            // A paid sale of 2 × 100.00 and 1.5 kg × 33.33 (50.00).
+            let saleID = try await Self.sale(api, till, token: cashier, [(till.bread, "2"), (flour, "1.5")])
+            let sold = try await api.request(.post, "/api/v1/carts/\(saleID)/checkout", json: Self.payments(Self.tender("cash", "250")), token: cashier)
+            #expect(sold.data?["total"] == .string("250.00"))
+            let items = sold.data?["items"]?.arrayValue ?? []
+            let breadLine = try #require(items.first?["id"]?.intValue)
+            let flourLine = try #require(items.last?["id"]?.intValue)
+            let managerUUID = try #require(try await till.duka.user(login: "the.manager")?.uuid)
+            let cashierUUID = try #require(try await till.duka.user(login: "the.cashier")?.uuid)
+
+            // A cashier needs a manager's approval: none, a wrong one, or an employee's is 403.
+            let half = [(flourLine, "0.5")]
+            for body in [Self.refund(saleID, lines: half, payments: [Self.tender("cash", "16.67")]),
+                         Self.refund(saleID, lines: half, payments: [Self.tender("cash", "16.67")], approval: ("the.manager", "wrong-password")),
+                         Self.refund(saleID, lines: half, payments: [Self.tender("cash", "16.67")], approval: ("the.employee", "password-1")),
+                         Self.refund(saleID, lines: half, payments: [Self.tender("cash", "16.67")], approval: ("nobody", "password-1"))] {
+                let refused = try await api.request(.post, "/api/v1/refunds", json: body, token: cashier)
+                #expect(refused.status == .forbidden && refused.code == "approval_required", "\(refused.body)")
+            }
+            #expect(try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID), token: try await api.token("wanjiku")).status == .forbidden)
+            // Quantities, payments and the cart are checked.
+            let tooMany = try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID, lines: [(flourLine, "2")], payments: [Self.tender("cash", "66.66")]), token: manager)
+            #expect(tooMany.status == .badRequest && tooMany.json["errors"]?["lines.0.quantity"] != nil, "\(tooMany.body)")
+            let unknownLine = try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID, lines: [(999_999, "1")]), token: manager)
+            #expect(unknownLine.status == .badRequest && unknownLine.json["errors"]?["lines.0.item_id"] != nil, "\(unknownLine.body)")
+            let wrongSum = try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID, lines: half, payments: [Self.tender("cash", "10")]), token: manager)
+            #expect(wrongSum.status == .badRequest && wrongSum.json["errors"]?["payments"] != nil, "\(wrongSum.body)")
+            let noReason = try await api.request(.post, "/api/v1/refunds", json: .object(["cart_id": .int(saleID)]), token: manager)
+            #expect(noReason.status == .badRequest && noReason.json["errors"]?["reason"] != nil)
+            let active = try await Self.sale(api, till, token: cashier, [(till.bread, "1")])
+            let notSold = try await api.request(.post, "/api/v1/refunds", json: Self.refund(active), token: manager)
+            #expect(notSold.status == .badRequest && notSold.code == "cart_not_checked_out")
+            try await api.request(.post, "/api/v1/carts/\(active)/abandon", token: cashier)
+            // Cash needs the actor's open shift.
+            let noShift = try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID, lines: half, payments: [Self.tender("cash", "16.67")]), token: manager)
+            #expect(noShift.status == .conflict && noShift.code == "no_open_shift")
+            #expect(try await api.request(.get, "/api/v1/refunds", token: manager).data?["refunds"]?.arrayValue?.isEmpty == true)
+
+            // 1: half a kilo back in cash, approved: round_half_up(0.5 × 33.33) = 16.67.
+            let first = try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID, lines: half, payments: [Self.tender("cash", "16.67")], approval: approval), token: cashier)
+            #expect(first.status == .created, "\(first.body)")
+            #expect(first.json["message"] == .string("Refund created successfully"))
+            #expect(APIResponse.keys(first.data) == ["id", "credit_note_number", "cart_id", "receipt_number", "branch_id", "shift_id", "lines", "total",
+                                                      "vat", "vat_total", "payments", "reason", "created_by", "approved_by", "created_at"])
+            #expect(first.data?["credit_note_number"] == .string("MAIN-CN-000001") && first.data?["receipt_number"] == .string("MAIN-000001"))
+            #expect(first.data?["approved_by"] == .string(managerUUID) && first.data?["created_by"] == .string(cashierUUID))
+            #expect(first.data?["shift_id"] == .int(shiftID) && first.data?["total"] == .string("16.67") && first.data?["vat_total"] == .string("2.30"))
+            #expect(first.data?["lines"]?.arrayValue?.first == .object([
+                "item_id": .int(flourLine), "product_id": .int(flour), "quantity": .string("0.500"), "unit_price": .string("33.33"),
+                "line_total": .string("16.67"), "tax_class": .string("B"), "vat": .string("2.30")]))
+            let firstID = try #require(first.data?["id"]?.intValue)
+            // 2: another half kilo by M-Pesa from a manager with no shift (no approval needed).
+            let second = try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID, lines: half, payments: [Self.tender("mpesa", "16.67", "ab12cd34ef")]), token: manager)
+            #expect(second.status == .created, "\(second.body)")
+            #expect(second.data?["credit_note_number"] == .string("MAIN-CN-000002") && second.data?["shift_id"] == .null)
+            #expect(second.data?["approved_by"] == .null && second.data?["payments"]?.arrayValue?.first?["reference"] == .string("AB12CD34EF"))
+            // 3: everything left, and the last half kilo takes exactly what is left (16.66).
+            let reused = try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID, payments: [Self.tender("mpesa", "216.66", "AB12CD34EF")]), token: admin)
+            #expect(reused.status == .conflict && reused.code == "duplicate" && reused.json["errors"]?["payments.0.reference"] != nil, "\(reused.body)")
+            let rest = try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID, payments: [Self.tender("cash", "216.66")], approval: approval), token: cashier)
+            #expect(rest.status == .created, "\(rest.body)")
+            #expect(rest.data?["credit_note_number"] == .string("MAIN-CN-000003") && rest.data?["total"] == .string("216.66"))
+            #expect(rest.data?["lines"]?.arrayValue?.map { $0["line_total"] } == [.string("200.00"), .string("16.66")])
+            #expect(rest.data?["lines"]?.arrayValue?.map { $0["item_id"] } == [.int(breadLine), .int(flourLine)])
+            let nothingLeft = try await api.request(.post, "/api/v1/refunds", json: Self.refund(saleID), token: manager)
+            #expect(nothingLeft.status == .badRequest && nothingLeft.json["errors"]?["lines"] != nil)
+            let cart = try await api.request(.get, "/api/v1/carts/\(saleID)", token: manager)
+            #expect(cart.data?["refunded_total"] == .string("250.00") && cart.data?["total"] == .string("250.00"))
+
+            // An unpaid sale's refund takes no payments.
+            let unpaidID = try await Self.sale(api, till, token: manager, [(till.bread, "2")])
+            try await api.request(.post, "/api/v1/carts/\(unpaidID)/checkout", token: manager)
+            let unpaidLine = try #require(try await api.request(.get, "/api/v1/carts/\(unpaidID)", token: manager).data?["items"]?.arrayValue?.first?["id"]?.intValue)
+            let paidBack = try await api.request(.post, "/api/v1/refunds", json: Self.refund(unpaidID, lines: [(unpaidLine, "1")], payments: [Self.tender("cash", "100")]), token: manager)
+            #expect(paidBack.status == .badRequest && paidBack.json["errors"]?["payments"] != nil)
+            let unpaidRefund = try await api.request(.post, "/api/v1/refunds", json: Self.refund(unpaidID, lines: [(unpaidLine, "1")]), token: manager)
+            #expect(unpaidRefund.status == .created && unpaidRefund.data?["payments"] == .array([]), "\(unpaidRefund.body)")
+            #expect(unpaidRefund.data?["credit_note_number"] == .string("MAIN-CN-000004"))
+
+            // Lists, newest first, with filters.
+            let all = try await api.request(.get, "/api/v1/refunds", token: cashier)
+            #expect(all.data?["refunds"]?.arrayValue?.compactMap { $0["credit_note_number"]?.stringValue }
+                == ["MAIN-CN-000004", "MAIN-CN-000003", "MAIN-CN-000002", "MAIN-CN-000001"])
+            let ofSale = try await api.request(.get, "/api/v1/refunds?cart_id=\(saleID)&shift_id=\(shiftID)", token: manager)
+            #expect(ofSale.data?["refunds"]?.arrayValue?.map { $0["credit_note_number"] } == [.string("MAIN-CN-000003"), .string("MAIN-CN-000001")])
+            #expect(try await api.request(.get, "/api/v1/refunds?branch_id=2", token: manager).data?["pagination"]?["total_data"] == .int(0))
+            #expect(try await api.request(.get, "/api/v1/refunds?cart_id=x", token: manager).status == .badRequest)
+            #expect(try await api.request(.get, "/api/v1/refunds/\(firstID)", token: manager).data?["total"] == .string("16.67"))
+            #expect(try await api.request(.get, "/api/v1/refunds/999999", token: manager).status == .notFound)
+
+            // The X report counts the shift's refunds; cash paid back leaves the drawer.
+            let x = try await api.request(.get, "/api/v1/shifts/\(shiftID)/report", token: cashier)
+            #expect(x.data?["sales_total"] == .string("250.00") && x.data?["refunds_count"] == .int(2))
+            #expect(x.data?["refunds_total"] == .string("233.33") && x.data?["refunds_by_method"]?["cash"] == .string("233.33"))
+            #expect(x.data?["expected_cash"] == .string("1016.67"))
+            // The sales chart is net of refunds: 250 + 200 sold, 250 + 100 refunded.
+            let report = try await api.request(.get, "/api/v1/reports/sales?days=1", token: admin)
+            #expect(report.data?["days"]?.arrayValue?.last?["total"] == .string("100.00"), "\(report.body)")
+            #expect(try await api.request(.get, "/api/v1/reports/sales?days=1&branch_id=1", token: admin).data?["days"]?.arrayValue?.last?["total"]
+                == .string("100.00"))
+
+            let refundAudit = try await till.duka.auditRows().filter { $0.action == "refund.create" }
+            #expect(refundAudit.map(\.actor) == ["the.cashier", "the.manager", "the.cashier", "the.manager"])
+            #expect(refundAudit.first?.targetType == "refund" && refundAudit.first?.targetID == String(firstID))
+        }
+        try? FileManager.default.removeItem(at: till.duka.directory)
+    }
+
+    // MARK: - Receipts
+
+    @Test(arguments: TestEngine.available) func receiptsAsJSONTextAndHTML(_ engine: TestEngine) async throws {
+        let till = try await Self.till(engine)
+        try await till.duka.makeUser("other", role: .customer)
+        try await till.duka.run { (api: TestAPI) async throws in
+            let cashier = try await api.token("the.cashier")
+            let admin = try await api.token("the.admin")
+            try await api.request(.put, "/api/v1/shop", json: .object(["kra_pin": .string("P051234567X"), "name": .string("Duka la <Mama>")]), token: admin)
+            try await api.request(.put, "/api/v1/products/\(till.sugar)", json: .object([
+                "name": .string("Sugar, brown, Kabras premium 1 kg pack with a very long name")]), token: admin)
+            _ = try await Self.openShift(api, token: cashier)
+            let saleID = try await Self.sale(api, till, token: cashier, [(till.bread, "1"), (till.sugar, "2")])
+            let early = try await api.request(.get, "/api/v1/carts/\(saleID)/receipt", token: cashier)
+            #expect(early.status == .badRequest && early.code == "cart_not_checked_out")
+            try await api.request(.post, "/api/v1/carts/\(saleID)/checkout", json: Self.payments(
+                Self.tender("mpesa", "300", "QA12WS34ED"), Self.tender("cash", "100")), token: cashier)
+
+            let receipt = try await api.request(.get, "/api/v1/carts/\(saleID)/receipt", token: cashier)
+            #expect(receipt.status == .ok, "\(receipt.body)")
+            let data = try #require(receipt.data)
+            #expect(APIResponse.keys(data) == ["receipt_number", "issued_at", "shop", "branch", "cashier", "customer", "lines", "vat", "vat_total",
+                                                "total", "payments", "change", "payment_status", "refunds"])
+            #expect(data["receipt_number"] == .string("MAIN-000001") && data["cashier"] == .string("the.cashier"))
+            #expect(data["branch"] == .object(["code": .string("MAIN"), "name": .string("Main shop")]))
+            #expect(data["customer"] == .object(["id": .int(till.customer.id), "full_name": .string("Wanjiku Kamau")]))
+            #expect(data["shop"]?["kra_pin"] == .string("P051234567X"))
+            #expect(data["total"] == .string("332.00") && data["change"] == .string("68.00") && data["vat_total"] == .string("45.79"))
+            #expect(data["lines"]?.arrayValue?.map { $0["sku"] } == [.string("BREAD"), .string("SUGAR")])
+            #expect(data["lines"]?.arrayValue?.last?["unit"] == .string("kg"))
+            #expect(data["refunds"] == .array([]))
+
+            for width in [48, 32] {
+                let text = try await api.request(.get, "/api/v1/carts/\(saleID)/receipt?format=text&width=\(width)", token: cashier)
+                #expect(text.status == .ok)
+                #expect(text.headers[.contentType] == "text/plain; charset=utf-8")
+                let lines = text.body.split(separator: "\n", omittingEmptySubsequences: false)
+                #expect(lines.allSatisfy { $0.count <= width }, "a line is longer than \(width): \(lines.filter { $0.count > width })")
+                for needed in ["Duka la <Mama>", "P051234567X", "MAIN-000001", "Kabras", "332.00", "45.79", "M-Pesa", "QA12WS34ED", "68.00"] {
+                    #expect(text.body.contains(needed), "\(needed) missing at width \(width):\n\(text.body)")
+                }
+                // Nairobi time: the receipt shows the local date and time of the sale.
+                #expect(text.body.range(of: #"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"#, options: .regularExpression) != nil, "\(text.body)")
+            }
+            let accepted = try await api.request(.get, "/api/v1/carts/\(saleID)/receipt", token: cashier, headers: [.accept: "text/plain"])
+            #expect(accepted.headers[.contentType] == "text/plain; charset=utf-8")
+            #expect(try await api.request(.get, "/api/v1/carts/\(saleID)/receipt?format=text&width=40", token: cashier).status == .badRequest)
+            #expect(try await api.request(.get, "/api/v1/carts/\(saleID)/receipt?format=pdf", token: cashier).status == .badRequest)
+
+            let html = try await api.request(.get, "/api/v1/carts/\(saleID)/receipt?format=html", token: cashier)
+            #expect(html.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(html.headers[.contentSecurityPolicy] != nil)
+            #expect(html.body.contains("Duka la &lt;Mama&gt;") && !html.body.contains("<Mama>"))
+            #expect(html.body.contains("MAIN-000001") && html.body.lowercased().hasPrefix("<!doctype html>"))
+
+            // A customer reads their own receipt; another customer's is 404.
+            #expect(try await api.request(.get, "/api/v1/carts/\(saleID)/receipt", token: try await api.token("wanjiku")).status == .ok)
+            #expect(try await api.request(.get, "/api/v1/carts/\(saleID)/receipt", token: try await api.token("other")).status == .notFound)
+
+            // A refund shows on the receipt and prints as a credit note.
+            let cart = try await api.request(.get, "/api/v1/carts/\(saleID)", token: cashier)
+            let breadLine = try #require(cart.data?["items"]?.arrayValue?.first?["id"]?.intValue)
+            let refund = try await api.request(.post, "/api/v1/refunds", json: Self.refund(
+                saleID, lines: [(breadLine, "1")], payments: [Self.tender("cash", "100")], approval: ("the.admin", "password-1")), token: cashier)
+            #expect(refund.status == .created, "\(refund.body)")
+            let refundID = try #require(refund.data?["id"]?.intValue)
+            let after = try await api.request(.get, "/api/v1/carts/\(saleID)/receipt", token: cashier)
+            #expect(after.data?["refunds"]?.arrayValue?.first?["credit_note_number"] == .string("MAIN-CN-000001"))
+            let note = try await api.request(.get, "/api/v1/refunds/\(refundID)/receipt", token: cashier)
+            #expect(note.data?["credit_note_number"] == .string("MAIN-CN-000001") && note.data?["receipt_number"] == .string("MAIN-000001"))
+            #expect(note.data?["total"] == .string("100.00"))
+            let noteText = try await api.request(.get, "/api/v1/refunds/\(refundID)/receipt?format=text&width=32", token: cashier)
+            #expect(noteText.body.contains("CREDIT NOTE") && noteText.body.contains("MAIN-CN-000001"))
+            #expect(noteText.body.split(separator: "\n").allSatisfy { $0.count <= 32 })
+            let report = try await api.request(.get, "/api/v1/shifts/\(try #require(cart.data?["shift_id"]?.intValue))/report?format=text", token: cashier)
+            #expect(report.body.contains("X REPORT"), "\(report.body)")
+        }
+        try? FileManager.default.removeItem(at: till.duka.directory)
+    }
 }
