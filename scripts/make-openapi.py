@@ -252,7 +252,8 @@ paths["/api/v1/carts/{id}/abandon"] = {"parameters": [path_id()], "post": op(
 schemas["SalesReport"] = obj({
     "carts_by_status": obj({k: {"type": "integer", "minimum": 0} for k in ["active", "checked_out", "abandoned"]}),
     "days": {"type": "array", "items": obj({
-        "date": {"type": "string", "format": "date"}, "carts": {"type": "integer", "minimum": 0}, "total": MONEY})}})
+        "date": {"type": "string", "format": "date"}, "carts": {"type": "integer", "minimum": 0},
+        "total": {**SIGNED_MONEY, "description": "Sales checked out that day minus refunds made that day"}})}})
 paths["/api/v1/reports/sales"] = {"get": op(
     "Carts by status and checked-out sales per UTC day (the console's dashboard; roles employee, admin)", "operations", "200",
     envelope(ref("SalesReport")), ["400", "403"], params=[query("days", {"type": "integer", "minimum": 1, "maximum": 366, "default": 30}), query("branch_id", ID)])}

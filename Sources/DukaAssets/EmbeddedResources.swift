@@ -7279,7 +7279,8 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
          "type": "string"
         },
         "total": {
-         "pattern": "^\\d+\\.\\d{2}$",
+         "description": "Sales checked out that day minus refunds made that day",
+         "pattern": "^-?\\d+\\.\\d{2}$",
          "type": "string"
         }
        },
