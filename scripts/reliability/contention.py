@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Contention: many concurrent writers never see a 5xx or 'database is locked', and the
 read-then-write guards (duplicate username, one active cart, last admin) hold under
-1,000 concurrent attempts each."""
+1,000 concurrent attempts each. Checkouts racing in one branch take gapless, unique
+receipt numbers, and one M-Pesa code pays for one sale only."""
 import collections
 import concurrent.futures
 import random
@@ -64,6 +65,8 @@ def check(port, connect_db):
     if errors or any(s not in (200, 201) for s in statuses):
         fail(f"unexpected answers: {dict(statuses)} {bodies[:3]}")
 
+    checkouts(port, connect_db, admin, product_id)
+
     def race(name, call):
         with concurrent.futures.ThreadPoolExecutor(250) as pool:
             results = collections.Counter(pool.map(call, range(ATTEMPTS)))
@@ -104,6 +107,47 @@ def check(port, connect_db):
     print(f"guard last admin: {active_admins} active admin(s) remain")
     if active_admins < 1 or any(s not in (200, 401, 409) for s in results):
         fail("last admin guard")
+
+
+def checkouts(port, connect_db, admin, product_id):
+    """64 paid checkouts at once in one shift, then 64 sales racing for one M-Pesa code."""
+    status, _ = request(port, "POST", "/api/v1/shifts", {"branch_id": 1, "opening_float": "0"}, admin)
+    if status not in (201, 409):  # 409: the admin's shift is already open
+        fail(f"shift {status}")
+
+    def ready_cart(i):
+        status, customer = request(port, "POST", "/api/v1/auth/register", register_body(f"till{i}.{random.randrange(10**9)}"))
+        status, cart = request(port, "POST", "/api/v1/carts", {"customer_uuid": customer["data"]["id"]}, admin)
+        request(port, "POST", f"/api/v1/carts/{cart['data']['id']}/items", {"product_id": product_id, "quantity": "1"}, admin)
+        return cart["data"]["id"]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        carts = list(pool.map(ready_cart, range(2 * WRITERS)))
+
+    def pay(args):
+        cart_id, tender = args
+        status, body = request(port, "POST", f"/api/v1/carts/{cart_id}/checkout", {"payments": [tender]}, admin)
+        return status, (body or {}).get("data", {}).get("receipt_number") if status == 200 else (body or {}).get("code")
+
+    cash = {"method": "cash", "amount": "20"}
+    with concurrent.futures.ThreadPoolExecutor(WRITERS) as pool:
+        paid = list(pool.map(pay, [(cart_id, cash) for cart_id in carts[:WRITERS]]))
+    same_code = {"method": "mpesa", "amount": "10.00", "reference": "RACE123ABC"}
+    with concurrent.futures.ThreadPoolExecutor(WRITERS) as pool:
+        raced = collections.Counter(status if status == 200 else f"{status} {code}"
+                                    for status, code in pool.map(pay, [(cart_id, same_code) for cart_id in carts[WRITERS:]]))
+    con = connect_db()
+    numbers = sorted(row[0] for row in con.execute("SELECT receipt_number FROM carts WHERE status = 'checked_out'").fetchall())
+    con.close()
+    gapless = numbers == [f"MAIN-{n:06d}" for n in range(1, len(numbers) + 1)]
+    print(f"checkouts: {WRITERS} paid at once -> {dict(collections.Counter(s for s, _ in paid))}; one M-Pesa code for {WRITERS} sales -> "
+          f"{dict(raced)}; receipt numbers 1..{len(numbers)} gapless {gapless}")
+    if any(s != 200 for s, _ in paid) or len({n for _, n in paid}) != WRITERS:
+        fail(f"paid checkouts {paid[:5]}")
+    if raced != {200: 1, "409 duplicate": WRITERS - 1}:
+        fail(f"one M-Pesa code paid for more than one sale: {raced}")
+    if not gapless:
+        fail(f"receipt numbers not gapless: {numbers[:3]}…{numbers[-3:]} of {len(numbers)}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Crash safety: writers hammer the real binary, which is killed with SIGKILL at random
 moments and restarted, round after round. Every write that got a 2xx must survive, no
-multi-row change may be half applied, and the file must pass integrity_check."""
+multi-row change may be half applied, and the file must pass integrity_check. Sales are
+paid in cash in the admin's shift: receipt numbers must stay gapless and unique across
+the kills (a checkout killed before its commit takes no number)."""
 import random
 import sys
 import threading
@@ -22,9 +24,13 @@ def main():
     if product_status != 201:
         fail(f"product: {product_status}")
     product_id = product["data"]["id"]
+    shift_status, _ = request(server.port, "POST", "/api/v1/shifts", {"branch_id": 1, "opening_float": "500"}, admin)
+    if shift_status != 201:
+        fail(f"shift: {shift_status}")
+    paid = {"payments": [{"method": "cash", "amount": "60.00"}]}  # 1.750 × 33.33 = 58.33, change 1.67
 
     registered = set()      # usernames acknowledged with 201
-    sales = {}              # cart id -> quantity in thousandths, acknowledged as checked out
+    sales = {}              # cart id -> (quantity in thousandths, receipt number), acknowledged as checked out
     lock = threading.Lock()
     errors = []
 
@@ -50,9 +56,13 @@ def main():
                         if request(server.port, "POST", f"/api/v1/carts/{cart_id}/items", product_line, admin, timeout=5)[0] != 201:
                             break
                         lines += 1
-                    if lines == 2 and request(server.port, "POST", f"/api/v1/carts/{cart_id}/checkout", None, admin, timeout=5)[0] == 200:
+                    if lines != 2:
+                        continue
+                    status, sold = request(server.port, "POST", f"/api/v1/carts/{cart_id}/checkout", paid, admin, timeout=5)
+                    if status == 200:
                         with lock:
-                            sales[cart_id] = 1750  # both adds merge into one line of 1.750
+                            # Both adds merge into one line of 1.750.
+                            sales[cart_id] = (1750, sold["data"]["receipt_number"])
                 elif status >= 500:
                     errors.append(f"{status} on register")
             except OSError:
@@ -80,11 +90,16 @@ def main():
     present = {row[0] for row in con.execute("SELECT username FROM users")}
     lost_users = registered - present
     lost_sales = []
-    for cart_id, quantity in sales.items():
-        row = con.execute("SELECT status, (SELECT SUM(quantity_milli) FROM cart_items WHERE cart_id = carts.id) FROM carts WHERE id = ?",
-                          (cart_id,)).fetchone()
-        if row != ("checked_out", quantity):
+    for cart_id, (quantity, receipt) in sales.items():
+        row = con.execute("SELECT status, (SELECT SUM(quantity_milli) FROM cart_items WHERE cart_id = carts.id), receipt_number, "
+                          "payment_status, change_cents, (SELECT SUM(amount_cents) FROM payments WHERE cart_id = carts.id) "
+                          "FROM carts WHERE id = ?", (cart_id,)).fetchone()
+        if tuple(row) != ("checked_out", quantity, receipt, "paid", 167, 6000):
             lost_sales.append((cart_id, row))
+    # Every checkout that committed took the next number: 1..N, no gap, no repeat.
+    numbers = sorted(row[0] for row in con.execute("SELECT receipt_number FROM carts WHERE status = 'checked_out'").fetchall())
+    gapless = numbers == [f"MAIN-{n:06d}" for n in range(1, len(numbers) + 1)]
+    stray_payments = con.execute("SELECT COUNT(*) FROM payments WHERE cart_id IN (SELECT id FROM carts WHERE status <> 'checked_out')").fetchone()[0]
     orphans = con.execute("SELECT COUNT(*) FROM cart_items WHERE cart_id NOT IN (SELECT id FROM carts)").fetchone()[0]
     half_done = con.execute("SELECT COUNT(*) FROM carts WHERE status = 'checked_out' AND id NOT IN (SELECT cart_id FROM cart_items)").fetchone()[0]
     counters = dict(con.execute("SELECT name, value FROM counters"))
@@ -94,9 +109,11 @@ def main():
     lost = len(lost_users) + len(lost_sales)
     print(f"crash test: rounds {ROUNDS}, acknowledged writes {acknowledged} "
           f"({len(registered)} sign-ups, {len(sales)} checked-out sales), lost {lost}, 5xx {len(errors)}, "
-          f"orphan lines {orphans}, empty checkouts {half_done}")
-    if lost or errors or orphans or half_done or counters["carts"] != recount or not integrity_ok(server.db):
-        fail(f"lost users {sorted(lost_users)[:5]}, lost sales {lost_sales[:5]}, errors {errors[:5]}, counters {counters} vs {recount}")
+          f"orphan lines {orphans}, empty checkouts {half_done}, receipt numbers 1..{len(numbers)} gapless {gapless}, "
+          f"stray payments {stray_payments}")
+    if lost or errors or orphans or half_done or counters["carts"] != recount or not gapless or stray_payments or not integrity_ok(server.db):
+        fail(f"lost users {sorted(lost_users)[:5]}, lost sales {lost_sales[:5]}, errors {errors[:5]}, counters {counters} vs {recount}, "
+             f"receipt numbers {numbers[:3]}…{numbers[-3:]} gapless {gapless}, stray payments {stray_payments}")
     if acknowledged == 0:
         fail("no write was acknowledged")
 
