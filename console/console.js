@@ -206,6 +206,46 @@ function money(value) {
   return `KES ${total < 0 ? '-' : ''}${whole}.${fraction}`;
 }
 
+/** A typed amount ("250", "99.5", "1,200.00") as cents, or null when it is not one. */
+function amountCents(text) {
+  const plain = String(text).trim().replace(/,/g, '');
+  return /^\d+(\.\d{1,2})?$/.test(plain) ? cents(plain) : null;
+}
+
+/** round_half_up(unit price in cents × quantity in thousandths ÷ 1000), exact (API.md 7.5). */
+function lineCents(unitPrice, quantity) {
+  const product = BigInt(cents(unitPrice)) * BigInt(Math.round(Number(quantity) * 1000));
+  return Number((product + 500n) / 1000n);
+}
+
+/** The server's text (receipts and reports as printed), or throws as api() does. */
+async function printedText(path, width) {
+  const response = await fetch(`${path}${path.includes('?') ? '&' : '?'}format=text&width=${width || 48}`, { credentials: 'same-origin' });
+  const text = await response.text();
+  if (!response.ok) throw new APIError(response.status, 'print_failed', `The printout could not be fetched (${response.status})`);
+  return text;
+}
+
+/** A printout on screen (monospace, as the paper shows it), with a button that prints its 80 mm HTML page. */
+async function printout(path, id, label) {
+  const pre = h('pre', { class: 'printout', id, text: await printedText(path) });
+  const print = h('button', { type: 'button', class: 'secondary', id: `${id}-print` }, label || 'Print');
+  print.addEventListener('click', () => {
+    const page = window.open(`${path}${path.includes('?') ? '&' : '?'}format=html`, '_blank');
+    if (page) page.addEventListener('load', () => page.print(), { once: true });
+  });
+  return h('div', { class: 'printout-box' }, pre,
+    h('div', { class: 'actions' }, print, h('a', { href: `${path}?format=html`, target: '_blank', rel: 'noopener', id: `${id}-open`, text: 'Open printable page' })));
+}
+
+/** The caller's open shift, or null. */
+async function myShift() {
+  try { return (await api('GET', '/api/v1/shifts/current')).data; } catch (error) {
+    if (error.status === 404) return null;
+    throw error;
+  }
+}
+
 function day(timestamp) { return timestamp ? timestamp.slice(0, 10) : ''; }
 function when(timestamp) { return timestamp ? `${timestamp.slice(0, 10)} ${timestamp.slice(11, 16)}` : ''; }
 function count(n) { return Number(n).toLocaleString('en-US'); }
@@ -227,6 +267,9 @@ const screens = [
   { path: 'users', title: 'Users', roles: ['admin', 'manager', 'cashier'], view: usersScreen },
   { path: 'products', title: 'Products', roles: ['admin', 'manager'], view: productsScreen },
   { path: 'till', title: 'Till', roles: STAFF, view: tillScreen },
+  { path: 'shift', title: 'Shift', roles: STAFF, view: shiftScreen },
+  { path: 'returns', title: 'Returns', roles: STAFF, view: returnsScreen },
+  { path: 'settings', title: 'Settings', roles: ['admin'], view: settingsScreen },
   { path: 'shop', title: 'My carts', roles: ['customer'], view: shopScreen },
 ];
 
@@ -441,7 +484,7 @@ async function cartEditor(cart, options) {
   if (cart.status !== 'active') {
     append(box, [linesTable(cart, false),
       h('p', { class: 'total', id: 'cart-outcome', text: cart.status === 'checked_out' ? `Checked out: ${money(cartTotal(cart))}` : 'This cart was abandoned.' }),
-      options.after ? options.after(cart) : null]);
+      options.after ? await options.after(cart) : null]);
     return box;
   }
   const search = h('input', { 'data-field': 'product_id', autocomplete: 'off', placeholder: 'name or SKU' });
@@ -480,7 +523,8 @@ async function cartEditor(cart, options) {
       if (exact) add(results.querySelector(`[data-sku="${CSS.escape(exact.sku)}"]`), exact);
     } catch (failure) { report(failure, error); }
   });
-  const checkout = h('button', { type: 'button', id: 'cart-checkout', disabled: cart.items.length === 0 }, 'Check out');
+  const checkout = h('button', { type: 'button', id: 'cart-checkout', class: options.shift ? 'secondary' : null, disabled: cart.items.length === 0 },
+    options.shift ? 'Check out unpaid' : 'Check out');
   checkout.addEventListener('click', async () => {
     checkout.disabled = true;
     error.textContent = '';
@@ -501,18 +545,111 @@ async function cartEditor(cart, options) {
   });
   append(box, [form, results, error,
     cart.items.length ? linesTable(cart, true, change) : h('p', { class: 'muted', id: 'cart-empty', text: 'No lines yet: find a product and add it.' }),
-    h('p', { class: 'total' }, 'Total ', h('span', { id: 'cart-total-big', text: money(cartTotal(cart)) })),
+    h('p', { class: 'total' }, 'Total ', h('span', { id: 'cart-total-big', text: money(cartTotal(cart)) }),
+      cart.vat_total !== undefined ? h('span', { class: 'muted', id: 'cart-vat', text: ` incl. VAT ${money(cart.vat_total)}` }) : null),
+    options.till ? tenderPanel(cart, options.shift, redraw) : null,
     h('div', { class: 'actions' }, checkout, abandon)]);
   return box;
 }
 
+/**
+ * Taking payment at the till (API.md 7.3): cash, M-Pesa with its confirmation code, and
+ * card, in any mix; the change is worked out as amounts are typed (integer cents) and
+ * shown large. Without an open shift the till cannot take money: it says where to open one.
+ */
+function tenderPanel(cart, shift, redraw) {
+  if (!shift) {
+    return h('p', { class: 'muted', id: 'till-no-shift' }, 'No open shift: ',
+      h('a', { href: '#/shift', text: 'open a shift' }), ' to take cash, M-Pesa or card. A sale checked out without payment stays unpaid.');
+  }
+  const total = cartTotal(cart);
+  const amount = (id) => h('input', { id, inputmode: 'decimal', autocomplete: 'off', class: 'amount', placeholder: '0.00' });
+  const cash = amount('pay-cash');
+  const mpesa = amount('pay-mpesa');
+  const mpesaCode = h('input', { autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', maxlength: 10, placeholder: 'e.g. SLK4H7Q2XP' });
+  const card = amount('pay-card');
+  const cardRef = h('input', { autocomplete: 'off', maxlength: 64 });
+  const outcome = h('p', { class: 'change', id: 'pay-change', 'aria-live': 'polite' });
+  const error = h('p', { class: 'error', id: 'pay-error', role: 'alert' });
+  const typed = (input) => (input.value.trim() === '' ? 0 : amountCents(input.value));
+  const update = () => {
+    const parts = [typed(cash), typed(mpesa), typed(card)];
+    if (parts.some((part) => part === null)) { outcome.textContent = 'Amounts are shillings with at most 2 decimals, e.g. 250 or 99.50'; return; }
+    const paid = parts.reduce((a, b) => a + b, 0);
+    outcome.textContent = paid >= total ? `Change ${money(paid - total)}` : `Still due ${money(total - paid)}`;
+    outcome.dataset.due = String(Math.max(0, total - paid));
+  };
+  for (const input of [cash, mpesa, card]) input.addEventListener('input', update);
+  const exact = h('button', { type: 'button', class: 'secondary', id: 'pay-exact-cash' }, 'Exact cash');
+  exact.addEventListener('click', () => {
+    const rest = total - (typed(mpesa) || 0) - (typed(card) || 0);
+    cash.value = money(Math.max(0, rest)).replace('KES ', '').replace(/,/g, '');
+    update();
+  });
+  const submit = h('button', { type: 'submit', id: 'cart-pay' }, 'Take payment');
+  const form = h('form', { class: 'panel tenders', id: 'tender-form' },
+    h('h3', { text: `Payment · shift #${shift.id}` }),
+    h('div', { class: 'form-grid' },
+      field('pay-cash', 'Cash received', cash),
+      field('pay-mpesa', 'M-Pesa amount', mpesa),
+      field('pay-mpesa-code', 'M-Pesa code (10 characters)', mpesaCode),
+      field('pay-card', 'Card amount', card),
+      field('pay-card-ref', 'Card approval code', cardRef)),
+    outcome, error, h('div', { class: 'actions' }, submit, exact));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    // The server names fields by their place in the list: payments.N.amount.
+    const payments = [];
+    const add = (method, input, reference, referenceInput) => {
+      if (input.value.trim() === '' && !(referenceInput && referenceInput.value.trim())) {
+        input.dataset.field = '';
+        if (referenceInput) referenceInput.dataset.field = '';
+        return;
+      }
+      const index = payments.length;
+      input.dataset.field = `payments.${index}.amount`;
+      if (referenceInput) referenceInput.dataset.field = `payments.${index}.reference`;
+      payments.push({ method, amount: input.value.trim().replace(/,/g, ''), ...(reference !== undefined ? { reference } : {}) });
+    };
+    add('mpesa', mpesa, mpesaCode.value.trim().toUpperCase(), mpesaCode);
+    add('card', card, cardRef.value.trim(), cardRef);
+    add('cash', cash);
+    if (!payments.length) { error.textContent = 'Type what the customer paid: cash, M-Pesa or card.'; cash.focus(); return; }
+    submit.disabled = true;
+    try {
+      const answer = await api('POST', `/api/v1/carts/${cart.id}/checkout`, { payments });
+      notice(`${answer.message}: receipt ${answer.data.receipt_number}`);
+      await redraw(answer);
+    } catch (failure) {
+      report(failure, error, form);
+      submit.disabled = false;
+    }
+  });
+  update();
+  return form;
+}
+
+/** A till sale once checked out: its receipt number, the change to hand over, and the receipt. */
+async function saleDone(cart) {
+  const paid = cart.payment_status === 'paid';
+  return h('div', { class: 'sale-done', id: 'sale-done', 'data-receipt': cart.receipt_number },
+    h('p', { class: 'total' }, `Receipt ${cart.receipt_number} · `, paid ? badge('paid', 'ok') : badge('unpaid', 'off')),
+    paid ? h('p', { class: 'change big', id: 'sale-change', text: `Change ${money(cart.change)}` }) : null,
+    await printout(`/api/v1/carts/${cart.id}/receipt`, 'receipt-text', 'Print receipt'));
+}
+
 // ---------------------------------------------------------------- dashboard
 
-async function dashboardScreen() {
-  const [figures, report_] = await Promise.all([
+async function dashboardScreen(parts, params) {
+  const branchID = params.get('branch') || '';
+  const [figures, report_, branches] = await Promise.all([
     api('GET', '/employee/dashboard'),
-    api('GET', '/api/v1/reports/sales?days=30'),
+    api('GET', `/api/v1/reports/sales${query({ days: 30, branch_id: branchID })}`),
+    api('GET', '/api/v1/branches?limit=100'),
   ]);
+  const branch = select([['', 'All branches'], ...branches.data.branches.map((b) => [String(b.id), `${b.code} · ${b.name}`])], branchID);
+  branch.addEventListener('change', () => go('dashboard', { branch: branch.value }));
   const card = (id, label, value) => h('section', { class: 'card', id },
     h('h2', { text: label }), h('p', { class: 'figure', 'data-value': value, text: count(value) }));
   const statuses = report_.data.carts_by_status;
@@ -521,6 +658,7 @@ async function dashboardScreen() {
   return [
     h('div', { class: 'actions' }, h('h1', { text: 'Dashboard' }),
       h('button', { type: 'button', class: 'secondary small', onclick: render }, 'Refresh')),
+    h('div', { class: 'filters' }, field('dash-branch', 'Branch (carts by status and sales)', branch)),
     h('div', { class: 'cards' },
       card('card-customers', 'Customers', figures.total_customers),
       card('card-products', 'Products', figures.total_products),
@@ -528,7 +666,7 @@ async function dashboardScreen() {
     h('div', { class: 'charts' },
       h('section', { class: 'card chart', id: 'chart-status' }, h('h2', { text: 'Carts by status' }),
         barChart(['active', 'checked_out', 'abandoned'].map((s) => ({ label: s.replace('_', ' '), value: statuses[s] || 0, kind: s })), count, 'Carts by status')),
-      h('section', { class: 'card chart', id: 'chart-sales' }, h('h2', { text: 'Sales per day, last 30 days (UTC)' }),
+      h('section', { class: 'card chart', id: 'chart-sales' }, h('h2', { text: 'Net sales per day (sales minus refunds), last 30 days (UTC)' }),
         barChart(days.map((d, i) => ({ label: d.date.slice(5), value: sales[i], title: `${d.date}: ${money(sales[i])} from ${d.carts} cart${d.carts === 1 ? '' : 's'}` })),
           (v) => money(v).replace('KES ', ''), 'Sales per day'),
         h('details', {}, h('summary', { text: 'Show as a table' }),
@@ -551,7 +689,8 @@ function barChart(bars, format, title) {
   chart.append(svg('line', { class: 'axis', x1: side, x2: width - side, y1: height - bottom, y2: height - bottom }));
   bars.forEach((bar, i) => {
     const x = side + slot * i + (slot - barWidth) / 2;
-    const barHeight = Math.round((height - bottom - top) * bar.value / max);
+    // A day whose refunds outweigh its sales is drawn at zero; its value stays in the tooltip and table.
+    const barHeight = Math.max(0, Math.round((height - bottom - top) * bar.value / max));
     const y = height - bottom - barHeight;
     chart.append(svg('rect', { class: `bar ${bar.kind || ''}`, x, y, width: barWidth, height: barHeight, rx: 2 },
       svg('title', {}, bar.title || `${bar.label}: ${format(bar.value)}`)));
@@ -834,10 +973,12 @@ const tillCustomers = new Map();
 async function tillScreen(parts, params) {
   const cartID = params.get('cart');
   if (cartID) {
-    const cart = (await api('GET', `/api/v1/carts/${encodeURIComponent(cartID)}`)).data;
+    const [cart, shift] = await Promise.all([api('GET', `/api/v1/carts/${encodeURIComponent(cartID)}`).then((a) => a.data), myShift()]);
     const editor = await cartEditor(cart, {
       customerLabel: tillCustomers.get(String(cart.id)) || `customer #${cart.user_id}`,
-      after: () => h('button', { type: 'button', id: 'till-new-sale', onclick: () => go('till') }, 'New sale'),
+      till: true, shift,
+      after: async (sold) => [sold.status === 'checked_out' ? await saleDone(sold) : null,
+        h('button', { type: 'button', id: 'till-new-sale', onclick: () => go('till') }, 'New sale')],
     });
     return [h('div', { class: 'actions' }, h('h1', { text: 'Till' }), h('a', { class: 'button secondary', href: '#/till', text: 'Serve another customer' })), editor];
   }
@@ -880,6 +1021,266 @@ async function tillScreen(parts, params) {
     } catch (failure) { report(failure, error); }
   });
   return [h('h1', { text: 'Till' }), h('section', { class: 'panel' }, form, error, results)];
+}
+
+// ---------------------------------------------------------------- shift (open, cash, X and Z reports)
+
+/** Active branches for a select: [[id, "CODE · name"], …]. */
+async function branchOptions(includeInactive) {
+  const branches = (await api('GET', '/api/v1/branches?limit=100')).data.branches;
+  return branches.filter((b) => includeInactive || b.is_active).map((b) => [String(b.id), `${b.code} · ${b.name}`]);
+}
+
+/** The figures of an X or Z report, as a definition list. */
+function reportFigures(report) {
+  const row = (label, value, id) => [h('dt', { text: label }), h('dd', { id, class: 'num', text: value })];
+  return h('dl', { class: 'profile figures', id: 'shift-figures' },
+    row('Sales', `${count(report.sales_count)} · ${money(report.sales_total)}`, 'x-sales'),
+    row('Cash kept', money(report.by_method.cash), 'x-cash'),
+    row('M-Pesa', money(report.by_method.mpesa), 'x-mpesa'),
+    row('Card', money(report.by_method.card), 'x-card'),
+    row('Refunds', `${count(report.refunds_count)} · ${money(report.refunds_total)}`, 'x-refunds'),
+    row('Pay-ins / pay-outs', `${money(report.pay_ins)} / ${money(report.pay_outs)}`, 'x-cash-moves'),
+    row('Expected cash in the drawer', money(report.expected_cash), 'x-expected'),
+    report.counted_cash !== null ? row('Counted cash', money(report.counted_cash), 'z-counted') : null,
+    report.difference !== null ? row('Difference', money(report.difference), 'z-difference') : null);
+}
+
+async function shiftReportView(id) {
+  const report = (await api('GET', `/api/v1/shifts/${encodeURIComponent(id)}/report`)).data;
+  const kind = report.shift.status === 'open' ? 'X report' : 'Z report';
+  return h('section', { class: 'panel', id: 'shift-report', 'data-status': report.shift.status },
+    h('h2', { text: `${kind} · shift #${report.shift.id} · ${report.shift.username}` }),
+    reportFigures(report), await printout(`/api/v1/shifts/${report.shift.id}/report`, 'shift-report-text', `Print ${kind}`));
+}
+
+async function shiftScreen(parts) {
+  if (parts[0]) {
+    return [h('p', {}, h('a', { href: '#/shift', text: '← Shift' })), h('h1', { text: `Shift #${parts[0]}` }), await shiftReportView(parts[0])];
+  }
+  const [shift, recent] = await Promise.all([myShift(), api('GET', '/api/v1/shifts?limit=10')]);
+  const nodes = [h('h1', { text: 'Shift' })];
+  if (!shift) {
+    const branch = select(await branchOptions(false), '1');
+    const float = h('input', { inputmode: 'decimal', 'data-field': 'opening_float', value: '0.00' });
+    branch.dataset.field = 'branch_id';
+    const error = h('p', { class: 'error', id: 'shift-error', role: 'alert' });
+    const submit = h('button', { type: 'submit', id: 'shift-open' }, 'Open shift');
+    const form = h('form', { class: 'panel', id: 'shift-open-form' },
+      h('p', { text: 'Count the float in the drawer, then open your shift: sales you take payment for fall in it.' }),
+      h('div', { class: 'form-grid' }, field('shift-branch', 'Branch', branch), field('shift-float', 'Opening float (cash in the drawer)', float)),
+      error, submit);
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      submit.disabled = true;
+      try {
+        notice((await api('POST', '/api/v1/shifts', { branch_id: Number(branch.value), opening_float: float.value.trim() })).message);
+        await render();
+      } catch (failure) { report(failure, error, form); submit.disabled = false; }
+    });
+    nodes.push(form);
+  } else {
+    // Pay-ins and pay-outs.
+    const type = select([['pay_out', 'Pay-out (cash leaves the drawer)'], ['pay_in', 'Pay-in (cash put in)']], 'pay_out');
+    type.dataset.field = 'type';
+    const amount = h('input', { inputmode: 'decimal', 'data-field': 'amount' });
+    const reason = h('input', { 'data-field': 'reason', maxlength: 200, placeholder: 'e.g. Boda boda delivery' });
+    const cashError = h('p', { class: 'error', id: 'cash-error', role: 'alert' });
+    const cashSubmit = h('button', { type: 'submit', id: 'cash-submit' }, 'Record');
+    const cashForm = h('form', { class: 'panel', id: 'cash-form' }, h('h2', { text: 'Pay-in or pay-out' }),
+      h('div', { class: 'form-grid' }, field('cash-type', 'Type', type), field('cash-amount', 'Amount', amount), field('cash-reason', 'Reason', reason)),
+      cashError, cashSubmit);
+    cashForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      cashSubmit.disabled = true;
+      try {
+        notice((await api('POST', `/api/v1/shifts/${shift.id}/cash`, { type: type.value, amount: amount.value.trim(), reason: reason.value.trim() })).message);
+        await render();
+      } catch (failure) { report(failure, cashError, cashForm); cashSubmit.disabled = false; }
+    });
+    // Closing: the counted cash; the answer is the Z report.
+    const counted = h('input', { inputmode: 'decimal', 'data-field': 'counted_cash' });
+    const closeError = h('p', { class: 'error', id: 'close-error', role: 'alert' });
+    const closeSubmit = h('button', { type: 'submit', id: 'shift-close' }, 'Close shift');
+    const closeForm = h('form', { class: 'panel', id: 'close-form' }, h('h2', { text: 'Close the shift' }),
+      h('p', { class: 'muted', text: 'Count the cash in the drawer. Once closed, the shift and its Z report never change.' }),
+      field('close-counted', 'Counted cash', counted), closeError, closeSubmit);
+    closeForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      if (!(await confirmAction(`Close shift #${shift.id} with ${counted.value.trim() || '0'} counted?`, 'Close shift'))) return;
+      closeSubmit.disabled = true;
+      try {
+        notice((await api('POST', `/api/v1/shifts/${shift.id}/close`, { counted_cash: counted.value.trim() })).message);
+        go(`shift/${shift.id}`);
+      } catch (failure) { report(failure, closeError, closeForm); closeSubmit.disabled = false; }
+    });
+    nodes.push(h('p', { id: 'shift-current', 'data-shift': shift.id, text: `Shift #${shift.id} open since ${when(shift.opened_at)} UTC with a float of ${money(shift.opening_float)}.` }),
+      await shiftReportView(shift.id), cashForm, closeForm);
+  }
+  const shifts = recent.data.shifts;
+  nodes.push(h('h2', { text: 'Recent shifts' }), shifts.length ? table(['Shift', 'Cashier', 'Branch', 'Opened (UTC)', 'Status', ['Difference', 'num']],
+    shifts.map((s) => h('tr', { 'data-shift': s.id },
+      h('td', {}, h('a', { href: `#/shift/${s.id}`, text: `#${s.id}` })), h('td', { text: s.username }), h('td', { text: String(s.branch_id) }),
+      h('td', { text: when(s.opened_at) }), h('td', {}, badge(s.status, s.status === 'open' ? 'ok' : '')),
+      h('td', { class: 'num', text: s.difference === null ? '' : money(s.difference) })))) : h('p', { class: 'muted', text: 'No shifts yet.' }));
+  return nodes;
+}
+
+// ---------------------------------------------------------------- returns (refunds as credit notes)
+
+const APPROVERS = ['admin', 'manager'];
+
+async function returnsScreen(parts, params) {
+  const number = h('input', { autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', placeholder: 'e.g. MAIN-000123', value: params.get('receipt') || '' });
+  const error = h('p', { class: 'error', id: 'returns-error', role: 'alert' });
+  const form = h('form', { class: 'filters', id: 'returns-find-form', role: 'search' },
+    field('returns-receipt', 'Receipt number', number), h('button', { type: 'submit', id: 'returns-find' }, 'Find sale'));
+  form.addEventListener('submit', (event) => { event.preventDefault(); go('returns', { receipt: number.value.trim().toUpperCase() }); });
+  const nodes = [h('h1', { text: 'Returns' }), h('section', { class: 'panel' }, form, error)];
+  const wanted = params.get('receipt');
+  if (wanted) {
+    const found = (await api('GET', `/api/v1/carts${query({ receipt_number: wanted, limit: 1 })}`)).data.carts;
+    if (!found.length) error.textContent = `No sale has receipt number ${wanted}.`;
+    else nodes.push(await refundForm(found[0]));
+  }
+  const recent = (await api('GET', '/api/v1/refunds?limit=10')).data.refunds;
+  nodes.push(h('h2', { text: 'Recent credit notes' }), recent.length ? table(['Credit note', 'Receipt', ['Total', 'num'], 'Reason', 'When (UTC)'],
+    recent.map((r) => h('tr', { 'data-refund': r.id }, h('td', { text: r.credit_note_number }), h('td', { text: r.receipt_number }),
+      h('td', { class: 'num', text: money(r.total) }), h('td', { text: r.reason }), h('td', { text: when(r.created_at) })))) : h('p', { class: 'muted', text: 'No refunds yet.' }));
+  return nodes;
+}
+
+/** The lines of a sale with what is left to refund, a reason, how the money goes back, and approval. */
+async function refundForm(cart) {
+  await loadProducts(cart.items.map((item) => item.product_id));
+  const refunds = (await api('GET', `/api/v1/refunds${query({ cart_id: cart.id, limit: 100 })}`)).data.refunds;
+  const done = new Map();  // item id -> {quantity (thousandths), total (cents)} refunded so far
+  for (const refund of refunds) {
+    for (const line of refund.lines) {
+      const seen = done.get(line.item_id) || { quantity: 0, total: 0 };
+      done.set(line.item_id, { quantity: seen.quantity + Math.round(Number(line.quantity) * 1000), total: seen.total + cents(line.line_total) });
+    }
+  }
+  const box = h('section', { class: 'panel', id: 'refund-panel', 'data-cart': cart.id });
+  const heading = h('h2', {}, `Sale ${cart.receipt_number} · ${money(cart.total)} · `, badge(cart.payment_status, cart.payment_status === 'paid' ? 'ok' : 'off'),
+    cart.refunded_total !== '0.00' ? h('span', { class: 'muted', text: ` ${money(cart.refunded_total)} refunded so far` }) : null);
+  if (cart.status !== 'checked_out') return append(box, [heading, h('p', { class: 'error', text: 'This cart is not a completed sale.' })]);
+  const inputs = [];
+  const rows = cart.items.map((item) => {
+    const sold = Math.round(Number(item.quantity) * 1000);
+    const before = done.get(item.id) || { quantity: 0, total: 0 };
+    const left = sold - before.quantity;
+    const input = h('input', { class: 'qty', id: `refund-qty-${item.id}`, inputmode: 'decimal', value: '0', disabled: left <= 0 });
+    inputs.push({ item, input, left, sold, before });
+    return h('tr', { 'data-item': item.id }, h('td', { text: productLabel(item.product_id) }),
+      h('td', { class: 'num', text: item.quantity }), h('td', { class: 'num', text: (left / 1000).toFixed(3) }),
+      h('td', { class: 'num', text: money(item.unit_price) }),
+      h('td', {}, h('label', { for: input.id, class: 'visually-hidden', text: `Quantity of ${productLabel(item.product_id)} to refund` }), input));
+  });
+  const totalOut = h('p', { class: 'total', id: 'refund-total' });
+  // What the server will charge back: half-up per line, and a line refunded in full gets what is left of its total.
+  const refundCents = () => inputs.reduce((sum, { item, input, left, sold, before }) => {
+    const quantity = Math.round(Number(input.value.trim() || '0') * 1000);
+    if (!(quantity > 0) || quantity > left) return sum;
+    return sum + (before.quantity + quantity === sold ? cents(item.line_total) - before.total : lineCents(item.unit_price, quantity / 1000));
+  }, 0);
+  const update = () => { totalOut.textContent = `Refund ${money(refundCents())}`; };
+  for (const { input } of inputs) input.addEventListener('input', update);
+  const all = h('button', { type: 'button', class: 'secondary', id: 'refund-all' }, 'Everything left');
+  all.addEventListener('click', () => { for (const entry of inputs) entry.input.value = (entry.left / 1000).toFixed(3); update(); });
+  const reason = h('input', { 'data-field': 'reason', maxlength: 200, placeholder: 'e.g. Damaged packaging' });
+  const paid = cart.payment_status === 'paid';
+  const method = select([['cash', 'Cash from the drawer'], ['mpesa', 'M-Pesa'], ['card', 'Card']], 'cash');
+  const reference = h('input', { 'data-field': 'payments.0.reference', autocomplete: 'off', maxlength: 64 });
+  const needsApproval = !APPROVERS.includes(session.user.role);
+  const approver = h('input', { 'data-field': 'approval.username', autocomplete: 'off', autocapitalize: 'none' });
+  const approverPassword = h('input', { type: 'password', 'data-field': 'approval.password', autocomplete: 'off' });
+  const error = h('p', { class: 'error', id: 'refund-error', role: 'alert' });
+  const submit = h('button', { type: 'submit', id: 'refund-submit' }, 'Refund');
+  const form = h('form', { id: 'refund-form' },
+    table(['Product', ['Sold', 'num'], ['Left', 'num'], ['Unit price', 'num'], 'Refund quantity'], rows, { class: 'lines', id: 'refund-lines' }),
+    h('div', { class: 'actions' }, all, totalOut),
+    h('div', { class: 'form-grid' },
+      field('refund-reason', 'Reason', reason),
+      paid ? field('refund-method', 'Pay back by', method) : null,
+      paid ? field('refund-reference', 'M-Pesa code or card reference (not for cash)', reference) : null,
+      needsApproval ? field('approval-username', "Manager's username", approver) : null,
+      needsApproval ? field('approval-password', "Manager's password", approverPassword) : null),
+    paid ? null : h('p', { class: 'muted', text: 'This sale was not paid at the till: the refund pays nothing back.' }),
+    error, submit);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    const lines = inputs.filter(({ input }) => Number(input.value.trim() || '0') > 0)
+      .map(({ item, input }) => ({ item_id: item.id, quantity: input.value.trim() }));
+    if (!lines.length) { error.textContent = 'Type the quantity to refund on at least one line.'; return; }
+    const body = { cart_id: cart.id, lines, reason: reason.value.trim() };
+    if (paid) {
+      const tender = { method: method.value, amount: money(refundCents()).replace('KES ', '').replace(/,/g, '') };
+      if (method.value !== 'cash') tender.reference = method.value === 'mpesa' ? reference.value.trim().toUpperCase() : reference.value.trim();
+      body.payments = [tender];
+    }
+    if (needsApproval) body.approval = { username: approver.value.trim(), password: approverPassword.value };
+    submit.disabled = true;
+    try {
+      const answer = await api('POST', '/api/v1/refunds', body);
+      notice(`${answer.message}: ${answer.data.credit_note_number}`);
+      box.replaceWith(h('section', { class: 'panel', id: 'refund-done', 'data-credit-note': answer.data.credit_note_number },
+        h('h2', { text: `Credit note ${answer.data.credit_note_number} · ${money(answer.data.total)}` }),
+        await printout(`/api/v1/refunds/${answer.data.id}/receipt`, 'credit-note-text', 'Print credit note')));
+    } catch (failure) {
+      approverPassword.value = '';
+      report(failure, error, form);
+      submit.disabled = false;
+    }
+  });
+  update();
+  return append(box, [heading, form]);
+}
+
+// ---------------------------------------------------------------- settings (admin): shop and branches
+
+const SHOP_FIELDS = [['name', 'Shop name'], ['kra_pin', 'KRA PIN (e.g. P051234567X)'], ['address', 'Address'], ['phone', 'Phone'],
+  ['receipt_footer', 'Receipt footer']];
+
+async function settingsScreen() {
+  const [shop, branches] = await Promise.all([api('GET', '/api/v1/shop'), api('GET', '/api/v1/branches?limit=100')]);
+  const inputs = {};
+  const shopError = h('p', { class: 'error', id: 'shop-error', role: 'alert' });
+  const save = h('button', { type: 'submit', id: 'shop-save' }, 'Save');
+  const shopForm = h('form', { class: 'panel', id: 'shop-form' }, h('h2', { text: 'Shop (printed on every receipt)' }),
+    h('div', { class: 'form-grid' }, SHOP_FIELDS.map(([key, label]) => {
+      inputs[key] = key === 'receipt_footer'
+        ? h('textarea', { 'data-field': key, maxlength: 500 }, shop.data[key])
+        : h('input', { 'data-field': key, value: shop.data[key] });
+      return field(`shop-${key}`, label, inputs[key]);
+    })), shopError, save);
+  shopForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = Object.fromEntries(SHOP_FIELDS.map(([key]) => [key, inputs[key].value.trim()]));
+    await act(save, () => api('PUT', '/api/v1/shop', body)).catch(() => {});
+  });
+  const code = h('input', { 'data-field': 'code', maxlength: 8, autocapitalize: 'characters', placeholder: 'e.g. WKL' });
+  const name = h('input', { 'data-field': 'name', maxlength: 100, placeholder: 'e.g. Westlands' });
+  const branchError = h('p', { class: 'error', id: 'branch-error', role: 'alert' });
+  const add = h('button', { type: 'submit', id: 'branch-add' }, 'Add branch');
+  const branchForm = h('form', { class: 'filters', id: 'branch-form' }, field('branch-code', 'Code', code), field('branch-name', 'Name', name), add);
+  branchForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    add.disabled = true;
+    try {
+      notice((await api('POST', '/api/v1/branches', { code: code.value.trim(), name: name.value.trim() })).message);
+      await render();
+    } catch (failure) { report(failure, branchError, branchForm); add.disabled = false; }
+  });
+  const rows = branches.data.branches.map((b) => {
+    const toggle = h('button', { type: 'button', class: 'small secondary', 'data-branch': b.code }, b.is_active ? 'Deactivate' : 'Activate');
+    toggle.addEventListener('click', () => act(toggle, () => api('PUT', `/api/v1/branches/${b.id}`, { is_active: !b.is_active })));
+    return h('tr', { 'data-branch': b.code }, h('td', { text: String(b.id) }), h('td', { text: b.code }), h('td', { text: b.name }),
+      h('td', {}, badge(b.is_active ? 'active' : 'inactive', b.is_active ? 'ok' : 'off')), h('td', {}, toggle));
+  });
+  return [h('h1', { text: 'Settings' }), shopForm,
+    h('section', { class: 'panel' }, h('h2', { text: 'Branches' }), table(['Id', 'Code', 'Name', 'Status', ''], rows, { id: 'branches' }), branchForm, branchError)];
 }
 
 // ---------------------------------------------------------------- my carts (customer, online)

@@ -82,6 +82,20 @@ PRODUCTS = [
     ("TEA-OLD", "Ketepa Tea 500g (old pack)", "Discontinued pack size", "piece", "280.00"),
 ]
 INACTIVE_SKUS = {"TEA-OLD"}
+# KRA eTIMS VAT classes (API.md 7.2): A exempt, B 16%, C zero-rated, D non-VAT, E 8%.
+# Unprocessed food and flour are exempt, milk and eggs zero-rated, paraffin 8%, airtime
+# outside VAT; everything else standard-rated.
+TAX_CLASSES = {
+    "A": {"MAIZE-2KG", "MAIZE-LOOSE", "WHEAT-2KG", "UNGA-NGANO-5", "BEANS-ROSE", "NDENGU", "GITHERI-MIX", "SUKUMA", "TOMATO",
+          "ONION-RED", "POTATO", "BANANA-RIPE", "MANGO", "AVOCADO"},
+    "C": {"MILK-500", "MILK-LOOSE", "MALA-500", "EGGS-TRAY", "EGG-SINGLE"},
+    "D": {"AIRTIME-100"},
+    "E": {"PARAFFIN"},
+}
+
+
+def tax_class(sku):
+    return next((code for code, skus in TAX_CLASSES.items() if sku in skus), "B")
 
 STAFF = [
     ("admin", "admin@duka.local", "admin", "Duka Administrator", "duka-admin-demo"),
@@ -142,7 +156,7 @@ def main():
     customers[0]["email"] = "customer@duka.local"
 
     products = [
-        {"sku": sku, "name": name, "description": desc, "unit": unit, "unit_price": price,
+        {"sku": sku, "name": name, "description": desc, "unit": unit, "unit_price": price, "tax_class": tax_class(sku),
          "is_active": sku not in INACTIVE_SKUS, "created_at": iso(0, 600 + n * 30)}
         for n, (sku, name, desc, unit, price) in enumerate(PRODUCTS)
     ]
@@ -169,12 +183,76 @@ def main():
                       "created_at": iso(day, 3600 + n * 97), "items": items})
     # The demo customer's cart is the active one they can keep filling online.
     carts[0]["status"], carts[15]["status"] = "active", "checked_out"
+    selling = till_day(carts, {p["sku"]: p for p in products})
 
     out = ROOT / "seed"
     out.mkdir(exist_ok=True)
-    for name, data in [("staff", staff), ("customers", customers), ("products", products), ("carts", carts)]:
+    for name, data in [("staff", staff), ("customers", customers), ("products", products), ("carts", carts), ("selling", selling)]:
         (out / f"{name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     (out / "customer_password.txt").write_text(CUSTOMER_PASSWORD + "\n")
+
+
+def cents(text):
+    whole, _, fraction = text.partition(".")
+    return int(whole) * 1000 // 1000 * 100 + int((fraction + "00")[:2])
+
+
+def milli(text):
+    whole, _, fraction = text.partition(".")
+    return int(whole) * 1000 + int((fraction + "000")[:3])
+
+
+def money(value):
+    return f"{value // 100}.{value % 100:02d}"
+
+
+def line_total(product, quantity):
+    return (cents(product["unit_price"]) * milli(quantity) + 500) // 1000
+
+
+def till_day(carts, products):
+    """A day at the till, played through the storage API when the demo loads (DemoSelling):
+    four in-store carts stay active in the seed and are paid there, with every tender.
+
+    The cashier's shift at MAIN takes cash with change, M-Pesa and a card+cash split,
+    refunds the first line of the cash sale with the manager's approval, pays out for a
+    delivery and is closed 20.00 short; the manager's shift at Westlands (WKL) takes one
+    M-Pesa sale and stays open (its X report)."""
+    picks = [n for n, cart in enumerate(carts) if n > 0 and cart["status"] == "checked_out" and cart["items"][0]["sale_channel"] == "in_store"][:4]
+    totals = []
+    for n in picks:
+        carts[n]["status"] = "active"  # checked out by the till day, so the seed's counts hold
+        totals.append(sum(line_total(products[i["sku"]], i["quantity"]) for i in carts[n]["items"]))
+    cash_sale, mpesa_sale, split_sale, branch_sale = (carts[n] for n in picks)
+    cash_total, mpesa_total, split_total, branch_total = totals
+    tendered = (cash_total // 50_00 + 1) * 50_00  # the next 50 shillings up: change to give
+    card = split_total // 2
+    first = cash_sale["items"][0]
+    refunded = line_total(products[first["sku"]], first["quantity"])
+    return {
+        "shop": {"name": "Duka Mini-Mart", "kra_pin": "P051234567X", "address": "Moi Avenue, Nairobi", "phone": "+254700000001",
+                 "receipt_footer": "Asante kwa kununua! Goods once sold are returnable within 7 days with this receipt."},
+        "branches": [{"code": "WKL", "name": "Westlands"}],
+        "shifts": [
+            {"user": "cashier", "branch": "MAIN", "opening_float": "5000.00",
+             "sales": [
+                 {"customer": cash_sale["customer"], "payments": [{"method": "cash", "amount": money(tendered)}]},
+                 {"customer": mpesa_sale["customer"], "payments": [{"method": "mpesa", "amount": money(mpesa_total), "reference": "SLK4H7Q2XP"}]},
+                 {"customer": split_sale["customer"], "payments": [
+                     {"method": "card", "amount": money(card), "reference": "VISA-004211"},
+                     {"method": "cash", "amount": money(split_total - card)}]},
+             ],
+             "refunds": [{"customer": cash_sale["customer"], "line": 0, "quantity": first["quantity"], "reason": "Damaged packaging",
+                          "approved_by": "manager", "payments": [{"method": "cash", "amount": money(refunded)}]}],
+             "cash": [{"type": "pay_out", "amount": "300.00", "reason": "Boda boda delivery to Kilimani"},
+                      {"type": "pay_in", "amount": "1000.00", "reason": "Change from the bank"}],
+             "counted_difference": "-20.00"},
+            {"user": "manager", "branch": "WKL", "opening_float": "2000.00",
+             "sales": [{"customer": branch_sale["customer"],
+                        "payments": [{"method": "mpesa", "amount": money(branch_total), "reference": "SLM9P3R5TV"}]}],
+             "refunds": [], "cash": [], "counted_difference": None},
+        ],
+    }
 
 
 if __name__ == "__main__":

@@ -232,7 +232,7 @@ paths["/api/v1/carts"] = {
         PAGE, LIMIT, query("status", {"type": "string", "enum": ["active", "checked_out", "abandoned"]}),
         query("customer_id", {"type": "integer", "minimum": 0}),
         query("customer_uuid", UUID, "Staff: the customer's uuid (as the users API shows); at most one of the two filters"),
-        query("branch_id", ID)]),
+        query("branch_id", ID), query("receipt_number", {"type": "string", "maxLength": 20}, "The sale with this receipt number (any case)")]),
     "post": op("Open a cart", "carts", "201", envelope(ref("Cart")), ["400", "409", "415"], body="CartOpen", body_required=False),
 }
 paths["/api/v1/carts/{id}"] = {"parameters": [path_id()], "get": op("A cart", "carts", "200", envelope(ref("Cart")), ["400", "404"])}

@@ -64,6 +64,11 @@ struct CartsController {
         var query = QueryReader(request)
         let page = query.page(sizeParameter: "limit", defaultSize: 10)
         var filter = CartListFilter(status: query.choice("status", as: Cart.Status.self), branchID: query.optionalID("branch_id"))
+        if let number = query.string("receipt_number") {
+            // As printed: `MAIN-000123`; typed in any case.
+            filter.receiptNumber = number.uppercased()
+            if number.count > 20 { query.fail("receipt_number", "must be at most 20 characters") }
+        }
         var customerID: Int64? = nil
         var customerUUID: String? = nil
         if !actor.isCustomer {

@@ -144,12 +144,15 @@ public final class PostgresStorage: Storage {
 
     public func loadDemo(hasher: PasswordHasher) async throws -> Bool {
         let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher)
-        return try await write(limited: false) { try await PGDemo.insert(shop, in: $0) }
+        guard try await write(limited: false, { try await PGDemo.insert(shop, in: $0) }) else { return false }
+        try await DemoSelling.play(seed: EmbeddedResources.seed, on: self)
+        return true
     }
 
     public func resetDemo(hasher: PasswordHasher) async throws {
         let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher)
         try await write { try await PGDemo.reset(shop, in: $0) }
+        try await DemoSelling.play(seed: EmbeddedResources.seed, on: self)
     }
 
     // MARK: Staff users
@@ -281,7 +284,7 @@ public final class PostgresStorage: Storage {
                 case nil: break
                 }
             }
-            return try await PGCarts.list(userID: userID, status: filter.status, branchID: filter.branchID, page: page, in: db)
+            return try await PGCarts.list(userID: userID, filter, page: page, in: db)
         }
     }
 
@@ -430,16 +433,17 @@ enum PGDemo {
         for user in shop.users {
             userIDs[user.username] = try await PGUsers.insert(user, in: db).id
         }
-        var productIDs: [String: (id: Int64, price: Int64)] = [:]
+        var productIDs: [String: (id: Int64, price: Int64, taxClass: String)] = [:]
         for product in shop.products {
             let id = try await db.insertReturningID(
                 """
-                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id
+                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id
                 """,
-                product.sku, product.name, product.description, product.unit, product.priceCents, product.isActive, product.createdAt
+                product.sku, product.name, product.description, product.unit, product.priceCents, product.isActive, product.createdAt,
+                product.taxClass.rawValue
             )
-            productIDs[product.sku] = (id, product.priceCents)
+            productIDs[product.sku] = (id, product.priceCents, product.taxClass.rawValue)
         }
         for cart in shop.carts {
             guard let userID = userIDs[cart.customer] else { throw DemoShop.Error(description: "seed: unknown customer \(cart.customer)") }
@@ -451,10 +455,10 @@ enum PGDemo {
                 guard let product = productIDs[line.sku] else { throw DemoShop.Error(description: "seed: bad cart line \(line.sku)") }
                 try await db.execute(
                     """
-                    INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $6)
+                    INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at, tax_class)
+                    VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
                     """,
-                    cartID, product.id, line.quantityMilli, line.channel, product.price, line.at
+                    cartID, product.id, line.quantityMilli, line.channel, product.price, line.at, product.taxClass
                 )
             }
         }

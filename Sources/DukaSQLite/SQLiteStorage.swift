@@ -1,3 +1,4 @@
+import DukaAssets
 import DukaCore
 import NIOPosix
 import SQLite
@@ -154,11 +155,14 @@ public final class SQLiteStorage: Storage {
     }
 
     public func loadDemo(hasher: PasswordHasher) async throws -> Bool {
-        try await Self.engineErrors { try await DemoSeed.load(into: database, hasher: hasher) }
+        guard try await Self.engineErrors({ try await DemoSeed.load(into: database, hasher: hasher) }) else { return false }
+        try await DemoSelling.play(seed: EmbeddedResources.seed, on: self)
+        return true
     }
 
     public func resetDemo(hasher: PasswordHasher) async throws {
         try await Self.engineErrors { try await DemoSeed.reset(database, hasher: hasher) }
+        try await DemoSelling.play(seed: EmbeddedResources.seed, on: self)
     }
 
     // MARK: Staff users
@@ -289,7 +293,7 @@ public final class SQLiteStorage: Storage {
                 case nil: break
                 }
             }
-            return try CartStore.list(userID: userID, status: filter.status, branchID: filter.branchID, page: page, in: db)
+            return try CartStore.list(userID: userID, filter, page: page, in: db)
         }
     }
 

@@ -9,6 +9,7 @@ public struct DemoShop: Sendable {
     public struct ProductRow: Sendable {
         public var sku, name, description, unit: String
         public var priceCents: Int64
+        public var taxClass: TaxClass
         public var isActive: Bool
         public var createdAt: Int64
     }
@@ -79,7 +80,7 @@ public struct DemoShop: Sendable {
             }
             productRows.append(ProductRow(
                 sku: sku, name: try text(entry, "name"), description: entry["description"]?.stringValue ?? "", unit: try text(entry, "unit"),
-                priceCents: price, isActive: entry["is_active"]?.boolValue ?? true, createdAt: try time(entry, "created_at")
+                priceCents: price, taxClass: TaxClass(rawValue: entry["tax_class"]?.stringValue ?? "B") ?? .b, isActive: entry["is_active"]?.boolValue ?? true, createdAt: try time(entry, "created_at")
             ))
         }
         let latestCart = try carts.map { try time($0, "created_at") }.max() ?? now

@@ -116,11 +116,14 @@ public struct CartListFilter: Sendable {
     public var customer: CustomerReference?
     public var status: Cart.Status?
     public var branchID: Int64?
+    /// The sale with this receipt number (what the printed receipt shows a refunds desk).
+    public var receiptNumber: String?
 
-    public init(customer: CustomerReference? = nil, status: Cart.Status? = nil, branchID: Int64? = nil) {
+    public init(customer: CustomerReference? = nil, status: Cart.Status? = nil, branchID: Int64? = nil, receiptNumber: String? = nil) {
         self.customer = customer
         self.status = status
         self.branchID = branchID
+        self.receiptNumber = receiptNumber
     }
 }
 

@@ -102,11 +102,12 @@ enum PGCarts {
     }
 
     /// A page of carts, newest first, with their lines.
-    static func list(userID: Int64?, status: Cart.Status?, branchID: Int64?, page: PageRequest, in db: PGSession) async throws -> Page<Cart> {
+    static func list(userID: Int64?, _ request: CartListFilter, page: PageRequest, in db: PGSession) async throws -> Page<Cart> {
         var filter = PGFilter()
         if let userID { filter.add("user_id = $?", userID) }
-        if let status { filter.add("status = $?", status.rawValue) }
-        if let branchID { filter.add("branch_id = $?", branchID) }
+        if let status = request.status { filter.add("status = $?", status.rawValue) }
+        if let branchID = request.branchID { filter.add("branch_id = $?", branchID) }
+        if let receiptNumber = request.receiptNumber { filter.add("receipt_number = $?", receiptNumber) }
         let knownTotal = filter.conditions.isEmpty ? try await count(in: db) : nil
         var result = try await db.page(
             from: "carts", filter: filter, knownTotal: knownTotal, page: page, columns: cartColumns, orderBy: "created_at DESC, id DESC",

@@ -45,17 +45,17 @@ public enum DemoSeed {
             for user in shop.users {
                 userIDs[user.username] = try UserStore.insert(user, in: db).id
             }
-            var productIDs: [String: (id: Int64, price: Int64)] = [:]
+            var productIDs: [String: (id: Int64, price: Int64, taxClass: String)] = [:]
             for product in shop.products {
                 try db.execute(
                     """
-                    INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     product.sku, product.name, product.description, product.unit, product.priceCents, product.isActive,
-                    product.createdAt, product.createdAt
+                    product.createdAt, product.createdAt, product.taxClass.rawValue
                 )
-                productIDs[product.sku] = (db.lastInsertRowID, product.priceCents)
+                productIDs[product.sku] = (db.lastInsertRowID, product.priceCents, product.taxClass.rawValue)
             }
             for cart in shop.carts {
                 guard let userID = userIDs[cart.customer] else { throw DemoShop.Error(description: "seed: unknown customer \(cart.customer)") }
@@ -68,10 +68,10 @@ public enum DemoSeed {
                     guard let product = productIDs[line.sku] else { throw DemoShop.Error(description: "seed: bad cart line \(line.sku)") }
                     try db.execute(
                         """
-                        INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at, tax_class)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                        cartID, product.id, line.quantityMilli, line.channel, product.price, line.at, line.at
+                        cartID, product.id, line.quantityMilli, line.channel, product.price, line.at, line.at, product.taxClass
                     )
                 }
             }

@@ -16,11 +16,12 @@ extension CartStore {
     }
 
     /// A page of carts, newest first, with their lines (two queries).
-    static func list(userID: Int64?, status: Cart.Status?, branchID: Int64?, page: PageRequest, in db: Connection) throws -> Page<Cart> {
+    static func list(userID: Int64?, _ request: CartListFilter, page: PageRequest, in db: Connection) throws -> Page<Cart> {
         var filter = SQLFilter()
         if let userID { filter.add("user_id = ?", userID) }
-        if let status { filter.add("status = ?", status.rawValue) }
-        if let branchID { filter.add("branch_id = ?", branchID) }
+        if let status = request.status { filter.add("status = ?", status.rawValue) }
+        if let branchID = request.branchID { filter.add("branch_id = ?", branchID) }
+        if let receiptNumber = request.receiptNumber { filter.add("receipt_number = ?", receiptNumber) }
         var result = try db.page(
             of: "carts", filter: filter, knownTotal: filter.conditions.isEmpty ? try count(in: db) : nil, page: page,
             select: "SELECT \(cartColumns) FROM carts \(filter.whereClause) ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
