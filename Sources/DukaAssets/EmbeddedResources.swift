@@ -4674,7 +4674,7 @@ details summary { cursor: pointer; }
 .change { font-size: 1.6rem; font-weight: 700; color: var(--brand-dark); margin: .5rem 0; }
 .change.big { font-size: 2.2rem; }
 .tenders h3 { margin: 0 0 .5rem; }
-.printout { background: #fff; border: 1px dashed #9aa5b1; padding: .6rem; overflow-x: auto; font: 12px/1.3 "DejaVu Sans Mono", Menlo, Consolas, monospace; max-width: 100%; }
+.printout { width: fit-content; background: #fff; border: 1px dashed #9aa5b1; padding: .6rem; overflow-x: auto; font: 12px/1.3 "DejaVu Sans Mono", Menlo, Consolas, monospace; max-width: 100%; }
 .printout-box { margin: .75rem 0; }
 dl.figures dd { font-variant-numeric: tabular-nums; }
 

@@ -322,7 +322,8 @@ class Console(unittest.TestCase):
 
     def test_every_field_has_a_label_and_every_button_text(self):
         self.sign_in("admin", demo_password("admin"))
-        screens = ["dashboard", "customers", "users", "users/new", "products", "products/new", "till"]
+        screens = ["dashboard", "customers", "users", "users/new", "products", "products/new", "till", "shift", "returns",
+                   "returns?receipt=MAIN-000001", "settings"]
         for screen in screens:
             self.driver.get(f"{self.base}/#/{screen}")
             self.find("main h1")
@@ -433,6 +434,156 @@ class Console(unittest.TestCase):
         self.api("admin", "POST", f"/api/v1/users/{created['data']['id']}/toggle-status")
         self.click("#nav a[href='#/users']")
         self.text_in("#signin-error", "Your session has ended")
+
+    # ------------------------------------------------------------ selling (API.md section 7)
+
+    def serve(self, customer):
+        """At the till: find a customer by username and open (or resume) their cart."""
+        self.driver.get(f"{self.base}/#/till")
+        self.type_into("#till-customer-search", customer["username"])
+        self.click("#till-customer-find")
+        self.click(f"#till-customers button[data-customer='{customer['username']}']")
+        self.find("#cart-panel[data-status='active']")
+
+    def add_line(self, sku, quantity, lines):
+        self.type_into("#add-quantity", quantity)
+        self.type_into("#product-search", sku + "\n")
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#cart-lines tbody tr")) == lines)
+
+    def sale_of(self, cart_id):
+        status, cart = self.api(self.cashier, "GET", f"/api/v1/carts/{cart_id}")
+        self.assertEqual(status, 200)
+        return cart["data"]
+
+    def assert_printout_fits(self, css, width=48):
+        text = self.find(css).text
+        self.assertTrue(text.strip())
+        self.assertEqual([line for line in text.split("\n") if len(line) > width], [], f"{css}: lines past {width} columns")
+        return text
+
+    def test_selling_a_day_at_the_till_from_float_to_z_report(self):
+        self.sign_in("cashier", demo_password("cashier"))
+        # A token of its own: another test signs the cashier out everywhere.
+        self.cashier = self.login_token("cashier", demo_password("cashier"))
+        # The demo's cashier shift is closed: open a new one with a float.
+        self.driver.get(f"{self.base}/#/shift")
+        self.type_into("#shift-float", "2000")
+        self.click("#shift-open")
+        shift_id = int(self.find("#shift-current").get_attribute("data-shift"))
+        _, shift = self.api(self.cashier, "GET", "/api/v1/shifts/current")
+        self.assertEqual((shift["data"]["id"], shift["data"]["opening_float"]), (shift_id, "2000.00"))
+        self.assert_labelled("the shift screen")
+
+        # 1. Cash with change: two loaves (130.00), 200 in cash, 70.00 back.
+        self.serve(self.customer_without_active_cart(offset=4))
+        self.add_line("BREAD-400", "2", 1)
+        cash_cart = self.find("#cart-panel").get_attribute("data-cart")
+        self.type_into("#pay-cash", "200")
+        self.text_in("#pay-change", "Change KES 70.00")
+        self.assert_labelled("the tender form")
+        self.click("#cart-pay")
+        self.text_in("#sale-change", "Change KES 70.00")
+        sale = self.sale_of(cash_cart)
+        self.assertEqual((sale["payment_status"], sale["change"], sale["shift_id"]), ("paid", "70.00", shift_id))
+        receipt = self.assert_printout_fits("#receipt-text")
+        for needed in (sale["receipt_number"], "130.00", "CHANGE", "70.00", "VAT"):
+            self.assertIn(needed, receipt)
+        self.assertEqual(self.find("#sale-done").get_attribute("data-receipt"), sale["receipt_number"])
+        self.driver.save_screenshot(os.path.join(SHOTS, "test_selling_cash_sale_receipt.png"))
+
+        # 2. M-Pesa: one loaf, paid exactly with a confirmation code typed in lower case.
+        self.click("#till-new-sale")
+        self.serve(self.customer_without_active_cart(offset=5))
+        self.add_line("BREAD-400", "1", 1)
+        mpesa_cart = self.find("#cart-panel").get_attribute("data-cart")
+        self.type_into("#pay-mpesa", "65")
+        self.type_into("#pay-mpesa-code", "sbc4h7q2xy")
+        self.text_in("#pay-change", "Change KES 0.00")
+        self.click("#cart-pay")
+        self.find("#sale-done")
+        sale = self.sale_of(mpesa_cart)
+        self.assertEqual([(p["method"], p["amount"], p["reference"]) for p in sale["payments"]], [("mpesa", "65.00", "SBC4H7Q2XY")])
+
+        # 3. Split: three loaves (195.00), 100 on card, the rest in exact cash.
+        self.click("#till-new-sale")
+        self.serve(self.customer_without_active_cart(offset=6))
+        self.add_line("BREAD-400", "3", 1)
+        split_cart = self.find("#cart-panel").get_attribute("data-cart")
+        self.type_into("#pay-card", "100")
+        self.type_into("#pay-card-ref", "VISA-1234")
+        self.text_in("#pay-change", "Still due KES 95.00")
+        self.click("#pay-exact-cash")
+        self.assertEqual(self.find("#pay-cash").get_attribute("value"), "95.00")
+        self.click("#cart-pay")
+        self.text_in("#sale-change", "Change KES 0.00")
+        sale = self.sale_of(split_cart)
+        self.assertEqual([(p["method"], p["amount"]) for p in sale["payments"]], [("card", "100.00"), ("cash", "95.00")])
+
+        # 4. A partial return of the cash sale: a cashier needs a manager's approval.
+        cash_sale = self.sale_of(cash_cart)
+        self.driver.get(f"{self.base}/#/returns")
+        self.type_into("#returns-receipt", cash_sale["receipt_number"].lower())
+        self.click("#returns-find")
+        item = cash_sale["items"][0]["id"]
+        self.type_into(f"#refund-qty-{item}", "1")
+        self.text_in("#refund-total", "Refund KES 65.00")
+        self.type_into("#refund-reason", "Stale loaf")
+        self.assert_labelled("the refund form")
+        self.type_into("#approval-username", "manager")
+        self.type_into("#approval-password", "not-the-password")
+        self.click("#refund-submit")
+        self.text_in("#refund-error", "approval")
+        self.type_into("#approval-password", demo_password("manager"))
+        self.click("#refund-submit")
+        credit_note = self.find("#refund-done").get_attribute("data-credit-note")
+        self.assert_printout_fits("#credit-note-text")
+        _, refunds = self.api(self.cashier, "GET", f"/api/v1/refunds?cart_id={cash_cart}")
+        refund = refunds["data"]["refunds"][0]
+        _, manager = self.api(self.login_token("manager", demo_password("manager")), "GET", "/api/v1/auth/me")
+        self.assertEqual((refund["credit_note_number"], refund["total"], refund["approved_by"], refund["shift_id"]),
+                         (credit_note, "65.00", manager["data"]["id"], shift_id))
+        self.assertEqual(self.sale_of(cash_cart)["refunded_total"], "65.00")
+
+        # 5. A pay-out, the X report, then the close and its Z report.
+        self.driver.get(f"{self.base}/#/shift")
+        self.find("#shift-report[data-status='open']")
+        Select(self.find("#cash-type")).select_by_value("pay_out")
+        self.type_into("#cash-amount", "50")
+        self.type_into("#cash-reason", "Boda boda")
+        self.click("#cash-submit")
+        # float 2000 + cash kept (130 + 95) − refund 65 − pay-out 50
+        self.text_in("#x-expected", "KES 2,110.00")
+        _, x = self.api(self.cashier, "GET", f"/api/v1/shifts/{shift_id}/report")
+        self.assertEqual((x["data"]["sales_count"], x["data"]["expected_cash"]), (3, "2110.00"))
+        self.assert_printout_fits("#shift-report-text")
+        self.type_into("#close-counted", "2100")
+        self.click("#shift-close")
+        self.confirm()
+        self.find("#shift-report[data-status='closed']")
+        self.text_in("#z-difference", "KES -10.00")
+        self.assertIn("Z REPORT", self.assert_printout_fits("#shift-report-text"))
+        _, z = self.api(self.cashier, "GET", f"/api/v1/shifts/{shift_id}")
+        self.assertEqual((z["data"]["status"], z["data"]["counted_cash"], z["data"]["difference"]), ("closed", "2100.00", "-10.00"))
+        self.driver.save_screenshot(os.path.join(SHOTS, "test_selling_z_report.png"))
+
+    def test_settings_an_admin_names_the_shop_and_adds_a_branch(self):
+        self.sign_in("admin", demo_password("admin"))
+        self.driver.get(f"{self.base}/#/settings")
+        self.type_into("#shop-receipt_footer", "Karibu tena!")
+        self.type_into("#shop-kra_pin", "bad pin")
+        self.click("#shop-save")
+        self.text_in("#page-error", "kra pin")
+        self.type_into("#shop-kra_pin", "p051234567x")
+        self.click("#shop-save")
+        self.wait.until(lambda d: self.api("admin", "GET", "/api/v1/shop")[1]["data"]["receipt_footer"] == "Karibu tena!")
+        self.assertEqual(self.api("admin", "GET", "/api/v1/shop")[1]["data"]["kra_pin"], "P051234567X")
+        self.type_into("#branch-code", "ksm")
+        self.type_into("#branch-name", "Kisumu")
+        self.click("#branch-add")
+        self.find("#branches tr[data-branch='KSM']")
+        _, branches = self.api("admin", "GET", "/api/v1/branches?limit=100")
+        self.assertIn(("KSM", "Kisumu", True), [(b["code"], b["name"], b["is_active"]) for b in branches["data"]["branches"]])
+        self.assert_labelled("settings")
 
     # ------------------------------------------------------------ data helpers
 
