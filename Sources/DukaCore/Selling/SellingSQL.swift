@@ -240,6 +240,40 @@ public enum SellingSQL {
 }
 
 /// A value bound to a filter's parameter.
+/// A filtered list, newest first: the statement that counts it and the one that reads a
+/// page of it (LIMIT and OFFSET written in, as the page is already checked).
+public struct PagedQuery: Sendable {
+    public let count: String
+    public let values: [FilterValue]
+    let columnsAndFrom: String
+    let conditions: String
+    let order: String
+
+    /// The page's rows, or nil when the page lies past the end (`total` rows).
+    public func select(_ page: PageRequest, total: Int64) -> String? {
+        guard let offset = page.offset, offset < total else { return nil }
+        return "SELECT \(columnsAndFrom) \(conditions) ORDER BY \(order) LIMIT \(page.size) OFFSET \(offset)"
+    }
+}
+
+extension SellingSQL {
+    public static func shiftsPage(_ filter: ShiftFilter) -> PagedQuery {
+        let (conditions, values) = shiftConditions(filter)
+        return PagedQuery(
+            count: "SELECT COUNT(*) FROM shifts AS s \(conditions)", values: values, columnsAndFrom: "\(shiftColumns) \(shiftFrom)",
+            conditions: conditions, order: "s.opened_at DESC, s.id DESC"
+        )
+    }
+
+    public static func refundsPage(_ filter: RefundFilter) -> PagedQuery {
+        let (conditions, values) = refundConditions(filter)
+        return PagedQuery(
+            count: "SELECT COUNT(*) FROM refunds AS r \(conditions)", values: values, columnsAndFrom: "\(refundColumns) \(refundFrom)",
+            conditions: conditions, order: "r.created_at DESC, r.id DESC"
+        )
+    }
+}
+
 public enum FilterValue: Sendable {
     case int(Int64)
     case text(String)

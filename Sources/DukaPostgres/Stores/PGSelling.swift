@@ -117,15 +117,15 @@ enum PGSelling {
     }
 
     static func shiftsPage(_ filter: ShiftFilter, page: PageRequest, in db: PGSession) async throws -> Page<Shift> {
-        let (conditions, values) = SellingSQL.shiftConditions(filter)
-        let arguments = arguments(values)
-        let total = try await db.rows("SELECT COUNT(*) FROM shifts AS s \(conditions)", arguments).first?.int64(0) ?? 0
-        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let items = try await db.rows(
-            "SELECT \(SellingSQL.shiftColumns) \(SellingSQL.shiftFrom) \(conditions) ORDER BY s.opened_at DESC, s.id DESC LIMIT \(page.size) OFFSET \(offset)",
-            arguments
-        ).map(SellingSQL.decodeShift)
-        return Page(items: items, total: total, request: page)
+        try await paged(SellingSQL.shiftsPage(filter), page: page, row: SellingSQL.decodeShift, in: db)
+    }
+
+    /// A counted page of a filtered list.
+    static func paged<Item>(_ query: PagedQuery, page: PageRequest, row: (PGRow) throws -> Item, in db: PGSession) async throws -> Page<Item> {
+        let arguments = arguments(query.values)
+        let total = try await db.rows(query.count, arguments).first?.int64(0) ?? 0
+        guard let select = query.select(page, total: total) else { return Page(items: [], total: total, request: page) }
+        return Page(items: try await db.rows(select, arguments).map(row), total: total, request: page)
     }
 
     static func changeableShift(_ id: Int64, actor: User, anyShift: Bool, lock: String, in db: PGSession) async throws -> Shift {
@@ -281,15 +281,9 @@ enum PGSelling {
     }
 
     static func refundsPage(_ filter: RefundFilter, page: PageRequest, in db: PGSession) async throws -> Page<Refund> {
-        let (conditions, values) = SellingSQL.refundConditions(filter)
-        let arguments = arguments(values)
-        let total = try await db.rows("SELECT COUNT(*) FROM refunds AS r \(conditions)", arguments).first?.int64(0) ?? 0
-        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let items = try await db.rows(
-            "SELECT \(SellingSQL.refundColumns) \(SellingSQL.refundFrom) \(conditions) ORDER BY r.created_at DESC, r.id DESC LIMIT \(page.size) OFFSET \(offset)",
-            arguments
-        ).map(SellingSQL.decodeRefund)
-        return Page(items: try await completed(items, in: db), total: total, request: page)
+        var result = try await paged(SellingSQL.refundsPage(filter), page: page, row: SellingSQL.decodeRefund, in: db)
+        result.items = try await completed(result.items, in: db)
+        return result
     }
 
     static func createRefund(_ request: RefundRequest, actor: User, approver: User?, now: Int64 = Timestamp.now(), in db: PGSession) async throws -> Refund {

@@ -110,15 +110,15 @@ enum SellingStore {
     }
 
     static func shiftsPage(_ filter: ShiftFilter, page: PageRequest, in db: Connection) throws -> Page<Shift> {
-        let (conditions, values) = SellingSQL.shiftConditions(filter)
-        let arguments = arguments(values)
-        let total = try db.scalarInt("SELECT COUNT(*) FROM shifts AS s \(conditions)", arguments: arguments) ?? 0
-        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let items = try db.query(
-            "SELECT \(SellingSQL.shiftColumns) \(SellingSQL.shiftFrom) \(conditions) ORDER BY s.opened_at DESC, s.id DESC LIMIT \(page.size) OFFSET \(offset)",
-            arguments: arguments, row: SellingSQL.decodeShift
-        )
-        return Page(items: items, total: total, request: page)
+        try paged(SellingSQL.shiftsPage(filter), page: page, row: SellingSQL.decodeShift, in: db)
+    }
+
+    /// A counted page of a filtered list.
+    static func paged<Item>(_ query: PagedQuery, page: PageRequest, row: (Row) throws -> Item, in db: Connection) throws -> Page<Item> {
+        let arguments = arguments(query.values)
+        let total = try db.scalarInt(query.count, arguments: arguments) ?? 0
+        guard let select = query.select(page, total: total) else { return Page(items: [], total: total, request: page) }
+        return Page(items: try db.query(select, arguments: arguments, row: row), total: total, request: page)
     }
 
     /// The open shift `id` that `actor` may change (their own, or any when `anyShift`).
@@ -278,15 +278,9 @@ enum SellingStore {
     }
 
     static func refundsPage(_ filter: RefundFilter, page: PageRequest, in db: Connection) throws -> Page<Refund> {
-        let (conditions, values) = SellingSQL.refundConditions(filter)
-        let arguments = arguments(values)
-        let total = try db.scalarInt("SELECT COUNT(*) FROM refunds AS r \(conditions)", arguments: arguments) ?? 0
-        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let items = try db.query(
-            "SELECT \(SellingSQL.refundColumns) \(SellingSQL.refundFrom) \(conditions) ORDER BY r.created_at DESC, r.id DESC LIMIT \(page.size) OFFSET \(offset)",
-            arguments: arguments, row: SellingSQL.decodeRefund
-        )
-        return Page(items: try completed(items, in: db), total: total, request: page)
+        var result = try paged(SellingSQL.refundsPage(filter), page: page, row: SellingSQL.decodeRefund, in: db)
+        result.items = try completed(result.items, in: db)
+        return result
     }
 
     static func createRefund(_ request: RefundRequest, actor: User, approver: User?, now: Int64 = Timestamp.now(), in db: Connection) throws -> Refund {
