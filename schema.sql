@@ -76,7 +76,7 @@ CREATE TABLE products (
     is_active        INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
-    , tax_class TEXT NOT NULL DEFAULT 'B' CHECK (tax_class IN ('A', 'B', 'C', 'D', 'E')));
+    , tax_class TEXT NOT NULL DEFAULT 'B' CHECK (tax_class IN ('A', 'B', 'C', 'D', 'E')), track_stock INTEGER NOT NULL DEFAULT 0 CHECK (track_stock IN (0, 1)), allow_negative_stock INTEGER NOT NULL DEFAULT 0 CHECK (allow_negative_stock IN (0, 1)), low_stock_threshold_milli INTEGER CHECK (low_stock_threshold_milli >= 0));
 
 -- Added by migration 6 (written as SQLite's ALTER TABLE writes them): the cart's branch
 -- (no foreign key: SQLite adds none with a non-NULL default; branches are never
@@ -542,3 +542,34 @@ CREATE INDEX payments_cart ON payments (cart_id, id) WHERE cart_id IS NOT NULL;
 CREATE INDEX payments_refund ON payments (refund_id, id) WHERE refund_id IS NOT NULL;
 CREATE UNIQUE INDEX payments_mpesa_sale ON payments (reference) WHERE method = 'mpesa' AND cart_id IS NOT NULL;
 CREATE UNIQUE INDEX payments_mpesa_refund ON payments (reference) WHERE method = 'mpesa' AND refund_id IS NOT NULL;
+
+-- The level of a product in a branch: the sum of its movements there, kept in the same
+-- transaction as each movement. No row: nothing moved yet (0.000). last_cost_cents is
+-- the unit cost of the last receipt of goods (or transfer in) that named one.
+CREATE TABLE stock_levels (
+    id              INTEGER PRIMARY KEY,
+    product_id      INTEGER NOT NULL REFERENCES products (id),
+    branch_id       INTEGER NOT NULL REFERENCES branches (id),
+    quantity_milli  INTEGER NOT NULL DEFAULT 0,
+    last_cost_cents INTEGER,
+    UNIQUE (product_id, branch_id)
+);
+
+-- Every change of a level, signed (a sale of 2 is -2000). Never updated or deleted.
+CREATE TABLE stock_movements (
+    id              INTEGER PRIMARY KEY,
+    product_id      INTEGER NOT NULL REFERENCES products (id),
+    branch_id       INTEGER NOT NULL REFERENCES branches (id),
+    type            TEXT    NOT NULL CHECK (type IN ('receive', 'adjust', 'sale', 'refund', 'transfer_out', 'transfer_in')),
+    quantity_milli  INTEGER NOT NULL,
+    unit_cost_cents INTEGER,
+    reason          TEXT,
+    reference       TEXT,
+    cart_id         INTEGER REFERENCES carts (id),
+    refund_id       INTEGER REFERENCES refunds (id),
+    created_by      TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL
+);
+
+CREATE INDEX stock_movements_product ON stock_movements (product_id, id);
+CREATE INDEX stock_movements_branch ON stock_movements (branch_id, id);

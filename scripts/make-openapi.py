@@ -74,7 +74,9 @@ schemas["CustomerDetail"] = obj({**schemas["Customer"]["properties"], "carts": {
                                  "total_carts": {"type": "integer", "minimum": 0}})
 schemas["Product"] = obj({"id": ID, "sku": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
                           "unit": {"type": "string"}, "unit_price": MONEY, "is_active": {"type": "boolean"},
-                          "tax_class": TAX_CLASS, "created_at": TIME, "updated_at": TIME})
+                          "tax_class": TAX_CLASS, "created_at": TIME, "updated_at": TIME, "track_stock": {"type": "boolean"},
+                          "allow_negative_stock": {"type": "boolean"},
+                          "low_stock_threshold": {"type": ["string", "null"], "pattern": r"^\d+\.\d{3}$"}})
 schemas["Pagination"] = obj({k: {"type": "integer", "minimum": 0} for k in ["current_page", "per_page", "total_data", "total_page"]})
 schemas["PortalPagination"] = obj({"page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
                                    "total": {"type": "integer", "minimum": 0}, "pages": {"type": "integer", "minimum": 0},
@@ -95,7 +97,9 @@ PRODUCT_IN = {"sku": {"type": "string", "minLength": 1, "maxLength": 64, "patter
               "name": {"type": "string", "minLength": 1, "maxLength": 200},
               "description": {"type": ["string", "null"], "maxLength": 2000},
               "unit": {"type": "string", "minLength": 1, "maxLength": 16}, "unit_price": MONEY_IN, "is_active": {"type": "boolean"},
-              "tax_class": TAX_CLASS}
+              "tax_class": TAX_CLASS, "track_stock": {"type": "boolean"}, "allow_negative_stock": {"type": "boolean"},
+              "low_stock_threshold": {"oneOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,3})?$"}, {"type": "number", "minimum": 0},
+                                                {"type": "null"}]}}
 schemas["ProductCreate"] = obj(PRODUCT_IN, ["sku", "name", "unit_price"], extra=True)
 schemas["ProductUpdate"] = obj(PRODUCT_IN, [], extra=True)
 schemas["CartOpen"] = {"type": "object", "properties": {"customer_id": ID, "customer_uuid": UUID, "branch_id": ID},
@@ -301,7 +305,7 @@ schemas["Refund"] = obj({"id": ID, "credit_note_number": {"type": "string"}, "ca
                          "payments": PAYMENTS, "reason": {"type": "string"}, "created_by": UUID,
                          "approved_by": {"type": ["string", "null"], "format": "uuid"}, "created_at": TIME})
 schemas["RefundCreate"] = obj({
-    "cart_id": ID, "reason": {"type": "string", "minLength": 1, "maxLength": 200},
+    "cart_id": ID, "reason": {"type": "string", "minLength": 1, "maxLength": 200}, "restock": {"type": "boolean"},
     "lines": {"type": "array", "maxItems": 1000, "items": obj({"item_id": ID, "quantity": QUANTITY_IN}, extra=True)},
     "payments": TENDERS_IN,
     "approval": obj({"username": {"type": "string"}, "password": {"type": "string"}}, extra=True)}, ["cart_id", "reason"], extra=True)
@@ -375,6 +379,49 @@ paths["/api/v1/refunds/{id}"] = {"parameters": [path_id()], "get": op(
 paths["/api/v1/refunds/{id}/receipt"] = {"parameters": [path_id()], "get": printed(
     "A refund's credit note", "selling", ref("CreditNote"), ["400", "403", "404"])}
 
+
+# Section 8.1: stock.
+SIGNED_QUANTITY = {"type": "string", "pattern": r"^-?\d+\.\d{3}$"}
+NULLABLE_QUANTITY = {"type": ["string", "null"], "pattern": r"^\d+\.\d{3}$"}
+MOVEMENT_TYPE = {"type": "string", "enum": ["receive", "adjust", "sale", "refund", "transfer_out", "transfer_in"]}
+schemas["StockLevel"] = obj({"product_id": ID, "sku": {"type": "string"}, "name": {"type": "string"}, "unit": {"type": "string"},
+                             "branch_id": ID, "quantity": SIGNED_QUANTITY, "low_stock_threshold": NULLABLE_QUANTITY,
+                             "is_low": {"type": "boolean"}, "last_cost": {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}})
+schemas["StockMovement"] = obj({"id": ID, "product_id": ID, "branch_id": ID, "type": MOVEMENT_TYPE, "quantity": SIGNED_QUANTITY,
+                                "unit_cost": {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"},
+                                "reason": {"type": ["string", "null"]}, "reference": {"type": ["string", "null"]},
+                                "cart_id": {"type": ["integer", "null"], "minimum": 0}, "refund_id": {"type": ["integer", "null"], "minimum": 0},
+                                "created_by": UUID, "created_at": TIME})
+STOCK_LINE_IN = {"product_id": ID, "quantity": QUANTITY_IN}
+COUNT_IN = {"oneOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,3})?$"}, {"type": "number", "minimum": 0}]}
+schemas["StockReceive"] = obj({"branch_id": ID, "reference": {"type": ["string", "null"], "maxLength": 64}, "lines": {
+    "type": "array", "minItems": 1, "maxItems": 1000,
+    "items": obj({**STOCK_LINE_IN, "unit_cost": {"oneOf": [MONEY_IN, {"type": "null"}]}}, ["product_id", "quantity"], extra=True)}},
+    ["branch_id", "lines"], extra=True)
+schemas["StockAdjust"] = obj({"branch_id": ID, "product_id": ID, "counted": COUNT_IN,
+                              "delta": {"oneOf": [{"type": "string", "pattern": r"^[-+]?\d+(\.\d{1,3})?$"}, {"type": "number"}]},
+                              "reason": {"type": "string", "enum": ["count", "damage", "theft", "expiry", "other"]}},
+                             ["branch_id", "product_id", "reason"], extra=True)
+schemas["StockTransfer"] = obj({"from_branch_id": ID, "to_branch_id": ID, "lines": {
+    "type": "array", "minItems": 1, "maxItems": 1000, "items": obj(STOCK_LINE_IN, extra=True)}}, extra=True)
+schemas["StockValuation"] = obj({"branch_id": ID, "total": SIGNED_MONEY, "lines": {"type": "array", "items": obj({
+    "product_id": ID, "sku": {"type": "string"}, "name": {"type": "string"}, "quantity": SIGNED_QUANTITY,
+    "last_cost": {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}, "value": SIGNED_MONEY})}})
+MOVEMENTS = envelope(obj({"movements": {"type": "array", "items": ref("StockMovement")}}))
+paths["/api/v1/stock"] = {"get": op("Tracked products' stock levels in a branch, by product id", "stock", "200", listing("levels", "StockLevel"),
+                                    ["400", "403"], params=[PAGE, LIMIT, query("branch_id", ID, "Default 1"), query("low", BOOL), SEARCH])}
+paths["/api/v1/products/{id}/stock"] = {"parameters": [path_id()], "get": op(
+    "A product's level in every branch", "stock", "200", envelope(obj({"levels": {"type": "array", "items": ref("StockLevel")}})),
+    ["400", "403", "404"])}
+paths["/api/v1/stock/movements"] = {"get": op("Stock movements, newest first", "stock", "200", listing("movements", "StockMovement"),
+                                              ["400", "403"], params=[PAGE, LIMIT, query("product_id", ID), query("branch_id", ID),
+                                                                      query("type", MOVEMENT_TYPE)])}
+paths["/api/v1/stock/receive"] = {"post": op("Receive goods", "stock", "201", MOVEMENTS, ["403"], body="StockReceive")}
+paths["/api/v1/stock/adjust"] = {"post": op("Adjust a level to a count, or by a delta", "stock", "201", MOVEMENTS, ["403", "409"], body="StockAdjust")}
+paths["/api/v1/stock/transfer"] = {"post": op("Move stock between branches", "stock", "201", MOVEMENTS, ["403", "409"], body="StockTransfer")}
+paths["/api/v1/reports/stock-valuation"] = {"get": op(
+    "Tracked products' quantity × last cost in a branch, and the total", "stock", "200", envelope(ref("StockValuation")), ["400", "403"],
+    params=[query("branch_id", ID, "Default 1")])}
 
 
 def console_file(summary, media_types, errors=(), params=()):

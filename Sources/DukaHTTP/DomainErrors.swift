@@ -58,6 +58,16 @@ extension APIError {
             case .cartNotCheckedOut: self = APIError(.badRequest, code: "cart_not_checked_out", message: "The cart has not been checked out")
             case .invalid(let field, let reason): self = .validation(field, reason)
             }
+        case let error as StockChangeError:
+            switch error {
+            case .invalid(let field, let reason): self = .validation(field, reason)
+            case .branchNotFound: self = .notFound("Branch not found")
+            case .insufficient(let fields):
+                self = .conflict(
+                    "insufficient_stock", "Not enough stock: the level may not go below zero",
+                    fieldErrors: Dictionary(fields.map { ($0, "would take the stock level below zero") }, uniquingKeysWith: { first, _ in first })
+                )
+            }
         case let error as StorageError:
             self = .storageFailure(error)
         default:

@@ -70,6 +70,7 @@ public struct DukaServer: Sendable {
             ShopController(storage: storage).register(in: routes)
             ShiftsController(storage: storage).register(in: routes)
             RefundsController(storage: storage, hasher: hasher, throttle: loginThrottle).register(in: routes)
+            StockController(storage: storage).register(in: routes)
             ReportsController(storage: storage).register(in: routes)
             ConsoleController(kioskReset: configuration.demoResetEvery).register(in: routes)
             if let token = configuration.metricsToken {

@@ -76,6 +76,17 @@ struct ProductsController {
             fields.taxClass = TaxClass(rawValue: text)
             if fields.taxClass == nil { reader.fail("tax_class", "must be one of: A, B, C, D, E") }
         }
+        // Stock (API.md 8.1): a null threshold clears it.
+        fields.trackStock = reader.bool("track_stock").value
+        fields.allowNegativeStock = reader.bool("allow_negative_stock").value
+        switch reader.body["low_stock_threshold"] {
+        case nil: break
+        case .null?: fields.lowStockThresholdMilli = .some(nil)
+        default:
+            if let threshold = reader.decimal("low_stock_threshold", problem: StockRules.countedProblem, parse: StockRules.threshold) {
+                fields.lowStockThresholdMilli = .some(threshold)
+            }
+        }
         try reader.finish()
         return fields
     }

@@ -49,6 +49,7 @@ struct RefundsController {
         let lines = Self.lines(&reader)
         let reason = reader.text("reason", required: true, SellingRules.reason)
         let tenders = reader.tenders()
+        let restock = reader.bool("restock").value ?? true
         var approval: (username: String, password: String)?
         switch reader.body["approval"] {
         case nil, .null?: break
@@ -72,7 +73,7 @@ struct RefundsController {
             approver = try await approve(approval, context: context)
         }
         let refund = try await storage.createRefund(
-            RefundRequest(cartID: cartID, lines: lines, reason: reason, payments: tenders), by: actor, approvedBy: approver
+            RefundRequest(cartID: cartID, lines: lines, reason: reason, payments: tenders, restock: restock), by: actor, approvedBy: approver
         )
         return .envelope("Refund created successfully", status: .created, capacity: 2048) { SellingAnswers.writeRefund(refund, to: &$0) }
     }

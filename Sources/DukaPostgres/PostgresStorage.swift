@@ -389,6 +389,26 @@ public final class PostgresStorage: Storage {
         try await read { try await PGSelling.refund(id: id, in: $0) }
     }
 
+    public func stockLevels(_ filter: StockFilter, page: PageRequest) async throws -> Page<StockLevel> {
+        try await read { try await PGStock.levelsPage(filter, page: page, in: $0) }
+    }
+
+    public func productStock(id: Int64) async throws -> [StockLevel]? {
+        try await read { try await PGStock.productLevels(id, in: $0) }
+    }
+
+    public func stockMovements(_ filter: MovementFilter, page: PageRequest) async throws -> Page<StockMovement> {
+        try await read { try await PGStock.movementsPage(filter, page: page, in: $0) }
+    }
+
+    public func changeStock(_ change: StockChange, by actor: User) async throws -> [StockMovement] {
+        try await write { try await PGStock.apply(change, actor: actor, in: $0) }
+    }
+
+    public func stockValuation(branchID: Int64) async throws -> StockValuation {
+        try await read { try await PGStock.valuation(branchID: branchID, in: $0) }
+    }
+
     public func creditNote(refundID: Int64) async throws -> CreditNote? {
         try await read { try await PGSelling.creditNote(refundID: refundID, in: $0) }
     }
@@ -421,9 +441,7 @@ enum PGDemo {
     /// Puts the demo shop back as new in one transaction (DELETE, not TRUNCATE: readers
     /// go on reading the old shop until the commit instead of waiting for a lock).
     static func reset(_ shop: DemoShop, in db: PGSession) async throws {
-        for table in [
-            "audit_log", "payments", "refund_lines", "refunds", "cart_items", "carts", "shift_cash", "shifts", "products", "users",
-        ] { try await db.execute("DELETE FROM \(table)") }
+        for table in DemoShop.resetTables { try await db.execute("DELETE FROM \(table)") }
         for statement in SellingSQL.resetShop { try await db.execute(statement) }
         try await fill(shop, in: db)
     }

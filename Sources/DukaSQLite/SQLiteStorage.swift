@@ -398,6 +398,26 @@ public final class SQLiteStorage: Storage {
         try await read { try SellingStore.refund(id: id, in: $0) }
     }
 
+    public func stockLevels(_ filter: StockFilter, page: PageRequest) async throws -> Page<StockLevel> {
+        try await read { try StockStore.levelsPage(filter, page: page, in: $0) }
+    }
+
+    public func productStock(id: Int64) async throws -> [StockLevel]? {
+        try await read { try StockStore.productLevels(id, in: $0) }
+    }
+
+    public func stockMovements(_ filter: MovementFilter, page: PageRequest) async throws -> Page<StockMovement> {
+        try await read { try StockStore.movementsPage(filter, page: page, in: $0) }
+    }
+
+    public func changeStock(_ change: StockChange, by actor: User) async throws -> [StockMovement] {
+        try await write { try StockStore.apply(change, actor: actor, in: $0) }
+    }
+
+    public func stockValuation(branchID: Int64) async throws -> StockValuation {
+        try await read { try StockStore.valuation(branchID: branchID, in: $0) }
+    }
+
     public func creditNote(refundID: Int64) async throws -> CreditNote? {
         try await read { try SellingStore.creditNote(refundID: refundID, in: $0) }
     }

@@ -9,7 +9,8 @@ import Testing
 @testable import DukaHTTP
 
 @Suite struct ProductsTests {
-    static let productKeys: Set<String> = ["id", "sku", "name", "description", "unit", "unit_price", "is_active", "created_at", "updated_at", "tax_class"]
+    static let productKeys: Set<String> = ["id", "sku", "name", "description", "unit", "unit_price", "is_active", "created_at", "updated_at", "tax_class",
+                                                    "track_stock", "allow_negative_stock", "low_stock_threshold"]
 
     static func body(_ overrides: [String: JSON] = [:]) -> JSON {
         var members: [String: JSON] = ["sku": .string("UNGA-2KG"), "name": .string("Unga 2kg"), "unit_price": .string("185.50")]

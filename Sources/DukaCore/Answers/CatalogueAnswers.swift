@@ -2,13 +2,16 @@
 public enum ProductAnswers {
     public static func write(_ product: Product, to out: inout JSONWriter) {
         out.beginObject()
+        out.key("allow_negative_stock"); out.bool(product.allowNegativeStock)
         out.key("created_at"); out.timestamp(product.createdAt)
         out.key("description"); out.string(product.description)
         out.key("id"); out.int(product.id)
         out.key("is_active"); out.bool(product.isActive)
+        out.key("low_stock_threshold"); out.optionalString(product.lowStockThresholdMilli.map(FixedPoint.quantity))
         out.key("name"); out.string(product.name)
         out.key("sku"); out.string(product.sku)
         out.key("tax_class"); out.string(product.taxClass.rawValue)
+        out.key("track_stock"); out.bool(product.trackStock)
         out.key("unit"); out.string(product.unit)
         out.key("unit_price"); out.string(FixedPoint.money(product.unitPriceCents))
         out.key("updated_at"); out.timestamp(product.updatedAt)

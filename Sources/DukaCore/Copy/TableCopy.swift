@@ -43,6 +43,7 @@ public struct CopyTable: Sendable {
         CopyTable(name: "products", columns: [
             ("id", .int), ("sku", .text), ("name", .text), ("description", .text), ("unit", .text), ("unit_price_cents", .int),
             ("is_active", .bool), ("created_at", .int), ("updated_at", .int), ("tax_class", .text),
+            ("track_stock", .bool), ("allow_negative_stock", .bool), ("low_stock_threshold_milli", .int),
         ], orderColumn: "id"),
         CopyTable(name: "shop", columns: [
             ("id", .int), ("name", .text), ("kra_pin", .text), ("address", .text), ("phone", .text), ("receipt_footer", .text),
@@ -79,6 +80,13 @@ public struct CopyTable: Sendable {
         CopyTable(name: "payments", columns: [
             ("id", .int), ("cart_id", .int), ("refund_id", .int), ("method", .text), ("amount_cents", .int), ("reference", .text),
             ("created_at", .int),
+        ], orderColumn: "id"),
+        CopyTable(name: "stock_levels", columns: [
+            ("id", .int), ("product_id", .int), ("branch_id", .int), ("quantity_milli", .int), ("last_cost_cents", .int),
+        ], orderColumn: "id"),
+        CopyTable(name: "stock_movements", columns: [
+            ("id", .int), ("product_id", .int), ("branch_id", .int), ("type", .text), ("quantity_milli", .int), ("unit_cost_cents", .int),
+            ("reason", .text), ("reference", .text), ("cart_id", .int), ("refund_id", .int), ("created_by", .text), ("created_at", .int),
         ], orderColumn: "id"),
         CopyTable(name: "audit_log", columns: [
             ("id", .int), ("actor_id", .int), ("actor_uuid", .text), ("actor_username", .text), ("action", .text),

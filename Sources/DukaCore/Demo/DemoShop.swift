@@ -22,6 +22,12 @@ public struct DemoShop: Sendable {
         public var lines: [(sku: String, quantityMilli: Int64, channel: String, at: Int64)]
     }
 
+    /// Tables a kiosk's reset empties, children first (then `SellingSQL.resetShop`).
+    public static let resetTables = [
+        "audit_log", "stock_movements", "stock_levels", "payments", "refund_lines", "refunds", "cart_items", "carts", "shift_cash", "shifts",
+        "products", "users",
+    ]
+
     /// Staff first, then customers, in file order.
     public var users: [NewUser]
     public var products: [ProductRow]

@@ -14,6 +14,7 @@ public enum AuditLog {
         "product.create", "product.update", "product.delete",
         "cart.create", "cart.add_item", "cart.update_item", "cart.remove_item", "cart.checkout", "cart.abandon",
         "shop.update", "branch.create", "branch.update", "refund.create", "shift.open", "shift.cash", "shift.close",
+        "stock.receive", "stock.adjust", "stock.transfer",
     ]
 
     public struct Entry: Sendable, Equatable {

@@ -10,6 +10,11 @@ public struct Product: Sendable, Equatable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var taxClass: TaxClass = .b
+    /// Stock (API.md 8.1): counted or not; may its level go below zero; low at or under
+    /// this level (thousandths), if set.
+    public var trackStock = false
+    public var allowNegativeStock = false
+    public var lowStockThresholdMilli: Int64?
 
     public init(id: Int64, sku: String, name: String, description: String, unit: String, unitPriceCents: Int64, isActive: Bool, createdAt: Int64, updatedAt: Int64, taxClass: TaxClass = .b) {
         self.taxClass = taxClass

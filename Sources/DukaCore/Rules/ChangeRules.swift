@@ -62,6 +62,9 @@ extension ProductFields {
         if let unitPriceCents { next.unitPriceCents = unitPriceCents }
         if let isActive { next.isActive = isActive }
         if let taxClass { next.taxClass = taxClass }
+        if let trackStock { next.trackStock = trackStock }
+        if let allowNegativeStock { next.allowNegativeStock = allowNegativeStock }
+        if let lowStockThresholdMilli { next.lowStockThresholdMilli = lowStockThresholdMilli }
         return next
     }
 }

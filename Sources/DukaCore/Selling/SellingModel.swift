@@ -264,9 +264,11 @@ public struct RefundRequest: Sendable {
     public var lines: [Line]?
     public var reason: String
     public var payments: [Tender]
+    /// Tracked products go back on the shelf (API.md 8.1; `"restock": false` keeps them off).
+    public var restock: Bool
 
-    public init(cartID: Int64, lines: [Line]?, reason: String, payments: [Tender]) {
-        (self.cartID, self.lines, self.reason, self.payments) = (cartID, lines, reason, payments)
+    public init(cartID: Int64, lines: [Line]?, reason: String, payments: [Tender], restock: Bool = true) {
+        (self.cartID, self.lines, self.reason, self.payments, self.restock) = (cartID, lines, reason, payments, restock)
     }
 }
 

@@ -100,6 +100,10 @@ public struct ProductFields: Sendable {
     public var unitPriceCents: Int64?
     public var isActive: Bool?
     public var taxClass: TaxClass?
+    public var trackStock: Bool?
+    public var allowNegativeStock: Bool?
+    /// `.some(nil)` clears the threshold.
+    public var lowStockThresholdMilli: Int64??
 
     public init() {}
 }

@@ -134,6 +134,17 @@ public protocol Storage: Sendable {
     func refund(id: Int64) async throws -> Refund?
     func creditNote(refundID: Int64) async throws -> CreditNote?
 
+    // MARK: Stock (API.md 8.1)
+
+    /// Tracked products' levels in a branch, by product id.
+    func stockLevels(_ filter: StockFilter, page: PageRequest) async throws -> Page<StockLevel>
+    /// One product's level in every branch; nil when there is no such product.
+    func productStock(id: Int64) async throws -> [StockLevel]?
+    func stockMovements(_ filter: MovementFilter, page: PageRequest) async throws -> Page<StockMovement>
+    /// A receipt of goods, an adjustment or a transfer: its movements, or nothing at all.
+    func changeStock(_ change: StockChange, by actor: User) async throws -> [StockMovement]
+    func stockValuation(branchID: Int64) async throws -> StockValuation
+
     // MARK: Reports
 
     func salesReport(days: Int64, branchID: Int64?, _ access: Access) async throws -> SalesReport

@@ -5,13 +5,7 @@ enum PGProducts {
     static let columns = ProductColumn.selectList()
 
     static func decode(_ row: PGRow) -> Product {
-        func text(_ column: ProductColumn) -> String { row.string(Int(column.position)) }
-        func number(_ column: ProductColumn) -> Int64 { row.int64(Int(column.position)) }
-        return Product(
-            id: number(.id), sku: text(.sku), name: text(.name), description: text(.description), unit: text(.unit),
-            unitPriceCents: number(.unitPriceCents), isActive: number(.isActive) != 0,
-            createdAt: number(.createdAt), updatedAt: number(.updatedAt), taxClass: TaxClass(rawValue: text(.taxClass)) ?? .b
-        )
+        Product.decoded(row)
     }
 
     static func find(id: Int64, in db: PGSession) async throws -> Product? {
@@ -52,11 +46,13 @@ enum PGProducts {
         let product = try await refusingDuplicateSKU {
             decode(try await db.rows(
                 """
-                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
+                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class,
+                                      track_stock, allow_negative_stock, low_stock_threshold_milli)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)
                 RETURNING \(columns)
                 """,
-                [sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, (fields.taxClass ?? .b).rawValue]
+                [sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, (fields.taxClass ?? .b).rawValue,
+                 fields.trackStock ?? false, fields.allowNegativeStock ?? false, fields.lowStockThresholdMilli ?? nil]
             )[0])
         }
         if let actor {
@@ -79,11 +75,12 @@ enum PGProducts {
             try await db.rows(
                 """
                 UPDATE products SET sku = $1, name = $2, description = $3, unit = $4, unit_price_cents = $5, is_active = $6, updated_at = $7,
-                    tax_class = $8
-                WHERE id = $9
+                    tax_class = $8, track_stock = $9, allow_negative_stock = $10, low_stock_threshold_milli = $11
+                WHERE id = $12
                 RETURNING \(columns)
                 """,
-                [next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, now, next.taxClass.rawValue, id]
+                [next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, now, next.taxClass.rawValue,
+                 next.trackStock, next.allowNegativeStock, next.lowStockThresholdMilli, id]
             )
         }
         try await PGAuditLog.record(actor: actor, action: "product.update", targetType: .product, targetID: String(id), at: now, in: db)
@@ -93,7 +90,9 @@ enum PGProducts {
     /// Hard delete, refused while any cart line refers to the product.
     static func delete(id: Int64, actor: User, now: Int64 = Timestamp.now(), in db: PGSession) async throws {
         guard try await db.scalarInt("SELECT 1 FROM products WHERE id = $1 FOR UPDATE", id) != nil else { throw ProductChangeError.notFound }
-        guard try await db.scalarInt("SELECT 1 FROM cart_items WHERE product_id = $1 LIMIT 1", id) == nil else {
+        guard try await db.scalarInt(
+            "SELECT 1 FROM cart_items WHERE product_id = $1 UNION ALL SELECT 1 FROM stock_movements WHERE product_id = $1 LIMIT 1", id
+        ) == nil else {
             throw ProductChangeError.hasDependents
         }
         do {

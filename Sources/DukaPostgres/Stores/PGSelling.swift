@@ -181,6 +181,7 @@ enum PGSelling {
             shift = open
         }
         let branchID = shift?.branchID ?? cart.branchID
+        try await PGStock.sell(cart, branchID: branchID, actorUUID: actor.user.uuid, now: now, in: db)
         let receipt = try await nextNumber(SellingSQL.nextReceipt, branchID: branchID, creditNote: false, in: db)
         try await db.execute(
             SellingSQL.markCheckedOut, now, receipt, tenders.isEmpty ? "unpaid" : "paid", change, shift?.id,
@@ -315,6 +316,9 @@ enum PGSelling {
         }
         try await insertPayments(request.payments, sql: SellingSQL.insertRefundPayment, owner: id, now: now, in: db)
         try await db.execute(SellingSQL.addRefunded, total, cart.id)
+        if request.restock, let created = try await refund(id: id, in: db) {
+            try await PGStock.restock(created, actorUUID: actor.uuid, now: now, in: db)
+        }
         try await PGAuditLog.record(actor: actor, action: "refund.create", targetType: .refund, targetID: String(id), at: now, in: db)
         return try await refund(id: id, in: db)!
     }

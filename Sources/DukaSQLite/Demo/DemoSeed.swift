@@ -24,17 +24,12 @@ public enum DemoSeed {
         }
     }
 
-    /// Tables a kiosk's reset empties, children first.
-    static let resetTables = [
-        "audit_log", "payments", "refund_lines", "refunds", "cart_items", "carts", "shift_cash", "shifts", "products", "users",
-    ]
-
     /// Puts the demo shop back as new in one transaction: readers see the old shop or the
     /// new one, never a mix. New users get new uuids, so every earlier token is refused.
     public static func reset(_ database: Database, hasher: PasswordHasher, now: Int64 = Timestamp.now()) async throws {
         let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher, now: now)
         try await database.write { db in
-            for table in resetTables { try db.exec("DELETE FROM \(table)") }
+            for table in DemoShop.resetTables { try db.exec("DELETE FROM \(table)") }
             for statement in SellingSQL.resetShop { try db.exec(statement) }
             try insert(shop, in: db)
         }

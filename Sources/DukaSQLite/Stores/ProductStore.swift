@@ -6,13 +6,7 @@ enum ProductStore {
     static let columns = ProductColumn.selectList()
 
     static func decode(_ row: Row) -> Product {
-        Product(
-            id: row.int64(ProductColumn.id), sku: row.string(ProductColumn.sku), name: row.string(ProductColumn.name),
-            description: row.string(ProductColumn.description), unit: row.string(ProductColumn.unit),
-            unitPriceCents: row.int64(ProductColumn.unitPriceCents), isActive: row.bool(ProductColumn.isActive),
-            createdAt: row.int64(ProductColumn.createdAt), updatedAt: row.int64(ProductColumn.updatedAt),
-            taxClass: TaxClass(rawValue: row.string(ProductColumn.taxClass)) ?? .b
-        )
+        Product.decoded(row)
     }
 
     static func count(in db: Connection) throws -> Int64 {
@@ -60,11 +54,12 @@ enum ProductStore {
         guard try !skuTaken(sku, exceptID: nil, in: db) else { throw ProductChangeError.duplicateSKU }
         try refusingDuplicateSKU { try db.execute(
             """
-            INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class,
+                                  track_stock, allow_negative_stock, low_stock_threshold_milli)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, now,
-            (fields.taxClass ?? .b).rawValue
+            (fields.taxClass ?? .b).rawValue, fields.trackStock ?? false, fields.allowNegativeStock ?? false, fields.lowStockThresholdMilli ?? nil
         ) }
         let id = db.lastInsertRowID
         if let actor {
@@ -84,10 +79,11 @@ enum ProductStore {
         try refusingDuplicateSKU { try db.execute(
             """
             UPDATE products SET sku = ?, name = ?, description = ?, unit = ?, unit_price_cents = ?, is_active = ?, tax_class = ?,
-                updated_at = ?
+                updated_at = ?, track_stock = ?, allow_negative_stock = ?, low_stock_threshold_milli = ?
             WHERE id = ?
             """,
-            next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, next.taxClass.rawValue, now, id
+            next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, next.taxClass.rawValue, now,
+            next.trackStock, next.allowNegativeStock, next.lowStockThresholdMilli, id
         ) }
         try AuditLogStore.record(actor: actor, action: "product.update", targetType: .product, targetID: String(id), at: now, in: db)
         return try find(id: id, in: db)!
@@ -96,7 +92,9 @@ enum ProductStore {
     /// Hard delete, refused while any cart line refers to the product.
     static func delete(id: Int64, actor: User, now: Int64 = Timestamp.now(), in db: Connection) throws {
         guard try find(id: id, in: db) != nil else { throw ProductChangeError.notFound }
-        guard try db.scalarInt("SELECT 1 FROM cart_items WHERE product_id = ? LIMIT 1", id) == nil else {
+        guard try db.scalarInt(
+            "SELECT 1 FROM cart_items WHERE product_id = ? UNION ALL SELECT 1 FROM stock_movements WHERE product_id = ? LIMIT 1", id, id
+        ) == nil else {
             throw ProductChangeError.hasDependents
         }
         try db.execute("DELETE FROM products WHERE id = ?", id)

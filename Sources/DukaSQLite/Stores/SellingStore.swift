@@ -182,6 +182,7 @@ enum SellingStore {
         }
         // A paid sale happens at the till of the shift that took its tenders.
         let branchID = shift?.branchID ?? cart.branchID
+        try StockStore.sell(cart, branchID: branchID, actorUUID: actor.user.uuid, now: now, in: db)
         let receipt = try nextNumber(SellingSQL.nextReceipt, branchID: branchID, creditNote: false, in: db)
         try db.execute(
             SellingSQL.markCheckedOut, now, receipt, tenders.isEmpty ? "unpaid" : "paid", change, shift?.id,
@@ -312,6 +313,9 @@ enum SellingStore {
             _ = try db.query(SellingSQL.insertRefundPayment, id, tender.method.rawValue, tender.amountCents, tender.reference, now) { $0.int64(0) }
         }
         try db.execute(SellingSQL.addRefunded, total, cart.id)
+        if request.restock, let created = try refund(id: id, in: db) {
+            try StockStore.restock(created, actorUUID: actor.uuid, now: now, in: db)
+        }
         try AuditLogStore.record(actor: actor, action: "refund.create", targetType: .refund, targetID: String(id), at: now, in: db)
         return try refund(id: id, in: db)!
     }
