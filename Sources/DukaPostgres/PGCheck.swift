@@ -21,7 +21,8 @@ public enum PGCheck {
                 findings += try await DatabaseCheck.run(DatabaseCheck.Queries(
                     scalar: { sql in try await db.scalarInt(sql) ?? 0 },
                     triples: { sql in try await db.rows(sql, []).map { ($0.string(0), $0.int64(1), $0.int64(2)) } },
-                    keptSearchRecount: version >= 5 ? PGKeptSearches.recount : nil
+                    keptSearchRecount: version >= 5 ? PGKeptSearches.recount : nil,
+                    schemaVersion: version
                 ))
                 return findings
             }

@@ -22,7 +22,8 @@ public enum SQLiteCheck {
         findings += try await DatabaseCheck.run(DatabaseCheck.Queries(
             scalar: { sql in try connection.scalarInt(sql) ?? 0 },
             triples: { sql in try connection.query(sql) { ($0.string(0), $0.int64(1), $0.int64(2)) } },
-            keptSearchRecount: try Migrations.version(of: connection) >= 5 ? KeptSearchStore.recount : nil
+            keptSearchRecount: try Migrations.version(of: connection) >= 5 ? KeptSearchStore.recount : nil,
+            schemaVersion: try Migrations.version(of: connection)
         ))
         return findings
     }

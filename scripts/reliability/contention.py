@@ -148,6 +148,42 @@ def checkouts(port, connect_db, admin, product_id):
         fail(f"one M-Pesa code paid for more than one sale: {raced}")
     if not gapless:
         fail(f"receipt numbers not gapless: {numbers[:3]}…{numbers[-3:]} of {len(numbers)}")
+    last_units(port, connect_db, admin)
+
+
+def last_units(port, connect_db, admin):
+    """64 sales race for the last 20 units of a counted product: exactly 20 succeed, the level ends at zero."""
+    status, product = request(port, "POST", "/api/v1/products",
+                              {"sku": f"LAST-{random.randrange(10**9)}", "name": "Last units", "unit_price": 10, "track_stock": True}, admin)
+    if status != 201:
+        fail(f"stocked product {status}")
+    product_id = product["data"]["id"]
+    status, _ = request(port, "POST", "/api/v1/stock/receive",
+                        {"branch_id": 1, "lines": [{"product_id": product_id, "quantity": "20", "unit_cost": "5"}]}, admin)
+    if status != 201:
+        fail(f"receive {status}")
+
+    def ready_cart(i):
+        _, customer = request(port, "POST", "/api/v1/auth/register", register_body(f"last{i}.{random.randrange(10**9)}"))
+        _, cart = request(port, "POST", "/api/v1/carts", {"customer_uuid": customer["data"]["id"]}, admin)
+        request(port, "POST", f"/api/v1/carts/{cart['data']['id']}/items", {"product_id": product_id, "quantity": "1"}, admin)
+        return cart["data"]["id"]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        carts = list(pool.map(ready_cart, range(WRITERS)))
+    def checkout(cart_id):
+        status, body = request(port, "POST", f"/api/v1/carts/{cart_id}/checkout", None, admin)
+        return status if status == 200 else f"{status} {(body or {}).get('code')}"
+
+    with concurrent.futures.ThreadPoolExecutor(WRITERS) as pool:
+        results = collections.Counter(pool.map(checkout, carts))
+    con = connect_db()
+    level = con.execute(f"SELECT quantity_milli FROM stock_levels WHERE product_id = {int(product_id)} AND branch_id = 1").fetchone()[0]
+    moved = con.execute(f"SELECT SUM(quantity_milli) FROM stock_movements WHERE product_id = {int(product_id)}").fetchone()[0]
+    con.close()
+    print(f"stock: {WRITERS} sales race for the last 20 units -> {dict(results)}; level {int(level) / 1000:.3f}, movements sum {int(moved) / 1000:.3f}")
+    if results != {200: 20, "409 insufficient_stock": WRITERS - 20} or int(level) != 0 or int(moved) != 0:
+        fail("the last units were sold more or fewer times than there were")
 
 
 if __name__ == "__main__":

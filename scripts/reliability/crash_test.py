@@ -24,6 +24,9 @@ def main():
     if product_status != 201:
         fail(f"product: {product_status}")
     product_id = product["data"]["id"]
+    # Counted stock that may go negative: every sale moves it, none is refused.
+    if request(server.port, "PUT", f"/api/v1/products/{product_id}", {"track_stock": True, "allow_negative_stock": True}, admin)[0] != 200:
+        fail("track stock")
     shift_status, _ = request(server.port, "POST", "/api/v1/shifts", {"branch_id": 1, "opening_float": "500"}, admin)
     if shift_status != 201:
         fail(f"shift: {shift_status}")
@@ -100,6 +103,12 @@ def main():
     numbers = sorted(row[0] for row in con.execute("SELECT receipt_number FROM carts WHERE status = 'checked_out'").fetchall())
     gapless = numbers == [f"MAIN-{n:06d}" for n in range(1, len(numbers) + 1)]
     stray_payments = con.execute("SELECT COUNT(*) FROM payments WHERE cart_id IN (SELECT id FROM carts WHERE status <> 'checked_out')").fetchone()[0]
+    # Every checkout that committed moved its stock in the same transaction, and nothing else did.
+    sold = con.execute("SELECT COALESCE(SUM(i.quantity_milli), 0) FROM cart_items AS i JOIN carts AS c ON c.id = i.cart_id "
+                       "WHERE c.status = 'checked_out'").fetchone()[0]
+    moved = con.execute("SELECT COALESCE(SUM(quantity_milli), 0), COUNT(*) FROM stock_movements WHERE type = 'sale'").fetchone()
+    level = con.execute("SELECT COALESCE(SUM(quantity_milli), 0) FROM stock_levels").fetchone()[0]
+    stock_exact = int(moved[0]) == -int(sold) and int(level) == -int(sold) and moved[1] == len(numbers)
     orphans = con.execute("SELECT COUNT(*) FROM cart_items WHERE cart_id NOT IN (SELECT id FROM carts)").fetchone()[0]
     half_done = con.execute("SELECT COUNT(*) FROM carts WHERE status = 'checked_out' AND id NOT IN (SELECT cart_id FROM cart_items)").fetchone()[0]
     counters = dict(con.execute("SELECT name, value FROM counters"))
@@ -110,10 +119,12 @@ def main():
     print(f"crash test: rounds {ROUNDS}, acknowledged writes {acknowledged} "
           f"({len(registered)} sign-ups, {len(sales)} checked-out sales), lost {lost}, 5xx {len(errors)}, "
           f"orphan lines {orphans}, empty checkouts {half_done}, receipt numbers 1..{len(numbers)} gapless {gapless}, "
-          f"stray payments {stray_payments}")
-    if lost or errors or orphans or half_done or counters["carts"] != recount or not gapless or stray_payments or not integrity_ok(server.db):
+          f"stray payments {stray_payments}, stock level {int(level) / 1000:.3f} = -(sold {int(sold) / 1000:.3f}) {stock_exact}")
+    if lost or errors or orphans or half_done or counters["carts"] != recount or not gapless or stray_payments or not stock_exact \
+            or not integrity_ok(server.db):
         fail(f"lost users {sorted(lost_users)[:5]}, lost sales {lost_sales[:5]}, errors {errors[:5]}, counters {counters} vs {recount}, "
-             f"receipt numbers {numbers[:3]}…{numbers[-3:]} gapless {gapless}, stray payments {stray_payments}")
+             f"receipt numbers {numbers[:3]}…{numbers[-3:]} gapless {gapless}, stray payments {stray_payments}, "
+             f"stock moved {moved} level {level} sold {sold}")
     if acknowledged == 0:
         fail("no write was acknowledged")
 

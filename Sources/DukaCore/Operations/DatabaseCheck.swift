@@ -26,15 +26,19 @@ public enum DatabaseCheck {
         /// ("list:text", bucket, count): its triggers' own test, in SQL. Nil before
         /// migration 5.
         public let keptSearchRecount: String?
+        /// The database's migration: checks of later tables are skipped on older ones.
+        public let schemaVersion: Int64
 
         public init(
             scalar: @escaping @Sendable (String) async throws -> Int64,
             triples: @escaping @Sendable (String) async throws -> [(String, Int64, Int64)],
-            keptSearchRecount: String? = nil
+            keptSearchRecount: String? = nil,
+            schemaVersion: Int64 = 0
         ) {
             self.scalar = scalar
             self.triples = triples
             self.keptSearchRecount = keptSearchRecount
+            self.schemaVersion = schemaVersion
         }
     }
 
@@ -53,6 +57,27 @@ public enum DatabaseCheck {
         ("carts whose customer is gone", "SELECT COUNT(*) FROM carts AS c LEFT JOIN users AS u ON u.id = c.user_id WHERE u.id IS NULL"),
         ("customers with more than one active cart",
          "SELECT COUNT(*) FROM (SELECT user_id FROM carts WHERE status = 'active' GROUP BY user_id HAVING COUNT(*) > 1) AS extra"),
+    ]
+
+    /// Selling and stock (migrations 6 and 7): numbers issued equal the documents that carry
+    /// them, and every level is the sum of its movements. Each query counts offenders.
+    static let ledgers: [(check: String, sql: String, since: Int64)] = [
+        ("branches whose receipt count differs from their last receipt number", """
+            SELECT COUNT(*) FROM branches AS b
+            WHERE b.last_receipt <> (SELECT COUNT(*) FROM carts AS c WHERE c.branch_id = b.id AND c.receipt_number IS NOT NULL)
+            """, 6),
+        ("branches whose credit-note count differs from their last credit note number", """
+            SELECT COUNT(*) FROM branches AS b WHERE b.last_credit_note <> (SELECT COUNT(*) FROM refunds AS r WHERE r.branch_id = b.id)
+            """, 6),
+        ("stock levels that differ from the sum of their movements", """
+            SELECT COUNT(*) FROM stock_levels AS l
+            WHERE l.quantity_milli <> (SELECT COALESCE(SUM(m.quantity_milli), 0) FROM stock_movements AS m
+                                       WHERE m.product_id = l.product_id AND m.branch_id = l.branch_id)
+            """, 7),
+        ("stock movements without a level", """
+            SELECT COUNT(*) FROM stock_movements AS m
+            WHERE NOT EXISTS (SELECT 1 FROM stock_levels AS l WHERE l.product_id = m.product_id AND l.branch_id = m.branch_id)
+            """, 7),
     ]
 
     /// A user's bucket in `search_grams` (see schema.sql), in SQL both engines read.
@@ -85,6 +110,10 @@ public enum DatabaseCheck {
         for orphan in orphans {
             let found = try await queries.scalar(orphan.sql)
             findings.append(Finding(orphan.check, problem: found == 0 ? nil : "\(found) found"))
+        }
+        for ledger in ledgers where queries.schemaVersion >= ledger.since {
+            let found = try await queries.scalar(ledger.sql)
+            findings.append(Finding(ledger.check, problem: found == 0 ? nil : "\(found) found"))
         }
         let paused = try await queries.scalar("SELECT value FROM counters WHERE name = 'search_grams_paused'")
         if paused != 0 {
