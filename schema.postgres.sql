@@ -66,7 +66,9 @@ CREATE TABLE products (
     -- Stock (migration 7): counted or not, may go below zero or not, low at or under.
     track_stock               BOOLEAN NOT NULL DEFAULT FALSE,
     allow_negative_stock      BOOLEAN NOT NULL DEFAULT FALSE,
-    low_stock_threshold_milli BIGINT CHECK (low_stock_threshold_milli >= 0)
+    low_stock_threshold_milli BIGINT CHECK (low_stock_threshold_milli >= 0),
+    -- Barcodes in order, one space between (product_barcodes holds them one per row).
+    barcodes                  TEXT    COLLATE "C" NOT NULL DEFAULT ''
 );
 
 CREATE UNIQUE INDEX products_sku_key ON products (lower(sku));
@@ -623,3 +625,12 @@ CREATE TABLE stock_movements (
 
 CREATE INDEX stock_movements_product ON stock_movements (product_id, id);
 CREATE INDEX stock_movements_branch ON stock_movements (branch_id, id);
+
+-- A product's barcodes, one row each (migration 7): catalogue-wide uniqueness and the
+-- lookup by code; products.barcodes holds the same codes in order, for reading.
+CREATE TABLE product_barcodes (
+    code       TEXT   COLLATE "C" PRIMARY KEY,
+    product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE
+);
+
+CREATE INDEX product_barcodes_product ON product_barcodes (product_id);

@@ -76,7 +76,7 @@ CREATE TABLE products (
     is_active        INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL
-    , tax_class TEXT NOT NULL DEFAULT 'B' CHECK (tax_class IN ('A', 'B', 'C', 'D', 'E')), track_stock INTEGER NOT NULL DEFAULT 0 CHECK (track_stock IN (0, 1)), allow_negative_stock INTEGER NOT NULL DEFAULT 0 CHECK (allow_negative_stock IN (0, 1)), low_stock_threshold_milli INTEGER CHECK (low_stock_threshold_milli >= 0));
+    , tax_class TEXT NOT NULL DEFAULT 'B' CHECK (tax_class IN ('A', 'B', 'C', 'D', 'E')), track_stock INTEGER NOT NULL DEFAULT 0 CHECK (track_stock IN (0, 1)), allow_negative_stock INTEGER NOT NULL DEFAULT 0 CHECK (allow_negative_stock IN (0, 1)), low_stock_threshold_milli INTEGER CHECK (low_stock_threshold_milli >= 0), barcodes TEXT NOT NULL DEFAULT '');
 
 -- Added by migration 6 (written as SQLite's ALTER TABLE writes them): the cart's branch
 -- (no foreign key: SQLite adds none with a non-NULL default; branches are never
@@ -573,3 +573,12 @@ CREATE TABLE stock_movements (
 
 CREATE INDEX stock_movements_product ON stock_movements (product_id, id);
 CREATE INDEX stock_movements_branch ON stock_movements (branch_id, id);
+
+-- A product's barcodes, one row each (migration 7): catalogue-wide uniqueness and the
+-- lookup by code; products.barcodes holds the same codes in order, for reading.
+CREATE TABLE product_barcodes (
+    code       TEXT    PRIMARY KEY,
+    product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE
+);
+
+CREATE INDEX product_barcodes_product ON product_barcodes (product_id);

@@ -1,11 +1,22 @@
--- Migration 7: stock (API.md section 8.1): what a product's levels are per branch, and
--- the movements that alone change them.
+-- Migration 7: stock and barcodes (API.md sections 8.1 and 8.2): what a product's levels
+-- are per branch, the movements that alone change them, and the codes a scanner reads.
 
 -- Whether a product's stock is counted, whether its level may go below zero, and the
 -- level at or under which it shows as low (thousandths, as quantities are).
 ALTER TABLE products ADD COLUMN track_stock INTEGER NOT NULL DEFAULT 0 CHECK (track_stock IN (0, 1));
 ALTER TABLE products ADD COLUMN allow_negative_stock INTEGER NOT NULL DEFAULT 0 CHECK (allow_negative_stock IN (0, 1));
 ALTER TABLE products ADD COLUMN low_stock_threshold_milli INTEGER CHECK (low_stock_threshold_milli >= 0);
+-- The product's barcodes in order, separated by one space (no code holds one): read with
+-- the product, no join. product_barcodes holds the same codes, one row each, for the
+-- catalogue-wide uniqueness and the lookup by code; both change in one transaction.
+ALTER TABLE products ADD COLUMN barcodes TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE product_barcodes (
+    code       TEXT    PRIMARY KEY,
+    product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE
+);
+
+CREATE INDEX product_barcodes_product ON product_barcodes (product_id);
 
 -- The level of a product in a branch: the sum of its movements there, kept in the same
 -- transaction as each movement. No row: nothing moved yet (0.000). last_cost_cents is

@@ -76,7 +76,8 @@ schemas["Product"] = obj({"id": ID, "sku": {"type": "string"}, "name": {"type": 
                           "unit": {"type": "string"}, "unit_price": MONEY, "is_active": {"type": "boolean"},
                           "tax_class": TAX_CLASS, "created_at": TIME, "updated_at": TIME, "track_stock": {"type": "boolean"},
                           "allow_negative_stock": {"type": "boolean"},
-                          "low_stock_threshold": {"type": ["string", "null"], "pattern": r"^\d+\.\d{3}$"}})
+                          "low_stock_threshold": {"type": ["string", "null"], "pattern": r"^\d+\.\d{3}$"},
+                          "barcodes": {"type": "array", "items": {"type": "string"}}})
 schemas["Pagination"] = obj({k: {"type": "integer", "minimum": 0} for k in ["current_page", "per_page", "total_data", "total_page"]})
 schemas["PortalPagination"] = obj({"page": {"type": "integer", "minimum": 1}, "per_page": {"type": "integer", "minimum": 1},
                                    "total": {"type": "integer", "minimum": 0}, "pages": {"type": "integer", "minimum": 0},
@@ -99,13 +100,17 @@ PRODUCT_IN = {"sku": {"type": "string", "minLength": 1, "maxLength": 64, "patter
               "unit": {"type": "string", "minLength": 1, "maxLength": 16}, "unit_price": MONEY_IN, "is_active": {"type": "boolean"},
               "tax_class": TAX_CLASS, "track_stock": {"type": "boolean"}, "allow_negative_stock": {"type": "boolean"},
               "low_stock_threshold": {"oneOf": [{"type": "string", "pattern": r"^\d+(\.\d{1,3})?$"}, {"type": "number", "minimum": 0},
-                                                {"type": "null"}]}}
+                                                {"type": "null"}]},
+              "barcodes": {"type": ["array", "null"], "maxItems": 20,
+                           "items": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-Za-z0-9._-]+$"}}}
 schemas["ProductCreate"] = obj(PRODUCT_IN, ["sku", "name", "unit_price"], extra=True)
 schemas["ProductUpdate"] = obj(PRODUCT_IN, [], extra=True)
 schemas["CartOpen"] = {"type": "object", "properties": {"customer_id": ID, "customer_uuid": UUID, "branch_id": ID},
                        "description": "Staff only, exactly one of customer_id and customer_uuid; branch_id (an active branch) "
                                       "when the caller has no open shift; a customer's body is ignored."}
-schemas["CartItemAdd"] = obj({"product_id": ID, "quantity": QUANTITY_IN}, extra=True)
+schemas["CartItemAdd"] = obj({"product_id": ID, "barcode": {"type": "string", "maxLength": 64}, "quantity": QUANTITY_IN}, [], extra=True)
+schemas["CartItemAdd"]["description"] = ("`product_id` and `quantity`; or `barcode` (a product's own: `quantity` defaults to 1.000; "
+                                         "a scale label: the label gives the quantity)")
 schemas["CartItemUpdate"] = obj({"quantity": QUANTITY_IN}, extra=True)
 
 
@@ -408,6 +413,11 @@ schemas["StockValuation"] = obj({"branch_id": ID, "total": SIGNED_MONEY, "lines"
     "product_id": ID, "sku": {"type": "string"}, "name": {"type": "string"}, "quantity": SIGNED_QUANTITY,
     "last_cost": {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}, "value": SIGNED_MONEY})}})
 MOVEMENTS = envelope(obj({"movements": {"type": "array", "items": ref("StockMovement")}}))
+paths["/api/v1/products/by-barcode/{code}"] = {"parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                                              "get": op("The product a scanned code names (a product's barcode or a scale label)", "stock",
+                                                        "200", envelope(obj({"product": ref("Product"), "quantity": NULLABLE_QUANTITY,
+                                                                             "unit_price": {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}})),
+                                                        ["403", "404"])}
 paths["/api/v1/stock"] = {"get": op("Tracked products' stock levels in a branch, by product id", "stock", "200", listing("levels", "StockLevel"),
                                     ["400", "403"], params=[PAGE, LIMIT, query("branch_id", ID, "Default 1"), query("low", BOOL), SEARCH])}
 paths["/api/v1/products/{id}/stock"] = {"parameters": [path_id()], "get": op(

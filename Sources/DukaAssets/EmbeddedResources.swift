@@ -673,14 +673,25 @@ CREATE UNIQUE INDEX payments_mpesa_refund ON payments (reference) WHERE method =
 
 """####),
         ("0007_stock.sql", ####"""
--- Migration 7: stock (API.md section 8.1): what a product's levels are per branch, and
--- the movements that alone change them.
+-- Migration 7: stock and barcodes (API.md sections 8.1 and 8.2): what a product's levels
+-- are per branch, the movements that alone change them, and the codes a scanner reads.
 
 -- Whether a product's stock is counted, whether its level may go below zero, and the
 -- level at or under which it shows as low (thousandths, as quantities are).
 ALTER TABLE products ADD COLUMN track_stock INTEGER NOT NULL DEFAULT 0 CHECK (track_stock IN (0, 1));
 ALTER TABLE products ADD COLUMN allow_negative_stock INTEGER NOT NULL DEFAULT 0 CHECK (allow_negative_stock IN (0, 1));
 ALTER TABLE products ADD COLUMN low_stock_threshold_milli INTEGER CHECK (low_stock_threshold_milli >= 0);
+-- The product's barcodes in order, separated by one space (no code holds one): read with
+-- the product, no join. product_barcodes holds the same codes, one row each, for the
+-- catalogue-wide uniqueness and the lookup by code; both change in one transaction.
+ALTER TABLE products ADD COLUMN barcodes TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE product_barcodes (
+    code       TEXT    PRIMARY KEY,
+    product_id INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE
+);
+
+CREATE INDEX product_barcodes_product ON product_barcodes (product_id);
 
 -- The level of a product in a branch: the sum of its movements there, kept in the same
 -- transaction as each movement. No row: nothing moved yet (0.000). last_cost_cents is
@@ -1419,14 +1430,25 @@ CREATE UNIQUE INDEX payments_mpesa_refund ON payments (reference) WHERE method =
 
 """####),
         ("0007_stock.sql", ####"""
--- Migration 7: stock (API.md section 8.1): what a product's levels are per branch, and
--- the movements that alone change them.
+-- Migration 7: stock and barcodes (API.md sections 8.1 and 8.2): what a product's levels
+-- are per branch, the movements that alone change them, and the codes a scanner reads.
 
 -- Whether a product's stock is counted, whether its level may go below zero, and the
 -- level at or under which it shows as low (thousandths, as quantities are).
 ALTER TABLE products ADD COLUMN track_stock BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE products ADD COLUMN allow_negative_stock BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE products ADD COLUMN low_stock_threshold_milli BIGINT CHECK (low_stock_threshold_milli >= 0);
+-- The product's barcodes in order, separated by one space (no code holds one): read with
+-- the product, no join. product_barcodes holds the same codes, one row each, for the
+-- catalogue-wide uniqueness and the lookup by code; both change in one transaction.
+ALTER TABLE products ADD COLUMN barcodes TEXT COLLATE "C" NOT NULL DEFAULT '';
+
+CREATE TABLE product_barcodes (
+    code       TEXT   COLLATE "C" PRIMARY KEY,
+    product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE
+);
+
+CREATE INDEX product_barcodes_product ON product_barcodes (product_id);
 
 -- The level of a product in a branch: the sum of its movements there, kept in the same
 -- transaction as each movement (its row lock orders racing sales). No row: nothing moved
@@ -6446,7 +6468,12 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     "type": "object"
    },
    "CartItemAdd": {
+    "description": "`product_id` and `quantity`; or `barcode` (a product's own: `quantity` defaults to 1.000; a scale label: the label gives the quantity)",
     "properties": {
+     "barcode": {
+      "maxLength": 64,
+      "type": "string"
+     },
      "product_id": {
       "minimum": 0,
       "type": "integer"
@@ -6465,10 +6492,7 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
       ]
      }
     },
-    "required": [
-     "product_id",
-     "quantity"
-    ],
+    "required": [],
     "type": "object"
    },
    "CartItemUpdate": {
@@ -7212,6 +7236,12 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      "allow_negative_stock": {
       "type": "boolean"
      },
+     "barcodes": {
+      "items": {
+       "type": "string"
+      },
+      "type": "array"
+     },
      "created_at": {
       "format": "date-time",
       "pattern": "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$",
@@ -7268,6 +7298,7 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     },
     "required": [
      "allow_negative_stock",
+     "barcodes",
      "created_at",
      "description",
      "id",
@@ -7287,6 +7318,19 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     "properties": {
      "allow_negative_stock": {
       "type": "boolean"
+     },
+     "barcodes": {
+      "items": {
+       "maxLength": 64,
+       "minLength": 1,
+       "pattern": "^[A-Za-z0-9._-]+$",
+       "type": "string"
+      },
+      "maxItems": 20,
+      "type": [
+       "array",
+       "null"
+      ]
      },
      "description": {
       "maxLength": 2000,
@@ -7367,6 +7411,19 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     "properties": {
      "allow_negative_stock": {
       "type": "boolean"
+     },
+     "barcodes": {
+      "items": {
+       "maxLength": 64,
+       "minLength": 1,
+       "pattern": "^[A-Za-z0-9._-]+$",
+       "type": "string"
+      },
+      "maxItems": 20,
+      "type": [
+       "array",
+       "null"
+      ]
      },
      "description": {
       "maxLength": 2000,
@@ -11408,6 +11465,122 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      "catalogue"
     ]
    }
+  },
+  "/api/v1/products/by-barcode/{code}": {
+   "get": {
+    "operationId": "get_api_v1_products_by_barcode_code",
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "additionalProperties": false,
+           "properties": {
+            "product": {
+             "$ref": "#/components/schemas/Product"
+            },
+            "quantity": {
+             "pattern": "^\\d+\\.\\d{3}$",
+             "type": [
+              "string",
+              "null"
+             ]
+            },
+            "unit_price": {
+             "pattern": "^\\d+\\.\\d{2}$",
+             "type": [
+              "string",
+              "null"
+             ]
+            }
+           },
+           "required": [
+            "product",
+            "quantity",
+            "unit_price"
+           ],
+           "type": "object"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "404": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not found"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "The product a scanned code names (a product's barcode or a scale label)",
+    "tags": [
+     "stock"
+    ]
+   },
+   "parameters": [
+    {
+     "in": "path",
+     "name": "code",
+     "required": true,
+     "schema": {
+      "type": "string"
+     }
+    }
+   ]
   },
   "/api/v1/products/{id}": {
    "delete": {

@@ -97,12 +97,32 @@ struct CartsController {
     @Sendable func addItem(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
         let actor = CartActor(try await caller.user())
         let cartID = try PathID.integer(context)
-        var reader = FieldReader(try await RequestBody.object(request))
-        let productID = reader.id("product_id", required: true)
-        let quantity = reader.decimal("quantity", required: true, problem: CatalogueRules.quantityProblem, parse: CatalogueRules.quantity)
+        let body = try await RequestBody.object(request)
+        var reader = FieldReader(body)
+        // A line names its product by id, or by a scanned barcode (API.md 8.2).
+        let barcode = body["product_id"] == nil && body["barcode"] != nil ? reader.string("barcode", required: true).value : nil
+        if body["product_id"] != nil, body["barcode"] != nil { reader.fail("barcode", "give either product_id or barcode, not both") }
+        let productID = barcode == nil ? reader.id("product_id", required: body["barcode"] == nil) : nil
+        let quantity = reader.decimal(
+            "quantity", required: body["barcode"] == nil, problem: CatalogueRules.quantityProblem, parse: CatalogueRules.quantity
+        )
         try reader.finish()
-        guard let productID, let quantity else { throw APIError.validation("quantity", "is required") }
-        let cart = try await storage.addCartItem(cartID: cartID, productID: productID, quantityMilli: quantity, by: actor)
+        var line: (productID: Int64, quantity: Int64)?
+        if let productID, let quantity { line = (productID, quantity) }
+        if let barcode {
+            guard let match = try await storage.productByBarcode(barcode) else { throw APIError.validation("barcode", "does not name a product") }
+            if let weighed = match.quantityMilli {
+                guard quantity == nil else { throw APIError.validation("quantity", "is set by the scale barcode; leave it out") }
+                guard CatalogueRules.quantity(FixedPoint.quantity(weighed)) != nil else {
+                    throw APIError.validation("barcode", "reads a quantity outside 0.001 to 1000000.000")
+                }
+                line = (match.product.id, weighed)
+            } else {
+                line = (match.product.id, quantity ?? 1000)
+            }
+        }
+        guard let line else { throw APIError.validation("quantity", "is required") }
+        let cart = try await storage.addCartItem(cartID: cartID, productID: line.productID, quantityMilli: line.quantity, by: actor)
         return Self.answer("Cart item added successfully", cart, status: .created)
     }
 

@@ -28,7 +28,9 @@ extension APIError {
             switch error {
             case .notFound: self = .productNotFound
             case .duplicateSKU: self = .conflict("duplicate", "A product with this sku already exists", fieldErrors: ["sku": "is already taken"])
-            case .hasDependents: self = .conflict("has_dependents", "Cart lines refer to this product; deactivate it instead")
+            case .hasDependents: self = .conflict("has_dependents", "Cart lines or stock movements refer to this product; deactivate it instead")
+            case .duplicateBarcode(let field):
+                self = .conflict("duplicate", "Another product already has this barcode", fieldErrors: [field: "is already taken"])
             }
         case let error as CartChangeError:
             switch error {

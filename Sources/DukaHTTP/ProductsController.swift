@@ -8,6 +8,18 @@ struct ProductsController {
     func register(in routes: RouteTable) {
         routes.get("/api/v1/products", roles: .everyone, list)
         routes.get("/api/v1/products/:id", roles: .everyone, detail)
+        routes.get("/api/v1/products/by-barcode/:code", roles: .staff) { _, context, caller in
+            _ = try await caller.user()
+            let code = context.parameters.get("code") ?? ""
+            guard let match = try await storage.productByBarcode(code) else { throw APIError.notFound("No product has this barcode") }
+            return .envelope("Product retrieved successfully") { out in
+                out.beginObject()
+                out.key("product"); ProductAnswers.write(match.product, to: &out)
+                out.key("quantity"); out.optionalString(match.quantityMilli.map(FixedPoint.quantity))
+                out.key("unit_price"); out.optionalString(match.quantityMilli == nil ? nil : FixedPoint.money(match.product.unitPriceCents))
+                out.endObject()
+            }
+        }
         routes.post("/api/v1/products", roles: .catalogueEditors, create)
         routes.put("/api/v1/products/:id", roles: .catalogueEditors, update)
         routes.delete("/api/v1/products/:id", roles: .catalogueEditors, delete)
@@ -75,6 +87,24 @@ struct ProductsController {
         if let text = reader.text("tax_class", required: false, { _ in nil }) {
             fields.taxClass = TaxClass(rawValue: text)
             if fields.taxClass == nil { reader.fail("tax_class", "must be one of: A, B, C, D, E") }
+        }
+        // Barcodes (API.md 8.2): the whole list; null or [] clears it.
+        switch reader.body["barcodes"] {
+        case nil: break
+        case .null?: fields.barcodes = []
+        case .array(let elements)? where elements.count <= Barcodes.maximumPerProduct:
+            var codes: [String] = []
+            for (index, element) in elements.enumerated() {
+                guard case .string(let code) = element else {
+                    reader.fail("barcodes.\(index)", "must be a string")
+                    continue
+                }
+                reader.check("barcodes.\(index)", code, Barcodes.problem)
+                codes.append(code)
+            }
+            fields.barcodes = codes
+        default:
+            reader.fail("barcodes", "must be a list of at most \(Barcodes.maximumPerProduct) codes")
         }
         // Stock (API.md 8.1): a null threshold clears it.
         fields.trackStock = reader.bool("track_stock").value

@@ -244,6 +244,10 @@ public final class PostgresStorage: Storage {
         try await read { try await PGProducts.find(id: id, in: $0) }
     }
 
+    public func product(barcode: String) async throws -> Product? {
+        try await read { try await PGProducts.find(barcode: barcode, in: $0) }
+    }
+
     public func createProduct(_ fields: ProductFields, by actor: User) async throws -> Product {
         try await write { try await PGProducts.create(fields, actor: actor, in: $0) }
     }

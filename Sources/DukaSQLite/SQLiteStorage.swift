@@ -253,6 +253,10 @@ public final class SQLiteStorage: Storage {
         try await read { try ProductStore.find(id: id, in: $0) }
     }
 
+    public func product(barcode: String) async throws -> Product? {
+        try await read { try ProductStore.find(barcode: barcode, in: $0) }
+    }
+
     public func createProduct(_ fields: ProductFields, by actor: User) async throws -> Product {
         try await write { try ProductStore.create(fields, actor: actor, in: $0) }
     }

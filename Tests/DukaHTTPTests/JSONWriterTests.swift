@@ -42,7 +42,7 @@ import DukaAssets
         }
         let product = Product(id: 3, sku: "MILK-500", name: "Milk \"fresh\"", description: "", unit: "litre", unitPriceCents: 6500,
                               isActive: false, createdAt: 1_736_900_000, updatedAt: 1_736_937_000)
-        #expect(try written { ProductAnswers.write(product, to: &$0) }.keys.count == 13)
+        #expect(try written { ProductAnswers.write(product, to: &$0) }.keys.count == 14)
         let items = [
             CartItem(id: 1, cartID: 9, productID: 3, quantityMilli: 1250, saleChannel: .inStore, unitPriceCents: 3333, createdAt: 5, updatedAt: 6),
             CartItem(id: 2, cartID: 9, productID: 4, quantityMilli: 2000, saleChannel: .online, unitPriceCents: 0, createdAt: 7, updatedAt: 8),

@@ -10,7 +10,7 @@ import Testing
 
 @Suite struct ProductsTests {
     static let productKeys: Set<String> = ["id", "sku", "name", "description", "unit", "unit_price", "is_active", "created_at", "updated_at", "tax_class",
-                                                    "track_stock", "allow_negative_stock", "low_stock_threshold"]
+                                                    "track_stock", "allow_negative_stock", "low_stock_threshold", "barcodes"]
 
     static func body(_ overrides: [String: JSON] = [:]) -> JSON {
         var members: [String: JSON] = ["sku": .string("UNGA-2KG"), "name": .string("Unga 2kg"), "unit_price": .string("185.50")]

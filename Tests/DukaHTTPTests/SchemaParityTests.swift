@@ -24,7 +24,7 @@ import Testing
     static let indexes = [
         "users_role_deleted", "users_role", "users_created", "users_role_created", "users_role_username",
         "carts_user", "carts_status", "carts_checked_out", "carts_one_active", "cart_items_cart", "cart_items_product",
-        "audit_log_actor", "audit_log_action",
+        "audit_log_actor", "audit_log_action", "stock_movements_product", "stock_movements_branch", "product_barcodes_product",
     ]
 
     /// Case-insensitive uniqueness: (table, column) pairs whose values may not repeat in

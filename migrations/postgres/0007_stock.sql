@@ -1,11 +1,22 @@
--- Migration 7: stock (API.md section 8.1): what a product's levels are per branch, and
--- the movements that alone change them.
+-- Migration 7: stock and barcodes (API.md sections 8.1 and 8.2): what a product's levels
+-- are per branch, the movements that alone change them, and the codes a scanner reads.
 
 -- Whether a product's stock is counted, whether its level may go below zero, and the
 -- level at or under which it shows as low (thousandths, as quantities are).
 ALTER TABLE products ADD COLUMN track_stock BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE products ADD COLUMN allow_negative_stock BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE products ADD COLUMN low_stock_threshold_milli BIGINT CHECK (low_stock_threshold_milli >= 0);
+-- The product's barcodes in order, separated by one space (no code holds one): read with
+-- the product, no join. product_barcodes holds the same codes, one row each, for the
+-- catalogue-wide uniqueness and the lookup by code; both change in one transaction.
+ALTER TABLE products ADD COLUMN barcodes TEXT COLLATE "C" NOT NULL DEFAULT '';
+
+CREATE TABLE product_barcodes (
+    code       TEXT   COLLATE "C" PRIMARY KEY,
+    product_id BIGINT NOT NULL REFERENCES products (id) ON DELETE CASCADE
+);
+
+CREATE INDEX product_barcodes_product ON product_barcodes (product_id);
 
 -- The level of a product in a branch: the sum of its movements there, kept in the same
 -- transaction as each movement (its row lock orders racing sales). No row: nothing moved

@@ -3,6 +3,10 @@ public enum ProductAnswers {
     public static func write(_ product: Product, to out: inout JSONWriter) {
         out.beginObject()
         out.key("allow_negative_stock"); out.bool(product.allowNegativeStock)
+        out.key("barcodes")
+        out.beginArray()
+        for code in product.barcodes { out.string(code) }
+        out.endArray()
         out.key("created_at"); out.timestamp(product.createdAt)
         out.key("description"); out.string(product.description)
         out.key("id"); out.int(product.id)

@@ -43,8 +43,9 @@ public struct CopyTable: Sendable {
         CopyTable(name: "products", columns: [
             ("id", .int), ("sku", .text), ("name", .text), ("description", .text), ("unit", .text), ("unit_price_cents", .int),
             ("is_active", .bool), ("created_at", .int), ("updated_at", .int), ("tax_class", .text),
-            ("track_stock", .bool), ("allow_negative_stock", .bool), ("low_stock_threshold_milli", .int),
+            ("track_stock", .bool), ("allow_negative_stock", .bool), ("low_stock_threshold_milli", .int), ("barcodes", .text),
         ], orderColumn: "id"),
+        CopyTable(name: "product_barcodes", columns: [("code", .text), ("product_id", .int)], orderColumn: "code"),
         CopyTable(name: "shop", columns: [
             ("id", .int), ("name", .text), ("kra_pin", .text), ("address", .text), ("phone", .text), ("receipt_footer", .text),
             ("scale_barcode_value", .text), ("updated_at", .int),

@@ -25,7 +25,7 @@ public struct DemoShop: Sendable {
     /// Tables a kiosk's reset empties, children first (then `SellingSQL.resetShop`).
     public static let resetTables = [
         "audit_log", "stock_movements", "stock_levels", "payments", "refund_lines", "refunds", "cart_items", "carts", "shift_cash", "shifts",
-        "products", "users",
+        "product_barcodes", "products", "users",
     ]
 
     /// Staff first, then customers, in file order.

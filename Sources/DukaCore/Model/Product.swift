@@ -15,6 +15,8 @@ public struct Product: Sendable, Equatable {
     public var trackStock = false
     public var allowNegativeStock = false
     public var lowStockThresholdMilli: Int64?
+    /// Barcodes (API.md 8.2), in the order given.
+    public var barcodes: [String] = []
 
     public init(id: Int64, sku: String, name: String, description: String, unit: String, unitPriceCents: Int64, isActive: Bool, createdAt: Int64, updatedAt: Int64, taxClass: TaxClass = .b) {
         self.taxClass = taxClass

@@ -65,6 +65,7 @@ extension ProductFields {
         if let trackStock { next.trackStock = trackStock }
         if let allowNegativeStock { next.allowNegativeStock = allowNegativeStock }
         if let lowStockThresholdMilli { next.lowStockThresholdMilli = lowStockThresholdMilli }
+        if let barcodes { next.barcodes = barcodes }
         return next
     }
 }

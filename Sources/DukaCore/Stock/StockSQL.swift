@@ -130,6 +130,7 @@ extension Product {
         product.trackStock = row.bool(at: at(.trackStock))
         product.allowNegativeStock = row.bool(at: at(.allowNegativeStock))
         product.lowStockThresholdMilli = row.optionalInt64(at: at(.lowStockThresholdMilli))
+        product.barcodes = Barcodes.read(row.string(at: at(.barcodes)))
         return product
     }
 }

@@ -19,6 +19,8 @@ public enum ProductChangeError: Error, Equatable {
     case notFound
     case duplicateSKU
     case hasDependents
+    /// A barcode another product carries, or given twice (`barcodes.N`).
+    case duplicateBarcode(field: String)
 }
 
 public enum CartChangeError: Error, Equatable {

@@ -38,7 +38,7 @@ public enum UserColumn: Int32, TableColumn {
 
 public enum ProductColumn: Int32, TableColumn {
     case id, sku, name, description, unit, unitPriceCents, isActive, createdAt, updatedAt, taxClass
-    case trackStock, allowNegativeStock, lowStockThresholdMilli
+    case trackStock, allowNegativeStock, lowStockThresholdMilli, barcodes
 }
 
 public enum CartColumn: Int32, TableColumn {

@@ -104,6 +104,8 @@ public struct ProductFields: Sendable {
     public var allowNegativeStock: Bool?
     /// `.some(nil)` clears the threshold.
     public var lowStockThresholdMilli: Int64??
+    /// The whole list, replacing the product's (empty: none).
+    public var barcodes: [String]?
 
     public init() {}
 }

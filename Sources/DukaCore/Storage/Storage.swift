@@ -87,6 +87,8 @@ public protocol Storage: Sendable {
 
     func productsPage(_ filter: ProductFilter, page: PageRequest, _ access: Access) async throws -> Page<Product>
     func product(id: Int64) async throws -> Product?
+    /// The product that carries `barcode` among its barcodes.
+    func product(barcode: String) async throws -> Product?
     func createProduct(_ fields: ProductFields, by actor: User) async throws -> Product
     func updateProduct(id: Int64, _ fields: ProductFields, by actor: User) async throws -> Product
     func deleteProduct(id: Int64, by actor: User) async throws
@@ -151,6 +153,16 @@ public protocol Storage: Sendable {
 }
 
 extension Storage {
+    /// What a scanned code names (API.md 8.2): a product's own barcode, else a scale's
+    /// label whose PLU a product carries, read as the shop says (weight or price).
+    public func productByBarcode(_ code: String) async throws -> BarcodeMatch? {
+        if let product = try await product(barcode: code) { return BarcodeMatch(product: product, quantityMilli: nil) }
+        guard let scale = Barcodes.scale(code), let product = try await product(barcode: scale.plu) else { return nil }
+        let reading = try await shop().scaleBarcodeValue
+        guard let quantity = Barcodes.scaleQuantity(value: scale.value, reading: reading, unitPriceCents: product.unitPriceCents) else { return nil }
+        return BarcodeMatch(product: product, quantityMilli: quantity)
+    }
+
     public func sharedThrottle(scope: String, limits: LoginThrottle.Limits) -> (any AttemptThrottle)? { nil }
     public var poolStatus: ConnectionPoolStatus? { nil }
 

@@ -47,14 +47,16 @@ enum PGProducts {
             decode(try await db.rows(
                 """
                 INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class,
-                                      track_stock, allow_negative_stock, low_stock_threshold_milli)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)
+                                      track_stock, allow_negative_stock, low_stock_threshold_milli, barcodes)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12)
                 RETURNING \(columns)
                 """,
                 [sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, (fields.taxClass ?? .b).rawValue,
-                 fields.trackStock ?? false, fields.allowNegativeStock ?? false, fields.lowStockThresholdMilli ?? nil]
+                 fields.trackStock ?? false, fields.allowNegativeStock ?? false, fields.lowStockThresholdMilli ?? nil,
+                 Barcodes.stored(fields.barcodes ?? [])]
             )[0])
         }
+        try await saveBarcodes(fields.barcodes ?? [], of: product.id, in: db)
         if let actor {
             try await PGAuditLog.record(actor: actor, action: "product.create", targetType: .product, targetID: String(product.id), at: now, in: db)
         }
@@ -75,16 +77,40 @@ enum PGProducts {
             try await db.rows(
                 """
                 UPDATE products SET sku = $1, name = $2, description = $3, unit = $4, unit_price_cents = $5, is_active = $6, updated_at = $7,
-                    tax_class = $8, track_stock = $9, allow_negative_stock = $10, low_stock_threshold_milli = $11
-                WHERE id = $12
+                    tax_class = $8, track_stock = $9, allow_negative_stock = $10, low_stock_threshold_milli = $11, barcodes = $12
+                WHERE id = $13
                 RETURNING \(columns)
                 """,
                 [next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, now, next.taxClass.rawValue,
-                 next.trackStock, next.allowNegativeStock, next.lowStockThresholdMilli, id]
+                 next.trackStock, next.allowNegativeStock, next.lowStockThresholdMilli, Barcodes.stored(next.barcodes), id]
             )
         }
+        if next.barcodes != current.barcodes { try await saveBarcodes(next.barcodes, of: id, in: db) }
         try await PGAuditLog.record(actor: actor, action: "product.update", targetType: .product, targetID: String(id), at: now, in: db)
         return decode(updated[0])
+    }
+
+    /// The product's rows in `product_barcodes` become `codes`; a code another product
+    /// carries is refused (its primary key refuses a racing one: the same answer).
+    static func saveBarcodes(_ codes: [String], of productID: Int64, in db: PGSession) async throws {
+        try Barcodes.refuseRepeats(codes)
+        for (index, code) in codes.enumerated() {
+            if let owner = try await db.scalarInt(BarcodeSQL.owner, code), owner != productID {
+                throw ProductChangeError.duplicateBarcode(field: "barcodes.\(index)")
+            }
+        }
+        try await db.execute(BarcodeSQL.clear, productID)
+        for (index, code) in codes.enumerated() {
+            do {
+                try await db.execute(BarcodeSQL.insert, code, productID)
+            } catch let error where PGErrors.isUniqueViolation(error, constraint: "product_barcodes_pkey") {
+                throw ProductChangeError.duplicateBarcode(field: "barcodes.\(index)")
+            }
+        }
+    }
+
+    static func find(barcode: String, in db: PGSession) async throws -> Product? {
+        try await db.first(BarcodeSQL.product(columns: columns), barcode).map(decode)
     }
 
     /// Hard delete, refused while any cart line refers to the product.

@@ -55,13 +55,15 @@ enum ProductStore {
         try refusingDuplicateSKU { try db.execute(
             """
             INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class,
-                                  track_stock, allow_negative_stock, low_stock_threshold_milli)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  track_stock, allow_negative_stock, low_stock_threshold_milli, barcodes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, now,
-            (fields.taxClass ?? .b).rawValue, fields.trackStock ?? false, fields.allowNegativeStock ?? false, fields.lowStockThresholdMilli ?? nil
+            (fields.taxClass ?? .b).rawValue, fields.trackStock ?? false, fields.allowNegativeStock ?? false, fields.lowStockThresholdMilli ?? nil,
+            Barcodes.stored(fields.barcodes ?? [])
         ) }
         let id = db.lastInsertRowID
+        try saveBarcodes(fields.barcodes ?? [], of: id, in: db)
         if let actor {
             try AuditLogStore.record(actor: actor, action: "product.create", targetType: .product, targetID: String(id), at: now, in: db)
         }
@@ -79,14 +81,38 @@ enum ProductStore {
         try refusingDuplicateSKU { try db.execute(
             """
             UPDATE products SET sku = ?, name = ?, description = ?, unit = ?, unit_price_cents = ?, is_active = ?, tax_class = ?,
-                updated_at = ?, track_stock = ?, allow_negative_stock = ?, low_stock_threshold_milli = ?
+                updated_at = ?, track_stock = ?, allow_negative_stock = ?, low_stock_threshold_milli = ?, barcodes = ?
             WHERE id = ?
             """,
             next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, next.taxClass.rawValue, now,
-            next.trackStock, next.allowNegativeStock, next.lowStockThresholdMilli, id
+            next.trackStock, next.allowNegativeStock, next.lowStockThresholdMilli, Barcodes.stored(next.barcodes), id
         ) }
+        if next.barcodes != current.barcodes { try saveBarcodes(next.barcodes, of: id, in: db) }
         try AuditLogStore.record(actor: actor, action: "product.update", targetType: .product, targetID: String(id), at: now, in: db)
         return try find(id: id, in: db)!
+    }
+
+    /// The product's rows in `product_barcodes` become `codes`; a code another product
+    /// carries is refused (the primary key refuses it too, if a racing writer got there first).
+    static func saveBarcodes(_ codes: [String], of productID: Int64, in db: Connection) throws {
+        try Barcodes.refuseRepeats(codes)
+        for (index, code) in codes.enumerated() {
+            if let owner = try db.scalarInt(BarcodeSQL.owner, code), owner != productID {
+                throw ProductChangeError.duplicateBarcode(field: "barcodes.\(index)")
+            }
+        }
+        try db.execute(BarcodeSQL.clear, productID)
+        for (index, code) in codes.enumerated() {
+            do {
+                try db.execute(BarcodeSQL.insert, code, productID)
+            } catch let error as SQLiteError where error.isUniqueViolation {
+                throw ProductChangeError.duplicateBarcode(field: "barcodes.\(index)")
+            }
+        }
+    }
+
+    static func find(barcode: String, in db: Connection) throws -> Product? {
+        try db.queryFirst(BarcodeSQL.product(columns: columns), barcode, row: decode)
     }
 
     /// Hard delete, refused while any cart line refers to the product.
