@@ -269,6 +269,7 @@ const screens = [
   { path: 'till', title: 'Till', roles: STAFF, view: tillScreen },
   { path: 'shift', title: 'Shift', roles: STAFF, view: shiftScreen },
   { path: 'returns', title: 'Returns', roles: STAFF, view: returnsScreen },
+  { path: 'stock', title: 'Stock', roles: STAFF, view: stockScreen },
   { path: 'settings', title: 'Settings', roles: ['admin'], view: settingsScreen },
   { path: 'shop', title: 'My carts', roles: ['customer'], view: shopScreen },
 ];
@@ -491,7 +492,7 @@ async function cartEditor(cart, options) {
   const quantity = h('input', { 'data-field': 'quantity', class: 'qty', inputmode: 'decimal', value: '1' });
   const results = h('ul', { class: 'results', id: 'product-results', 'aria-label': 'Products found' });
   const form = h('form', { class: 'filters', id: 'add-item-form', role: 'search' },
-    field('product-search', 'Product (name or SKU)', search),
+    field('product-search', options.till ? 'Product (name, SKU, or scan a barcode)' : 'Product (name or SKU)', search),
     field('add-quantity', 'Quantity', quantity, 'e.g. 2 or 1.250 kg'),
     h('button', { type: 'submit', id: 'product-find' }, 'Find product'));
   const add = async (button, product) => {
@@ -506,11 +507,32 @@ async function cartEditor(cart, options) {
       if (next) next.focus();
     } catch (failure) { report(failure, error, form); button.disabled = false; }
   };
+  // A barcode or a scale's label: the product's own code takes the quantity typed; a
+  // label carries its own. False when no product has the code (then it is searched as text).
+  const addScanned = async (code) => {
+    let match;
+    try { match = (await api('GET', `/api/v1/products/by-barcode/${encodeURIComponent(code)}`)).data; } catch (failure) {
+      if (failure.status === 404) return false;
+      report(failure, error);
+      return true;
+    }
+    try {
+      const body = match.quantity === null ? { barcode: code, quantity: quantity.value.trim() || '1' } : { barcode: code };
+      const answer = await api('POST', `/api/v1/carts/${cart.id}/items`, body);
+      productNames.set(match.product.id, match.product);
+      notice(`${match.product.name} added${match.quantity === null ? '' : `: ${match.quantity} ${match.product.unit}`}`);
+      await redraw(answer);
+      const next = document.getElementById('product-search');
+      if (next) { next.value = ''; next.focus(); }
+    } catch (failure) { report(failure, error, form); }
+    return true;
+  };
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.textContent = '';
     const text = search.value.trim();
     if (!text) { error.textContent = 'Type part of a product name or its SKU.'; return; }
+    if (options.till && /^[0-9]{5,14}$/.test(text) && await addScanned(text)) return;
     try {
       const found = (await api('GET', `/api/v1/products${query({ search: text, limit: 8 })}`)).data.products;
       const exact = found.find((p) => p.sku.toLowerCase() === text.toLowerCase());
@@ -1281,6 +1303,131 @@ async function settingsScreen() {
   });
   return [h('h1', { text: 'Settings' }), shopForm,
     h('section', { class: 'panel' }, h('h2', { text: 'Branches' }), table(['Id', 'Code', 'Name', 'Status', ''], rows, { id: 'branches' }), branchForm, branchError)];
+}
+
+// ---------------------------------------------------------------- stock (levels, movements, receive, adjust, transfer)
+
+/** The product a typed SKU or barcode names (exact SKU first, then a barcode), or throws. */
+async function productByCode(text) {
+  const code = text.trim();
+  const found = (await api('GET', `/api/v1/products${query({ search: code, include_inactive: true, limit: 20 })}`)).data.products;
+  const exact = found.find((p) => p.sku.toLowerCase() === code.toLowerCase());
+  if (exact) return exact;
+  try { return (await api('GET', `/api/v1/products/by-barcode/${encodeURIComponent(code)}`)).data.product; } catch (error) {
+    if (error.status === 404) throw new APIError(400, 'validation_failed', `No product has the SKU or barcode "${code}"`);
+    throw error;
+  }
+}
+
+async function stockScreen(parts, params) {
+  const branchID = params.get('branch') || '1';
+  const low = params.get('low') === 'true';
+  const search = params.get('search') || '';
+  const pageNumber = Number(params.get('page') || 1);
+  const editor = ['admin', 'manager'].includes(session.user.role);
+  const [levels, options, movements, valuation] = await Promise.all([
+    api('GET', `/api/v1/stock${query({ branch_id: branchID, low: low ? 'true' : '', search, page: pageNumber, limit: 20 })}`),
+    branchOptions(true),
+    api('GET', `/api/v1/stock/movements${query({ branch_id: branchID, limit: 10 })}`),
+    editor ? api('GET', `/api/v1/reports/stock-valuation${query({ branch_id: branchID })}`) : null,
+  ]);
+  const branch = select(options, branchID);
+  const lowOnly = h('input', { type: 'checkbox', checked: low });
+  const text = h('input', { type: 'search', value: search, placeholder: 'name or SKU' });
+  const filters = h('form', { class: 'filters', id: 'stock-filters', role: 'search' },
+    field('stock-branch', 'Branch', branch), field('stock-search', 'Search', text), field('stock-low', 'Low stock only', lowOnly),
+    h('button', { type: 'submit', id: 'stock-apply' }, 'Show'));
+  filters.addEventListener('submit', (event) => {
+    event.preventDefault();
+    go('stock', { branch: branch.value, low: lowOnly.checked ? 'true' : '', search: text.value.trim() });
+  });
+  const rows = levels.data.levels.map((l) => h('tr', { 'data-product': l.product_id, 'data-sku': l.sku },
+    h('td', {}, l.name, h('div', { class: 'muted', text: l.sku })),
+    h('td', { class: 'num stock-quantity', text: `${l.quantity} ${l.unit}` }),
+    h('td', { class: 'num', text: l.low_stock_threshold === null ? '' : l.low_stock_threshold }),
+    h('td', {}, l.is_low ? badge('low', 'off') : null),
+    h('td', { class: 'num', text: l.last_cost === null ? '' : money(l.last_cost) })));
+  const { pagination } = levels.data;
+  const nodes = [
+    h('h1', { text: 'Stock' }), filters,
+    valuation ? h('p', { id: 'stock-valuation', 'data-total': valuation.data.total, text: `Stock value at last cost: ${money(valuation.data.total)}` }) : null,
+    rows.length ? table(['Product', ['Level', 'num'], ['Low at', 'num'], '', ['Last cost', 'num']], rows, { id: 'stock-levels' })
+      : h('p', { class: 'muted', id: 'stock-empty', text: low ? 'Nothing is low here.' : 'No counted product matches.' }),
+    pager(pagination.current_page, pagination.total_page, pagination.total_data, 'products',
+      (p) => go('stock', { branch: branchID, low: low ? 'true' : '', search, page: p })),
+  ];
+  if (editor) nodes.push(stockForms(branchID, options));
+  nodes.push(h('h2', { text: 'Latest movements here' }), movements.data.movements.length
+    ? table(['When (UTC)', 'Type', 'Product', ['Quantity', 'num'], 'Reason or reference'], movements.data.movements.map((m) => h('tr', {},
+      h('td', { text: when(m.created_at) }), h('td', { text: m.type.replace('_', ' ') }), h('td', { text: `#${m.product_id}` }),
+      h('td', { class: 'num', text: m.quantity }), h('td', { text: m.reason || m.reference || (m.cart_id ? `sale, cart #${m.cart_id}` : '') }))), { id: 'stock-movements' })
+    : h('p', { class: 'muted', text: 'No movements yet.' }));
+  return nodes;
+}
+
+/** Receive, adjust and transfer forms (admin, manager), each naming products by SKU or barcode. */
+function stockForms(branchID, options) {
+  const error = h('p', { class: 'error', id: 'stock-error', role: 'alert' });
+  const run = async (button, build, message) => {
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const [path, body] = await build();
+      notice((await api('POST', path, body)).message || message);
+      await render();
+    } catch (failure) { report(failure, error); button.disabled = false; }
+  };
+  const receiveCode = h('input', { autocomplete: 'off' });
+  const receiveQuantity = h('input', { inputmode: 'decimal', class: 'qty' });
+  const receiveCost = h('input', { inputmode: 'decimal', class: 'qty' });
+  const receiveReference = h('input', { maxlength: 64, placeholder: 'e.g. supplier invoice' });
+  const receive = h('button', { type: 'submit', id: 'receive-submit' }, 'Receive');
+  const receiveForm = h('form', { class: 'filters', id: 'receive-form' },
+    field('receive-code', 'Product (SKU or barcode)', receiveCode), field('receive-quantity', 'Quantity', receiveQuantity),
+    field('receive-cost', 'Unit cost', receiveCost), field('receive-reference', 'Reference', receiveReference), receive);
+  receiveForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(receive, async () => {
+      const product = await productByCode(receiveCode.value);
+      const line = { product_id: product.id, quantity: receiveQuantity.value.trim() };
+      if (receiveCost.value.trim()) line.unit_cost = receiveCost.value.trim();
+      return ['/api/v1/stock/receive', { branch_id: Number(branchID), lines: [line], reference: receiveReference.value.trim() || null }];
+    });
+  });
+  const adjustCode = h('input', { autocomplete: 'off' });
+  const counted = h('input', { inputmode: 'decimal', class: 'qty', placeholder: 'e.g. 12' });
+  const reason = select(['count', 'damage', 'theft', 'expiry', 'other'].map((r) => [r, r]), 'count');
+  const adjust = h('button', { type: 'submit', id: 'adjust-submit' }, 'Adjust');
+  const adjustForm = h('form', { class: 'filters', id: 'adjust-form' },
+    field('adjust-code', 'Product (SKU or barcode)', adjustCode),
+    field('adjust-amount', 'Counted level, or a change such as -2', counted), field('adjust-reason', 'Reason', reason), adjust);
+  adjustForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(adjust, async () => {
+      const product = await productByCode(adjustCode.value);
+      const amount = counted.value.trim();
+      const change = /^[-+]/.test(amount) ? { delta: amount } : { counted: amount };
+      return ['/api/v1/stock/adjust', { branch_id: Number(branchID), product_id: product.id, reason: reason.value, ...change }];
+    });
+  });
+  const to = select(options.filter(([id]) => id !== branchID), '');
+  const transferCode = h('input', { autocomplete: 'off' });
+  const transferQuantity = h('input', { inputmode: 'decimal', class: 'qty' });
+  const transfer = h('button', { type: 'submit', id: 'transfer-submit' }, 'Transfer');
+  const transferForm = h('form', { class: 'filters', id: 'transfer-form' },
+    field('transfer-code', 'Product (SKU or barcode)', transferCode), field('transfer-quantity', 'Quantity', transferQuantity),
+    field('transfer-to', 'To branch', to), transfer);
+  transferForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(transfer, async () => {
+      const product = await productByCode(transferCode.value);
+      return ['/api/v1/stock/transfer', { from_branch_id: Number(branchID), to_branch_id: Number(to.value),
+        lines: [{ product_id: product.id, quantity: transferQuantity.value.trim() }] }];
+    });
+  });
+  return h('section', { class: 'panel', id: 'stock-forms' }, h('h2', { text: 'Receive goods' }), receiveForm,
+    h('h2', { text: 'Adjust after a count or a loss' }), adjustForm,
+    options.length > 1 ? [h('h2', { text: 'Send to another branch' }), transferForm] : null, error);
 }
 
 // ---------------------------------------------------------------- my carts (customer, online)

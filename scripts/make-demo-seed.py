@@ -82,6 +82,10 @@ PRODUCTS = [
     ("TEA-OLD", "Ketepa Tea 500g (old pack)", "Discontinued pack size", "piece", "280.00"),
 ]
 INACTIVE_SKUS = {"TEA-OLD"}
+# Stock: everything is counted but airtime (a voucher) and loose milk (a dispenser);
+# low-stock thresholds above 5 where a shop sells many a day.
+UNTRACKED = {"AIRTIME-100", "MILK-LOOSE", "TEA-OLD"}
+LOW = {"BREAD-400": "20.000", "MILK-500": "24.000", "MAIZE-2KG": "10.000", "EGGS-TRAY": "6.000", "SUKUMA": "8.000"}
 # KRA eTIMS VAT classes (API.md 7.2): A exempt, B 16%, C zero-rated, D non-VAT, E 8%.
 # Unprocessed food and flour are exempt, milk and eggs zero-rated, paraffin 8%, airtime
 # outside VAT; everything else standard-rated.
@@ -92,6 +96,22 @@ TAX_CLASSES = {
     "D": {"AIRTIME-100"},
     "E": {"PARAFFIN"},
 }
+
+
+def ean13(body12):
+    """A GS1 EAN-13: 12 digits and their check digit."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body12)))
+    return body12 + str((10 - total % 10) % 10)
+
+
+def barcodes(n, sku, unit):
+    """Packaged goods carry an EAN-13 under Kenya's GS1 prefix 616; goods sold by weight
+    carry a 5-digit PLU that the shop's scale prints inside its labels."""
+    if unit == "kg":
+        return [f"{101 + n:05d}"]
+    if sku.startswith("AIRTIME"):
+        return []
+    return [ean13(f"616{1000000 + n * 7919:09d}"[:12])]
 
 
 def tax_class(sku):
@@ -157,6 +177,7 @@ def main():
 
     products = [
         {"sku": sku, "name": name, "description": desc, "unit": unit, "unit_price": price, "tax_class": tax_class(sku),
+         "barcodes": barcodes(n, sku, unit), "track_stock": sku not in UNTRACKED, "low_stock_threshold": LOW.get(sku, "5.000"),
          "is_active": sku not in INACTIVE_SKUS, "created_at": iso(0, 600 + n * 30)}
         for n, (sku, name, desc, unit, price) in enumerate(PRODUCTS)
     ]
@@ -229,7 +250,33 @@ def till_day(carts, products):
     card = split_total // 2
     first = cash_sale["items"][0]
     refunded = line_total(products[first["sku"]], first["quantity"])
+    # Stock received at MAIN before the day, enough for every demo sale there; what the
+    # Westlands sale needs (and a little more) is sent there; a damaged tray is written off.
+    # Bread starts under its threshold, so the low-stock list is not empty.
+    def milli_of(text):
+        return milli(text)
+
+    needed = {}
+    for cart in (cash_sale, mpesa_sale, split_sale):
+        for item in cart["items"]:
+            needed[item["sku"]] = needed.get(item["sku"], 0) + milli_of(item["quantity"])
+    transfer = {}
+    for item in branch_sale["items"]:
+        transfer[item["sku"]] = transfer.get(item["sku"], 0) + milli_of(item["quantity"]) + 2000
+    receive = []
+    for n, product in enumerate(p for p in products.values() if p["is_active"] and p["sku"] not in UNTRACKED):
+        sku = product["sku"]
+        base = 12000 if sku in ("EGGS-TRAY", "BREAD-400", "SUKUMA") else (40 + (n * 17) % 90) * 1000
+        quantity = max(base, needed.get(sku, 0) + transfer.get(sku, 0) + 2000)
+        cost = cents(product["unit_price"]) * 78 // 100  # bought at about 78% of the shelf price
+        receive.append({"sku": sku, "quantity": f"{quantity // 1000}.{quantity % 1000:03d}", "unit_cost": money(cost)})
+    stock = {
+        "receive": receive, "reference": "GRN-0001 Bidco / Unga Ltd",
+        "transfer": [{"sku": sku, "quantity": f"{q // 1000}.{q % 1000:03d}"} for sku, q in transfer.items() if sku not in UNTRACKED],
+        "adjust": [{"sku": "EGGS-TRAY", "delta": "-1.000", "reason": "damage"}],
+    }
     return {
+        "stock": stock,
         "shop": {"name": "Duka Mini-Mart", "kra_pin": "P051234567X", "address": "Moi Avenue, Nairobi", "phone": "+254700000001",
                  "receipt_footer": "Asante kwa kununua! Goods once sold are returnable within 7 days with this receipt."},
         "branches": [{"code": "WKL", "name": "Westlands"}],

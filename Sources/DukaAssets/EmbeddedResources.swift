@@ -4080,6 +4080,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "185.00",
   "tax_class": "A",
+  "barcodes": [
+   "6160010000002"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "10.000",
   "is_active": true,
   "created_at": "2025-01-01T08:10:00Z"
  },
@@ -4090,6 +4095,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "95.00",
   "tax_class": "A",
+  "barcodes": [
+   "00102"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:10:30Z"
  },
@@ -4100,6 +4110,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "210.00",
   "tax_class": "A",
+  "barcodes": [
+   "6160010158383"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:11:00Z"
  },
@@ -4110,6 +4125,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "240.00",
   "tax_class": "B",
+  "barcodes": [
+   "00104"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:11:30Z"
  },
@@ -4120,6 +4140,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "165.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160010316769"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:12:00Z"
  },
@@ -4130,6 +4155,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "150.00",
   "tax_class": "B",
+  "barcodes": [
+   "00106"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:12:30Z"
  },
@@ -4140,6 +4170,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "65.00",
   "tax_class": "C",
+  "barcodes": [
+   "6160010475145"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "24.000",
   "is_active": true,
   "created_at": "2025-01-01T08:13:00Z"
  },
@@ -4150,6 +4185,11 @@ duka-customer-demo
   "unit": "litre",
   "unit_price": "110.00",
   "tax_class": "C",
+  "barcodes": [
+   "6160010554338"
+  ],
+  "track_stock": false,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:13:30Z"
  },
@@ -4160,6 +4200,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "75.00",
   "tax_class": "C",
+  "barcodes": [
+   "6160010633521"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:14:00Z"
  },
@@ -4170,6 +4215,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "140.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160010712714"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:14:30Z"
  },
@@ -4180,6 +4230,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "65.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160010791900"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "20.000",
   "is_active": true,
   "created_at": "2025-01-01T08:15:00Z"
  },
@@ -4190,6 +4245,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "420.00",
   "tax_class": "C",
+  "barcodes": [
+   "6160010871091"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "6.000",
   "is_active": true,
   "created_at": "2025-01-01T08:15:30Z"
  },
@@ -4200,6 +4260,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "15.00",
   "tax_class": "C",
+  "barcodes": [
+   "6160010950284"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:16:00Z"
  },
@@ -4210,6 +4275,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "390.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160011029477"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:16:30Z"
  },
@@ -4220,6 +4290,11 @@ duka-customer-demo
   "unit": "litre",
   "unit_price": "300.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160011108660"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:17:00Z"
  },
@@ -4230,6 +4305,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "350.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160011187856"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:17:30Z"
  },
@@ -4240,6 +4320,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "160.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160011267046"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:18:00Z"
  },
@@ -4250,6 +4335,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "380.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160011346239"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:18:30Z"
  },
@@ -4260,6 +4350,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "45.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160011425422"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:19:00Z"
  },
@@ -4270,6 +4365,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "180.00",
   "tax_class": "A",
+  "barcodes": [
+   "00120"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:19:30Z"
  },
@@ -4280,6 +4380,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "200.00",
   "tax_class": "A",
+  "barcodes": [
+   "00121"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:20:00Z"
  },
@@ -4290,6 +4395,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "130.00",
   "tax_class": "A",
+  "barcodes": [
+   "00122"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:20:30Z"
  },
@@ -4300,6 +4410,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "60.00",
   "tax_class": "A",
+  "barcodes": [
+   "00123"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "8.000",
   "is_active": true,
   "created_at": "2025-01-01T08:21:00Z"
  },
@@ -4310,6 +4425,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "120.00",
   "tax_class": "A",
+  "barcodes": [
+   "00124"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:21:30Z"
  },
@@ -4320,6 +4440,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "110.00",
   "tax_class": "A",
+  "barcodes": [
+   "00125"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:22:00Z"
  },
@@ -4330,6 +4455,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "90.00",
   "tax_class": "A",
+  "barcodes": [
+   "00126"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:22:30Z"
  },
@@ -4340,6 +4470,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "100.00",
   "tax_class": "A",
+  "barcodes": [
+   "00127"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:23:00Z"
  },
@@ -4350,6 +4485,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "150.00",
   "tax_class": "A",
+  "barcodes": [
+   "00128"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:23:30Z"
  },
@@ -4360,6 +4500,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "30.00",
   "tax_class": "A",
+  "barcodes": [
+   "6160012217323"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:24:00Z"
  },
@@ -4370,6 +4515,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "70.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160012296519"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:24:30Z"
  },
@@ -4380,6 +4530,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "80.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160012375702"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:25:00Z"
  },
@@ -4390,6 +4545,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "250.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160012454896"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:25:30Z"
  },
@@ -4400,6 +4560,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "180.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160012534086"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:26:00Z"
  },
@@ -4410,6 +4575,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "330.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160012613279"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:26:30Z"
  },
@@ -4420,6 +4590,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "150.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160012692465"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:27:00Z"
  },
@@ -4430,6 +4605,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "450.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160012771658"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:27:30Z"
  },
@@ -4440,6 +4620,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "40.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160012850841"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:28:00Z"
  },
@@ -4450,6 +4635,11 @@ duka-customer-demo
   "unit": "kg",
   "unit_price": "50.00",
   "tax_class": "B",
+  "barcodes": [
+   "00138"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:28:30Z"
  },
@@ -4460,6 +4650,11 @@ duka-customer-demo
   "unit": "litre",
   "unit_price": "160.00",
   "tax_class": "E",
+  "barcodes": [
+   "6160013009224"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:29:00Z"
  },
@@ -4470,6 +4665,9 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "100.00",
   "tax_class": "D",
+  "barcodes": [],
+  "track_stock": false,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:29:30Z"
  },
@@ -4480,6 +4678,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "1150.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160013167603"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:30:00Z"
  },
@@ -4490,6 +4693,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "120.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160013246797"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:30:30Z"
  },
@@ -4500,6 +4708,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "230.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160013325980"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:31:00Z"
  },
@@ -4510,6 +4723,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "720.00",
   "tax_class": "A",
+  "barcodes": [
+   "6160013405170"
+  ],
+  "track_stock": true,
+  "low_stock_threshold": "5.000",
   "is_active": true,
   "created_at": "2025-01-01T08:31:30Z"
  },
@@ -4520,6 +4738,11 @@ duka-customer-demo
   "unit": "piece",
   "unit_price": "280.00",
   "tax_class": "B",
+  "barcodes": [
+   "6160013484366"
+  ],
+  "track_stock": false,
+  "low_stock_threshold": "5.000",
   "is_active": false,
   "created_at": "2025-01-01T08:32:00Z"
  }
@@ -4528,6 +4751,242 @@ duka-customer-demo
 """####,
         "selling.json": ####"""
 {
+ "stock": {
+  "receive": [
+   {
+    "sku": "MAIZE-2KG",
+    "quantity": "40.000",
+    "unit_cost": "144.30"
+   },
+   {
+    "sku": "MAIZE-LOOSE",
+    "quantity": "57.000",
+    "unit_cost": "74.10"
+   },
+   {
+    "sku": "WHEAT-2KG",
+    "quantity": "74.000",
+    "unit_cost": "163.80"
+   },
+   {
+    "sku": "RICE-PISHORI",
+    "quantity": "91.000",
+    "unit_cost": "187.20"
+   },
+   {
+    "sku": "SUGAR-1KG",
+    "quantity": "108.000",
+    "unit_cost": "128.70"
+   },
+   {
+    "sku": "SUGAR-LOOSE",
+    "quantity": "125.000",
+    "unit_cost": "117.00"
+   },
+   {
+    "sku": "MILK-500",
+    "quantity": "52.000",
+    "unit_cost": "50.70"
+   },
+   {
+    "sku": "MALA-500",
+    "quantity": "69.000",
+    "unit_cost": "58.50"
+   },
+   {
+    "sku": "YOGHURT-500",
+    "quantity": "86.000",
+    "unit_cost": "109.20"
+   },
+   {
+    "sku": "BREAD-400",
+    "quantity": "12.000",
+    "unit_cost": "50.70"
+   },
+   {
+    "sku": "EGGS-TRAY",
+    "quantity": "12.000",
+    "unit_cost": "327.60"
+   },
+   {
+    "sku": "EGG-SINGLE",
+    "quantity": "47.000",
+    "unit_cost": "11.70"
+   },
+   {
+    "sku": "OIL-1L",
+    "quantity": "64.000",
+    "unit_cost": "304.20"
+   },
+   {
+    "sku": "OIL-LOOSE",
+    "quantity": "81.000",
+    "unit_cost": "234.00"
+   },
+   {
+    "sku": "COWBOY-1KG",
+    "quantity": "98.000",
+    "unit_cost": "273.00"
+   },
+   {
+    "sku": "TEA-250",
+    "quantity": "115.000",
+    "unit_cost": "124.80"
+   },
+   {
+    "sku": "COFFEE-100",
+    "quantity": "42.000",
+    "unit_cost": "296.40"
+   },
+   {
+    "sku": "SALT-1KG",
+    "quantity": "59.000",
+    "unit_cost": "35.10"
+   },
+   {
+    "sku": "BEANS-ROSE",
+    "quantity": "76.000",
+    "unit_cost": "140.40"
+   },
+   {
+    "sku": "NDENGU",
+    "quantity": "93.000",
+    "unit_cost": "156.00"
+   },
+   {
+    "sku": "GITHERI-MIX",
+    "quantity": "110.000",
+    "unit_cost": "101.40"
+   },
+   {
+    "sku": "SUKUMA",
+    "quantity": "12.000",
+    "unit_cost": "46.80"
+   },
+   {
+    "sku": "TOMATO",
+    "quantity": "54.000",
+    "unit_cost": "93.60"
+   },
+   {
+    "sku": "ONION-RED",
+    "quantity": "71.000",
+    "unit_cost": "85.80"
+   },
+   {
+    "sku": "POTATO",
+    "quantity": "88.000",
+    "unit_cost": "70.20"
+   },
+   {
+    "sku": "BANANA-RIPE",
+    "quantity": "105.000",
+    "unit_cost": "78.00"
+   },
+   {
+    "sku": "MANGO",
+    "quantity": "122.000",
+    "unit_cost": "117.00"
+   },
+   {
+    "sku": "AVOCADO",
+    "quantity": "49.000",
+    "unit_cost": "23.40"
+   },
+   {
+    "sku": "SODA-500",
+    "quantity": "66.000",
+    "unit_cost": "54.60"
+   },
+   {
+    "sku": "WATER-1L",
+    "quantity": "83.000",
+    "unit_cost": "62.40"
+   },
+   {
+    "sku": "JUICE-1L",
+    "quantity": "100.000",
+    "unit_cost": "195.00"
+   },
+   {
+    "sku": "SOAP-BAR",
+    "quantity": "117.000",
+    "unit_cost": "140.40"
+   },
+   {
+    "sku": "OMO-1KG",
+    "quantity": "44.000",
+    "unit_cost": "257.40"
+   },
+   {
+    "sku": "TOOTHPASTE",
+    "quantity": "61.000",
+    "unit_cost": "117.00"
+   },
+   {
+    "sku": "TISSUE-10",
+    "quantity": "78.000",
+    "unit_cost": "351.00"
+   },
+   {
+    "sku": "MATCHES-10",
+    "quantity": "95.000",
+    "unit_cost": "31.20"
+   },
+   {
+    "sku": "CHARCOAL",
+    "quantity": "112.000",
+    "unit_cost": "39.00"
+   },
+   {
+    "sku": "PARAFFIN",
+    "quantity": "129.000",
+    "unit_cost": "124.80"
+   },
+   {
+    "sku": "NAPKINS",
+    "quantity": "56.000",
+    "unit_cost": "897.00"
+   },
+   {
+    "sku": "SPAGHETTI",
+    "quantity": "73.000",
+    "unit_cost": "93.60"
+   },
+   {
+    "sku": "BLUEBAND-500",
+    "quantity": "90.000",
+    "unit_cost": "179.40"
+   },
+   {
+    "sku": "UNGA-NGANO-5",
+    "quantity": "107.000",
+    "unit_cost": "561.60"
+   }
+  ],
+  "reference": "GRN-0001 Bidco / Unga Ltd",
+  "transfer": [
+   {
+    "sku": "COWBOY-1KG",
+    "quantity": "6.000"
+   },
+   {
+    "sku": "TISSUE-10",
+    "quantity": "3.000"
+   },
+   {
+    "sku": "OIL-LOOSE",
+    "quantity": "6.494"
+   }
+  ],
+  "adjust": [
+   {
+    "sku": "EGGS-TRAY",
+    "delta": "-1.000",
+    "reason": "damage"
+   }
+  ]
+ },
  "shop": {
   "name": "Duka Mini-Mart",
   "kra_pin": "P051234567X",
@@ -5057,6 +5516,7 @@ const screens = [
   { path: 'till', title: 'Till', roles: STAFF, view: tillScreen },
   { path: 'shift', title: 'Shift', roles: STAFF, view: shiftScreen },
   { path: 'returns', title: 'Returns', roles: STAFF, view: returnsScreen },
+  { path: 'stock', title: 'Stock', roles: STAFF, view: stockScreen },
   { path: 'settings', title: 'Settings', roles: ['admin'], view: settingsScreen },
   { path: 'shop', title: 'My carts', roles: ['customer'], view: shopScreen },
 ];
@@ -5279,7 +5739,7 @@ async function cartEditor(cart, options) {
   const quantity = h('input', { 'data-field': 'quantity', class: 'qty', inputmode: 'decimal', value: '1' });
   const results = h('ul', { class: 'results', id: 'product-results', 'aria-label': 'Products found' });
   const form = h('form', { class: 'filters', id: 'add-item-form', role: 'search' },
-    field('product-search', 'Product (name or SKU)', search),
+    field('product-search', options.till ? 'Product (name, SKU, or scan a barcode)' : 'Product (name or SKU)', search),
     field('add-quantity', 'Quantity', quantity, 'e.g. 2 or 1.250 kg'),
     h('button', { type: 'submit', id: 'product-find' }, 'Find product'));
   const add = async (button, product) => {
@@ -5294,11 +5754,32 @@ async function cartEditor(cart, options) {
       if (next) next.focus();
     } catch (failure) { report(failure, error, form); button.disabled = false; }
   };
+  // A barcode or a scale's label: the product's own code takes the quantity typed; a
+  // label carries its own. False when no product has the code (then it is searched as text).
+  const addScanned = async (code) => {
+    let match;
+    try { match = (await api('GET', `/api/v1/products/by-barcode/${encodeURIComponent(code)}`)).data; } catch (failure) {
+      if (failure.status === 404) return false;
+      report(failure, error);
+      return true;
+    }
+    try {
+      const body = match.quantity === null ? { barcode: code, quantity: quantity.value.trim() || '1' } : { barcode: code };
+      const answer = await api('POST', `/api/v1/carts/${cart.id}/items`, body);
+      productNames.set(match.product.id, match.product);
+      notice(`${match.product.name} added${match.quantity === null ? '' : `: ${match.quantity} ${match.product.unit}`}`);
+      await redraw(answer);
+      const next = document.getElementById('product-search');
+      if (next) { next.value = ''; next.focus(); }
+    } catch (failure) { report(failure, error, form); }
+    return true;
+  };
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.textContent = '';
     const text = search.value.trim();
     if (!text) { error.textContent = 'Type part of a product name or its SKU.'; return; }
+    if (options.till && /^[0-9]{5,14}$/.test(text) && await addScanned(text)) return;
     try {
       const found = (await api('GET', `/api/v1/products${query({ search: text, limit: 8 })}`)).data.products;
       const exact = found.find((p) => p.sku.toLowerCase() === text.toLowerCase());
@@ -6069,6 +6550,131 @@ async function settingsScreen() {
   });
   return [h('h1', { text: 'Settings' }), shopForm,
     h('section', { class: 'panel' }, h('h2', { text: 'Branches' }), table(['Id', 'Code', 'Name', 'Status', ''], rows, { id: 'branches' }), branchForm, branchError)];
+}
+
+// ---------------------------------------------------------------- stock (levels, movements, receive, adjust, transfer)
+
+/** The product a typed SKU or barcode names (exact SKU first, then a barcode), or throws. */
+async function productByCode(text) {
+  const code = text.trim();
+  const found = (await api('GET', `/api/v1/products${query({ search: code, include_inactive: true, limit: 20 })}`)).data.products;
+  const exact = found.find((p) => p.sku.toLowerCase() === code.toLowerCase());
+  if (exact) return exact;
+  try { return (await api('GET', `/api/v1/products/by-barcode/${encodeURIComponent(code)}`)).data.product; } catch (error) {
+    if (error.status === 404) throw new APIError(400, 'validation_failed', `No product has the SKU or barcode "${code}"`);
+    throw error;
+  }
+}
+
+async function stockScreen(parts, params) {
+  const branchID = params.get('branch') || '1';
+  const low = params.get('low') === 'true';
+  const search = params.get('search') || '';
+  const pageNumber = Number(params.get('page') || 1);
+  const editor = ['admin', 'manager'].includes(session.user.role);
+  const [levels, options, movements, valuation] = await Promise.all([
+    api('GET', `/api/v1/stock${query({ branch_id: branchID, low: low ? 'true' : '', search, page: pageNumber, limit: 20 })}`),
+    branchOptions(true),
+    api('GET', `/api/v1/stock/movements${query({ branch_id: branchID, limit: 10 })}`),
+    editor ? api('GET', `/api/v1/reports/stock-valuation${query({ branch_id: branchID })}`) : null,
+  ]);
+  const branch = select(options, branchID);
+  const lowOnly = h('input', { type: 'checkbox', checked: low });
+  const text = h('input', { type: 'search', value: search, placeholder: 'name or SKU' });
+  const filters = h('form', { class: 'filters', id: 'stock-filters', role: 'search' },
+    field('stock-branch', 'Branch', branch), field('stock-search', 'Search', text), field('stock-low', 'Low stock only', lowOnly),
+    h('button', { type: 'submit', id: 'stock-apply' }, 'Show'));
+  filters.addEventListener('submit', (event) => {
+    event.preventDefault();
+    go('stock', { branch: branch.value, low: lowOnly.checked ? 'true' : '', search: text.value.trim() });
+  });
+  const rows = levels.data.levels.map((l) => h('tr', { 'data-product': l.product_id, 'data-sku': l.sku },
+    h('td', {}, l.name, h('div', { class: 'muted', text: l.sku })),
+    h('td', { class: 'num stock-quantity', text: `${l.quantity} ${l.unit}` }),
+    h('td', { class: 'num', text: l.low_stock_threshold === null ? '' : l.low_stock_threshold }),
+    h('td', {}, l.is_low ? badge('low', 'off') : null),
+    h('td', { class: 'num', text: l.last_cost === null ? '' : money(l.last_cost) })));
+  const { pagination } = levels.data;
+  const nodes = [
+    h('h1', { text: 'Stock' }), filters,
+    valuation ? h('p', { id: 'stock-valuation', 'data-total': valuation.data.total, text: `Stock value at last cost: ${money(valuation.data.total)}` }) : null,
+    rows.length ? table(['Product', ['Level', 'num'], ['Low at', 'num'], '', ['Last cost', 'num']], rows, { id: 'stock-levels' })
+      : h('p', { class: 'muted', id: 'stock-empty', text: low ? 'Nothing is low here.' : 'No counted product matches.' }),
+    pager(pagination.current_page, pagination.total_page, pagination.total_data, 'products',
+      (p) => go('stock', { branch: branchID, low: low ? 'true' : '', search, page: p })),
+  ];
+  if (editor) nodes.push(stockForms(branchID, options));
+  nodes.push(h('h2', { text: 'Latest movements here' }), movements.data.movements.length
+    ? table(['When (UTC)', 'Type', 'Product', ['Quantity', 'num'], 'Reason or reference'], movements.data.movements.map((m) => h('tr', {},
+      h('td', { text: when(m.created_at) }), h('td', { text: m.type.replace('_', ' ') }), h('td', { text: `#${m.product_id}` }),
+      h('td', { class: 'num', text: m.quantity }), h('td', { text: m.reason || m.reference || (m.cart_id ? `sale, cart #${m.cart_id}` : '') }))), { id: 'stock-movements' })
+    : h('p', { class: 'muted', text: 'No movements yet.' }));
+  return nodes;
+}
+
+/** Receive, adjust and transfer forms (admin, manager), each naming products by SKU or barcode. */
+function stockForms(branchID, options) {
+  const error = h('p', { class: 'error', id: 'stock-error', role: 'alert' });
+  const run = async (button, build, message) => {
+    button.disabled = true;
+    error.textContent = '';
+    try {
+      const [path, body] = await build();
+      notice((await api('POST', path, body)).message || message);
+      await render();
+    } catch (failure) { report(failure, error); button.disabled = false; }
+  };
+  const receiveCode = h('input', { autocomplete: 'off' });
+  const receiveQuantity = h('input', { inputmode: 'decimal', class: 'qty' });
+  const receiveCost = h('input', { inputmode: 'decimal', class: 'qty' });
+  const receiveReference = h('input', { maxlength: 64, placeholder: 'e.g. supplier invoice' });
+  const receive = h('button', { type: 'submit', id: 'receive-submit' }, 'Receive');
+  const receiveForm = h('form', { class: 'filters', id: 'receive-form' },
+    field('receive-code', 'Product (SKU or barcode)', receiveCode), field('receive-quantity', 'Quantity', receiveQuantity),
+    field('receive-cost', 'Unit cost', receiveCost), field('receive-reference', 'Reference', receiveReference), receive);
+  receiveForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(receive, async () => {
+      const product = await productByCode(receiveCode.value);
+      const line = { product_id: product.id, quantity: receiveQuantity.value.trim() };
+      if (receiveCost.value.trim()) line.unit_cost = receiveCost.value.trim();
+      return ['/api/v1/stock/receive', { branch_id: Number(branchID), lines: [line], reference: receiveReference.value.trim() || null }];
+    });
+  });
+  const adjustCode = h('input', { autocomplete: 'off' });
+  const counted = h('input', { inputmode: 'decimal', class: 'qty', placeholder: 'e.g. 12' });
+  const reason = select(['count', 'damage', 'theft', 'expiry', 'other'].map((r) => [r, r]), 'count');
+  const adjust = h('button', { type: 'submit', id: 'adjust-submit' }, 'Adjust');
+  const adjustForm = h('form', { class: 'filters', id: 'adjust-form' },
+    field('adjust-code', 'Product (SKU or barcode)', adjustCode),
+    field('adjust-amount', 'Counted level, or a change such as -2', counted), field('adjust-reason', 'Reason', reason), adjust);
+  adjustForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(adjust, async () => {
+      const product = await productByCode(adjustCode.value);
+      const amount = counted.value.trim();
+      const change = /^[-+]/.test(amount) ? { delta: amount } : { counted: amount };
+      return ['/api/v1/stock/adjust', { branch_id: Number(branchID), product_id: product.id, reason: reason.value, ...change }];
+    });
+  });
+  const to = select(options.filter(([id]) => id !== branchID), '');
+  const transferCode = h('input', { autocomplete: 'off' });
+  const transferQuantity = h('input', { inputmode: 'decimal', class: 'qty' });
+  const transfer = h('button', { type: 'submit', id: 'transfer-submit' }, 'Transfer');
+  const transferForm = h('form', { class: 'filters', id: 'transfer-form' },
+    field('transfer-code', 'Product (SKU or barcode)', transferCode), field('transfer-quantity', 'Quantity', transferQuantity),
+    field('transfer-to', 'To branch', to), transfer);
+  transferForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    run(transfer, async () => {
+      const product = await productByCode(transferCode.value);
+      return ['/api/v1/stock/transfer', { from_branch_id: Number(branchID), to_branch_id: Number(to.value),
+        lines: [{ product_id: product.id, quantity: transferQuantity.value.trim() }] }];
+    });
+  });
+  return h('section', { class: 'panel', id: 'stock-forms' }, h('h2', { text: 'Receive goods' }), receiveForm,
+    h('h2', { text: 'Adjust after a count or a loss' }), adjustForm,
+    options.length > 1 ? [h('h2', { text: 'Send to another branch' }), transferForm] : null, error);
 }
 
 // ---------------------------------------------------------------- my carts (customer, online)

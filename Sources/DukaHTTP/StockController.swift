@@ -85,7 +85,8 @@ struct StockController {
         var reader = FieldReader(body)
         let branchID = reader.id("branch_id", required: true)
         let lines = Self.lines(&reader, withCost: true)
-        let reference = reader.text("reference", required: false, SellingRules.limited(64))
+        // `reference` may be absent or null: none.
+        let reference = body["reference"] == .null ? nil : reader.text("reference", required: false, SellingRules.limited(64))
         try reader.finish()
         return .receive(branchID: branchID!, lines: lines, reference: reference)
     }

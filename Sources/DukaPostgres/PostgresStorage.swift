@@ -459,12 +459,14 @@ enum PGDemo {
         for product in shop.products {
             let id = try await db.insertReturningID(
                 """
-                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id
+                INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class,
+                                      track_stock, low_stock_threshold_milli, barcodes)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11) RETURNING id
                 """,
                 product.sku, product.name, product.description, product.unit, product.priceCents, product.isActive, product.createdAt,
-                product.taxClass.rawValue
+                product.taxClass.rawValue, product.trackStock, product.lowStockThresholdMilli, Barcodes.stored(product.barcodes)
             )
+            for code in product.barcodes { try await db.execute(BarcodeSQL.insert, code, id) }
             productIDs[product.sku] = (id, product.priceCents, product.taxClass.rawValue)
         }
         for cart in shop.carts {

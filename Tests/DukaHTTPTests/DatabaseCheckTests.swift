@@ -45,7 +45,7 @@ import Testing
             )
             try await duka.execute("UPDATE search_text_counts SET count = count - 3 WHERE text = 'example.co' AND bucket = 17")
             // A level no movement explains, and a receipt number skipped.
-            try await duka.execute("INSERT INTO stock_levels (product_id, branch_id, quantity_milli) VALUES (1, 1, 5000)")
+            try await duka.execute("UPDATE stock_levels SET quantity_milli = quantity_milli + 5000 WHERE product_id = 1 AND branch_id = 1")
             try await duka.execute("UPDATE branches SET last_receipt = last_receipt + 1 WHERE id = 2")
             let broken = try await Self.check(duka)
             let products = try #require(try await duka.scalarInt("SELECT COUNT(*) FROM products"))

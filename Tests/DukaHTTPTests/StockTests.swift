@@ -61,6 +61,13 @@ import Testing
                                                    "cart_id", "refund_id", "created_by", "created_at"])
             #expect(movement["type"] == .string("receive") && movement["quantity"] == .string("10.000") && movement["unit_cost"] == .string("40.00"))
             #expect(movement["reference"] == .string("INV-001") && movement["reason"] == .null && movement["cart_id"] == .null)
+            let unreferenced = try await api.request(.post, "/api/v1/stock/receive", json: .object([
+                "branch_id": .int(1), "reference": .null,
+                "lines": .array([.object(["product_id": .int(sugar), "quantity": .string("1"), "unit_cost": .null])])]), token: manager)
+            #expect(unreferenced.data?["movements"]?.arrayValue?.first?["reference"] == .null, "\(unreferenced.body)")
+            #expect(unreferenced.data?["movements"]?.arrayValue?.first?["unit_cost"] == .null)
+            _ = try await api.request(.post, "/api/v1/stock/adjust", json: .object([
+                "branch_id": .int(1), "product_id": .int(sugar), "delta": .string("-1"), "reason": .string("other")]), token: manager)
             for (body, field) in [
                 (JSON.object(["branch_id": .int(9), "lines": .array([.object(["product_id": .int(sugar), "quantity": .string("1")])])]), "branch_id"),
                 (.object(["branch_id": .int(1), "lines": .array([.object(["product_id": .int(999), "quantity": .string("1")])])]), "lines.0.product_id"),
@@ -131,15 +138,15 @@ import Testing
             // Movements, newest first, sum to the level.
             let all = try await api.request(.get, "/api/v1/stock/movements?product_id=\(sugar)&branch_id=1&limit=100", token: cashier)
             let quantities = all.data?["movements"]?.arrayValue?.compactMap { $0["quantity"]?.stringValue } ?? []
-            #expect(quantities == ["-2.500", "3.500", "-6.000", "10.000"])
-            #expect(try await api.request(.get, "/api/v1/stock/movements?type=adjust", token: cashier).data?["pagination"]?["total_data"] == .int(2))
+            #expect(quantities == ["-2.500", "3.500", "-6.000", "-1.000", "1.000", "10.000"])
+            #expect(try await api.request(.get, "/api/v1/stock/movements?type=adjust", token: cashier).data?["pagination"]?["total_data"] == .int(3))
             #expect(try await api.request(.get, "/api/v1/stock/movements?type=stolen", token: cashier).status == .badRequest)
 
             // History keeps the product: delete is refused, deactivate instead.
             let delete = try await api.request(.delete, "/api/v1/products/\(sugar)", token: manager)
             #expect(delete.status == .conflict && delete.code == "has_dependents")
             let audit = try await till.duka.auditRows().map(\.action).filter { $0.hasPrefix("stock.") }
-            #expect(audit == ["stock.receive", "stock.adjust", "stock.adjust", "stock.transfer"])
+            #expect(audit == ["stock.receive", "stock.receive", "stock.adjust", "stock.adjust", "stock.adjust", "stock.transfer"])
         }
         try? FileManager.default.removeItem(at: till.duka.directory)
     }

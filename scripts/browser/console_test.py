@@ -323,7 +323,7 @@ class Console(unittest.TestCase):
     def test_every_field_has_a_label_and_every_button_text(self):
         self.sign_in("admin", demo_password("admin"))
         screens = ["dashboard", "customers", "users", "users/new", "products", "products/new", "till", "shift", "returns",
-                   "returns?receipt=MAIN-000001", "settings"]
+                   "returns?receipt=MAIN-000001", "settings", "stock"]
         for screen in screens:
             self.driver.get(f"{self.base}/#/{screen}")
             self.find("main h1")
@@ -565,6 +565,51 @@ class Console(unittest.TestCase):
         _, z = self.api(self.cashier, "GET", f"/api/v1/shifts/{shift_id}")
         self.assertEqual((z["data"]["status"], z["data"]["counted_cash"], z["data"]["difference"]), ("closed", "2100.00", "-10.00"))
         self.driver.save_screenshot(os.path.join(SHOTS, "test_selling_z_report.png"))
+
+    def test_stock_received_sold_by_scanning_and_low(self):
+        manager = self.login_token("manager", demo_password("manager"))
+        _, product = self.api(manager, "GET", "/api/v1/products/by-barcode/6160010000002")  # Jogoo maize flour 2kg
+        product = product["data"]["product"]
+        self.api(manager, "PUT", f"/api/v1/products/{product['id']}", {"low_stock_threshold": "1000"})
+
+        def level():
+            _, levels = self.api(manager, "GET", f"/api/v1/products/{product['id']}/stock")
+            return next(l["quantity"] for l in levels["data"]["levels"] if l["branch_id"] == 1)
+
+        # The manager receives 5 by scanning the product's barcode into the form.
+        before = level()
+        self.sign_in("manager", demo_password("manager"))
+        self.driver.get(f"{self.base}/#/stock")
+        self.type_into("#receive-code", "6160010000002")
+        self.type_into("#receive-quantity", "5")
+        self.type_into("#receive-cost", "150")
+        self.click("#receive-submit")
+        self.wait.until(lambda d: level() == f"{float(before) + 5:.3f}")
+        self.assert_labelled("the stock screen")
+        # The low-stock list shows it (its threshold is far above the level).
+        self.click("#stock-low")
+        self.click("#stock-apply")
+        self.find(f"#stock-levels tr[data-sku='{product['sku']}']")
+        self.driver.save_screenshot(os.path.join(SHOTS, "test_stock_low_list.png"))
+        self.sign_out()
+        manager = self.login_token("manager", demo_password("manager"))  # signing out ended every manager session
+
+        # A cashier scans it at the till: digits and Enter in the product field.
+        self.sign_in("cashier", demo_password("cashier"))
+        self.serve(self.customer_without_active_cart(offset=8))
+        self.type_into("#add-quantity", "2")
+        self.type_into("#product-search", "6160010000002\n")
+        self.wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#cart-lines tbody tr")) == 1)
+        cart_id = self.find("#cart-panel").get_attribute("data-cart")
+        _, cart = self.api(manager, "GET", f"/api/v1/carts/{cart_id}")
+        self.assertEqual([(i["product_id"], i["quantity"]) for i in cart["data"]["items"]], [(product["id"], "2.000")])
+        self.click("#cart-checkout")
+        self.find("#cart-outcome")
+        self.assertEqual(level(), f"{float(before) + 3:.3f}")
+        # Back under its threshold once more: the manager lowers the threshold and the list empties of it.
+        self.api(manager, "PUT", f"/api/v1/products/{product['id']}", {"low_stock_threshold": "1"})
+        _, low = self.api(manager, "GET", "/api/v1/stock?low=true&limit=100")
+        self.assertNotIn(product["id"], [l["product_id"] for l in low["data"]["levels"]])
 
     def test_settings_an_admin_names_the_shop_and_adds_a_branch(self):
         self.sign_in("admin", demo_password("admin"))

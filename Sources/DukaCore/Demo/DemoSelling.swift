@@ -26,6 +26,45 @@ public enum DemoSelling {
             branches[created.code] = created.id
         }
 
+        // Stock before the day: goods received at the first branch, some sent to the second,
+        // a write-off. Products are found by their first barcode (every counted demo product has one).
+        if let stock = day["stock"], let main = branches["MAIN"] {
+            let codes = try Dictionary(uniqueKeysWithValues: DemoShop.array("products.json", seed).map {
+                (try DemoShop.text($0, "sku"), $0["barcodes"]?.arrayValue?.first?.stringValue ?? "")
+            })
+            func productID(_ entry: JSON) async throws -> Int64 {
+                let sku = try DemoShop.text(entry, "sku")
+                guard let code = codes[sku], let product = try await storage.product(barcode: code) else {
+                    throw DemoShop.Error(description: "seed: no barcode for \(sku)")
+                }
+                return product.id
+            }
+            func quantity(_ entry: JSON, _ key: String) throws -> Int64 {
+                guard let text = entry[key]?.stringValue, let value = StockRules.delta(text) else { throw DemoShop.Error(description: "seed: bad \(key)") }
+                return value
+            }
+            var received: [StockChange.Line] = []
+            for line in stock["receive"]?.arrayValue ?? [] {
+                received.append(.init(productID: try await productID(line), quantityMilli: try quantity(line, "quantity"), unitCostCents: try cents(line, "unit_cost")))
+            }
+            _ = try await storage.changeStock(.receive(branchID: main, lines: received, reference: stock["reference"]?.stringValue), by: admin)
+            if let west = branches.first(where: { $0.key != "MAIN" })?.value {
+                var sent: [StockChange.Line] = []
+                for line in stock["transfer"]?.arrayValue ?? [] {
+                    sent.append(.init(productID: try await productID(line), quantityMilli: try quantity(line, "quantity")))
+                }
+                if !sent.isEmpty { _ = try await storage.changeStock(.transfer(fromBranchID: main, toBranchID: west, lines: sent), by: admin) }
+            }
+            for adjust in stock["adjust"]?.arrayValue ?? [] {
+                guard let reason = StockChange.AdjustReason(rawValue: try DemoShop.text(adjust, "reason")) else {
+                    throw DemoShop.Error(description: "seed: bad adjust reason")
+                }
+                _ = try await storage.changeStock(
+                    .adjust(branchID: main, productID: try await productID(adjust), target: .delta(try quantity(adjust, "delta")), reason: reason), by: admin
+                )
+            }
+        }
+
         for entry in day["shifts"]?.arrayValue ?? [] {
             let actor = try await user(named: try DemoShop.text(entry, "user"), storage)
             guard let branchID = branches[try DemoShop.text(entry, "branch")] else { throw DemoShop.Error(description: "seed: unknown branch") }

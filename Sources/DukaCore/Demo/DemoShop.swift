@@ -10,6 +10,9 @@ public struct DemoShop: Sendable {
         public var sku, name, description, unit: String
         public var priceCents: Int64
         public var taxClass: TaxClass
+        public var trackStock: Bool
+        public var lowStockThresholdMilli: Int64?
+        public var barcodes: [String]
         public var isActive: Bool
         public var createdAt: Int64
     }
@@ -86,7 +89,10 @@ public struct DemoShop: Sendable {
             }
             productRows.append(ProductRow(
                 sku: sku, name: try text(entry, "name"), description: entry["description"]?.stringValue ?? "", unit: try text(entry, "unit"),
-                priceCents: price, taxClass: TaxClass(rawValue: entry["tax_class"]?.stringValue ?? "B") ?? .b, isActive: entry["is_active"]?.boolValue ?? true, createdAt: try time(entry, "created_at")
+                priceCents: price, taxClass: TaxClass(rawValue: entry["tax_class"]?.stringValue ?? "B") ?? .b,
+                trackStock: entry["track_stock"]?.boolValue ?? false,
+                lowStockThresholdMilli: entry["low_stock_threshold"]?.stringValue.flatMap { FixedPoint.parse($0, places: 3) },
+                barcodes: (entry["barcodes"]?.arrayValue ?? []).compactMap(\.stringValue), isActive: entry["is_active"]?.boolValue ?? true, createdAt: try time(entry, "created_at")
             ))
         }
         let latestCart = try carts.map { try time($0, "created_at") }.max() ?? now

@@ -44,13 +44,17 @@ public enum DemoSeed {
             for product in shop.products {
                 try db.execute(
                     """
-                    INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class,
+                                          track_stock, low_stock_threshold_milli, barcodes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     product.sku, product.name, product.description, product.unit, product.priceCents, product.isActive,
-                    product.createdAt, product.createdAt, product.taxClass.rawValue
+                    product.createdAt, product.createdAt, product.taxClass.rawValue, product.trackStock, product.lowStockThresholdMilli,
+                    Barcodes.stored(product.barcodes)
                 )
-                productIDs[product.sku] = (db.lastInsertRowID, product.priceCents, product.taxClass.rawValue)
+                let id = db.lastInsertRowID
+                productIDs[product.sku] = (id, product.priceCents, product.taxClass.rawValue)
+                for code in product.barcodes { try db.execute(BarcodeSQL.insert, code, id) }
             }
             for cart in shop.carts {
                 guard let userID = userIDs[cart.customer] else { throw DemoShop.Error(description: "seed: unknown customer \(cart.customer)") }
