@@ -151,6 +151,18 @@ import Testing
                 try await same(.get, "/api/v1/carts/\(id)/receipt?format=text", as: cashier)
             }
             try await same(.get, "/api/v1/carts?branch_id=2", as: admin)
+            // Stock and barcodes: levels, the low list, searches, movements, valuation, scans.
+            for query in ["", "branch_id=2", "low=true", "search=MAIZE", "search=flour&limit=3&page=2", "branch_id=1&page=9", "branch_id=7"] {
+                try await same(.get, "/api/v1/stock?\(query)", as: cashier)
+            }
+            for query in ["", "type=receive&limit=50", "type=transfer_in", "product_id=11", "branch_id=2&limit=100"] {
+                try await same(.get, "/api/v1/stock/movements?\(query)", as: admin)
+            }
+            for id in [1, 11, 45, 999] { try await same(.get, "/api/v1/products/\(id)/stock", as: cashier) }
+            for branch in [1, 2, 3] { try await same(.get, "/api/v1/reports/stock-valuation?branch_id=\(branch)", as: admin) }
+            for code in ["6160010000002", "00102", "2000102012503", "2000102012500", "0000000"] {
+                try await same(.get, "/api/v1/products/by-barcode/\(code)", as: cashier)
+            }
             try await same(.get, "/api/v1/reports/sales?days=30&branch_id=1", as: admin)
         }
 
