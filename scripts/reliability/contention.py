@@ -109,20 +109,25 @@ def check(port, connect_db):
         fail("last admin guard")
 
 
+def ready_carts(port, admin, product_id, count, prefix):
+    """`count` new customers' carts, each with one unit of the product, ready to check out."""
+    def ready_cart(i):
+        _, customer = request(port, "POST", "/api/v1/auth/register", register_body(f"{prefix}{i}.{random.randrange(10**9)}"))
+        _, cart = request(port, "POST", "/api/v1/carts", {"customer_uuid": customer["data"]["id"]}, admin)
+        request(port, "POST", f"/api/v1/carts/{cart['data']['id']}/items", {"product_id": product_id, "quantity": "1"}, admin)
+        return cart["data"]["id"]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        return list(pool.map(ready_cart, range(count)))
+
+
 def checkouts(port, connect_db, admin, product_id):
     """64 paid checkouts at once in one shift, then 64 sales racing for one M-Pesa code."""
     status, _ = request(port, "POST", "/api/v1/shifts", {"branch_id": 1, "opening_float": "0"}, admin)
     if status not in (201, 409):  # 409: the admin's shift is already open
         fail(f"shift {status}")
 
-    def ready_cart(i):
-        status, customer = request(port, "POST", "/api/v1/auth/register", register_body(f"till{i}.{random.randrange(10**9)}"))
-        status, cart = request(port, "POST", "/api/v1/carts", {"customer_uuid": customer["data"]["id"]}, admin)
-        request(port, "POST", f"/api/v1/carts/{cart['data']['id']}/items", {"product_id": product_id, "quantity": "1"}, admin)
-        return cart["data"]["id"]
-
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        carts = list(pool.map(ready_cart, range(2 * WRITERS)))
+    carts = ready_carts(port, admin, product_id, 2 * WRITERS, "till")
 
     def pay(args):
         cart_id, tender = args
@@ -163,14 +168,7 @@ def last_units(port, connect_db, admin):
     if status != 201:
         fail(f"receive {status}")
 
-    def ready_cart(i):
-        _, customer = request(port, "POST", "/api/v1/auth/register", register_body(f"last{i}.{random.randrange(10**9)}"))
-        _, cart = request(port, "POST", "/api/v1/carts", {"customer_uuid": customer["data"]["id"]}, admin)
-        request(port, "POST", f"/api/v1/carts/{cart['data']['id']}/items", {"product_id": product_id, "quantity": "1"}, admin)
-        return cart["data"]["id"]
-
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        carts = list(pool.map(ready_cart, range(WRITERS)))
+    carts = ready_carts(port, admin, product_id, WRITERS, "last")
     def checkout(cart_id):
         status, body = request(port, "POST", f"/api/v1/carts/{cart_id}/checkout", None, admin)
         return status if status == 200 else f"{status} {(body or {}).get('code')}"
