@@ -418,6 +418,10 @@ paths["/api/v1/products/by-barcode/{code}"] = {"parameters": [{"name": "code", "
                                                         "200", envelope(obj({"product": ref("Product"), "quantity": NULLABLE_QUANTITY,
                                                                              "unit_price": {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"}})),
                                                         ["403", "404"])}
+export = op("Every product as CSV, by id (exactly the import's columns; RFC 4180, CRLF, formula-safe text)", "stock", "200",
+            {"type": "string"}, ["400", "403"])
+export["responses"]["200"]["content"] = {"text/csv": {"schema": {"type": "string"}}}
+paths["/api/v1/export/products.csv"] = {"get": export}
 paths["/api/v1/stock"] = {"get": op("Tracked products' stock levels in a branch, by product id", "stock", "200", listing("levels", "StockLevel"),
                                     ["400", "403"], params=[PAGE, LIMIT, query("branch_id", ID, "Default 1"), query("low", BOOL), SEARCH])}
 paths["/api/v1/products/{id}/stock"] = {"parameters": [path_id()], "get": op(
