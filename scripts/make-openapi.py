@@ -422,6 +422,10 @@ export = op("Every product as CSV, by id (exactly the import's columns; RFC 4180
             {"type": "string"}, ["400", "403"])
 export["responses"]["200"]["content"] = {"text/csv": {"schema": {"type": "string"}}}
 paths["/api/v1/export/products.csv"] = {"get": export}
+stock_export = op("Counted products' levels in a branch as CSV, by product id", "stock", "200", {"type": "string"}, ["400", "403"],
+                  params=[query("branch_id", ID, "Default 1")])
+stock_export["responses"]["200"]["content"] = {"text/csv": {"schema": {"type": "string"}}}
+paths["/api/v1/export/stock.csv"] = {"get": stock_export}
 paths["/api/v1/stock"] = {"get": op("Tracked products' stock levels in a branch, by product id", "stock", "200", listing("levels", "StockLevel"),
                                     ["400", "403"], params=[PAGE, LIMIT, query("branch_id", ID, "Default 1"), query("low", BOOL), SEARCH])}
 paths["/api/v1/products/{id}/stock"] = {"parameters": [path_id()], "get": op(

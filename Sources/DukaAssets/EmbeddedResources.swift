@@ -11894,6 +11894,86 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     ]
    }
   },
+  "/api/v1/export/stock.csv": {
+   "get": {
+    "operationId": "get_api_v1_export_stock_csv",
+    "parameters": [
+     {
+      "description": "Default 1",
+      "in": "query",
+      "name": "branch_id",
+      "required": false,
+      "schema": {
+       "minimum": 0,
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "Counted products' levels in a branch as CSV, by product id",
+    "tags": [
+     "stock"
+    ]
+   }
+  },
   "/api/v1/products": {
    "get": {
     "operationId": "get_api_v1_products",

@@ -34,34 +34,15 @@ struct ProductsController {
         return .v1List("Products retrieved successfully", key: "products", page: result, bytesPerItem: 320, write: ProductAnswers.write)
     }
 
-    /// Every product as CSV (API.md 8.3), by id, streamed a page at a time. The first page is
-    /// read before the answer starts, so a refused caller still gets a proper 401 or 403.
+    /// Every product as CSV (API.md 8.3), by id, streamed a page at a time.
     @Sendable func export(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
         var query = QueryReader(request)
         try query.finish()
         let access = caller.access()
         let filter = ProductFilter(includeInactive: true)
-        let size: Int64 = 500
-        let first = try await storage.productsPage(filter, page: PageRequest(page: 1, size: size), access)
-        let body = ResponseBody { [storage] writer in
-            var out = CSVWriter()
-            out.header(ProductCSV.columns)
-            var page = first
-            var number: Int64 = 1
-            while true {
-                for product in page.items { ProductCSV.write(product, to: &out) }
-                try await writer.write(ByteBuffer(bytes: out.flush()))
-                guard Int64(page.items.count) == size else { break }
-                number += 1
-                page = try await storage.productsPage(filter, page: PageRequest(page: number, size: size), access)
-            }
-            try await writer.finish(nil)
+        return try await CSVExport.response(named: "products.csv", columns: ProductCSV.columns, write: ProductCSV.write) { page in
+            try await storage.productsPage(filter, page: page, access)
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: #"attachment; filename="products.csv""#],
-            body: body
-        )
     }
 
     @Sendable func detail(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {

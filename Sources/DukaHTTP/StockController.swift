@@ -33,6 +33,15 @@ struct StockController {
         routes.post("/api/v1/stock/transfer", roles: .catalogueEditors) { request, _, caller in
             try await change(Self.transfer(try await RequestBody.object(request)), by: caller, message: "Stock transferred successfully")
         }
+        routes.get("/api/v1/export/stock.csv", roles: .catalogueEditors) { request, _, caller in
+            _ = try await caller.user()
+            var query = QueryReader(request)
+            let filter = StockFilter(branchID: query.optionalID("branch_id") ?? 1)
+            try query.finish()
+            return try await CSVExport.response(named: "stock.csv", columns: StockCSV.columns, write: StockCSV.write) { page in
+                try await storage.stockLevels(filter, page: page)
+            }
+        }
         routes.get("/api/v1/reports/stock-valuation", roles: .catalogueEditors) { request, _, caller in
             _ = try await caller.user()
             var query = QueryReader(request)

@@ -43,6 +43,13 @@ import Testing
             ), "\(export.body)")
             // Rows by id: the till's two products, then the new one.
             #expect(lines.count == 1 + 3 + 1)
+            // Stock as CSV: counted products only.
+            let productID = try #require(created.data?["id"]?.intValue)
+            #expect(try await StockTests.receive(api, productID, "4", token: manager).status == .created)
+            let stock = try await api.request(.get, "/api/v1/export/stock.csv?branch_id=1", token: manager)
+            #expect(stock.body == "product_id,sku,name,unit,branch_id,quantity,low_stock_threshold,is_low,last_cost\r\n"
+                + "\(productID),'-HACK,\"'=HYPERLINK(\"\"http://x\"\")\",piece,1,4.000,2.500,false,40.00\r\n", "\(stock.body)")
+            #expect(try await api.request(.get, "/api/v1/export/stock.csv?branch_id=9", token: manager).status == .badRequest)
         }
         try? FileManager.default.removeItem(at: till.duka.directory)
     }

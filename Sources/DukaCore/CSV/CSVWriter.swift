@@ -67,3 +67,16 @@ public enum ProductCSV {
         ])
     }
 }
+
+/// The stock export's columns: a level per counted product in one branch (API.md 8.1).
+public enum StockCSV {
+    public static let columns = ["product_id", "sku", "name", "unit", "branch_id", "quantity", "low_stock_threshold", "is_low", "last_cost"]
+
+    public static func write(_ level: StockLevel, to out: inout CSVWriter) {
+        out.row([
+            .plain(String(level.productID)), .typed(level.sku), .typed(level.name), .typed(level.unit), .plain(String(level.branchID)),
+            .plain(FixedPoint.quantity(level.quantityMilli)), .plain(level.lowStockThresholdMilli.map(FixedPoint.quantity) ?? ""),
+            .plain(level.isLow ? "true" : "false"), .plain(level.lastCostCents.map(FixedPoint.money) ?? ""),
+        ])
+    }
+}
