@@ -6181,7 +6181,8 @@ async function productsScreen(parts, params) {
       h('td', {}, h('div', { class: 'actions' }, h('a', { class: 'button small secondary', href: `#/products/${p.id}`, text: 'Edit' }), toggle)));
   });
   return [
-    h('div', { class: 'actions' }, h('h1', { text: 'Products' }), h('a', { class: 'button', id: 'product-new', href: '#/products/new', text: 'New product' })),
+    h('div', { class: 'actions' }, h('h1', { text: 'Products' }), h('a', { class: 'button', id: 'product-new', href: '#/products/new', text: 'New product' }),
+      h('a', { class: 'button secondary', id: 'products-export', href: '/api/v1/export/products.csv', download: 'products.csv', text: 'Download CSV' })),
     form,
     products.length ? table(['SKU', 'Name', 'Unit', ['Price', 'num'], 'Status', 'Actions'], rows, { id: 'product-table' })
       : h('p', { class: 'muted', text: 'No products match these filters.' }),
@@ -6597,7 +6598,10 @@ async function stockScreen(parts, params) {
   const { pagination } = levels.data;
   const nodes = [
     h('h1', { text: 'Stock' }), filters,
-    valuation ? h('p', { id: 'stock-valuation', 'data-total': valuation.data.total, text: `Stock value at last cost: ${money(valuation.data.total)}` }) : null,
+    valuation ? h('div', { class: 'actions' },
+      h('p', { id: 'stock-valuation', 'data-total': valuation.data.total, text: `Stock value at last cost: ${money(valuation.data.total)}` }),
+      h('a', { class: 'button secondary small', id: 'stock-export', href: `/api/v1/export/stock.csv${query({ branch_id: branchID })}`,
+        download: `stock-branch-${branchID}.csv`, text: 'Download CSV' })) : null,
     rows.length ? table(['Product', ['Level', 'num'], ['Low at', 'num'], '', ['Last cost', 'num']], rows, { id: 'stock-levels' })
       : h('p', { class: 'muted', id: 'stock-empty', text: low ? 'Nothing is low here.' : 'No counted product matches.' }),
     pager(pagination.current_page, pagination.total_page, pagination.total_data, 'products',
