@@ -55,7 +55,10 @@ def run_role(role, password, examples, seed):
         [sys.executable, "-m", "schemathesis.cli", "run", f"http://127.0.0.1:{server.port}/openapi.json",
          "-H", f"Authorization: Bearer {token}", "--exclude-path", "/api/v1/auth/logout",
          "--checks", CHECKS, "--max-examples", examples, "--seed", seed, "--workers", "2",
-         "--request-timeout", "10"],
+         "--request-timeout", "10",
+         # A generator's own health check (too many drawn values filtered out by the
+         # schema), not a finding about the server: it failed once, at random, in CI.
+         "--suppress-health-check=filter_too_much"],
         capture_output=True, text=True, timeout=300)
     output = result.stdout + result.stderr
     server.stop()
