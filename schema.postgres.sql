@@ -235,8 +235,19 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER products_count AFTER INSERT OR DELETE ON products
-    FOR EACH ROW EXECUTE FUNCTION duka_count_rows('products');
+-- Products are counted once per statement (migration 8): bulk inserts stay linear.
+CREATE FUNCTION duka_count_statement() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE counters SET value = value + (CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END) * (SELECT count(*) FROM changed)
+    WHERE name = TG_ARGV[0];
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER products_count_insert AFTER INSERT ON products REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION duka_count_statement('products');
+CREATE TRIGGER products_count_delete AFTER DELETE ON products REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION duka_count_statement('products');
 CREATE TRIGGER carts_count AFTER INSERT OR DELETE ON carts
     FOR EACH ROW EXECUTE FUNCTION duka_count_rows('carts');
 

@@ -67,6 +67,12 @@ extension APIError {
 
     static let payloadTooLarge = APIError(.contentTooLarge, code: "payload_too_large", message: "Request body is larger than 1 MiB")
 
+    static let csvTooLarge = APIError(.contentTooLarge, code: "payload_too_large", message: "Request body is larger than 20 MiB")
+
+    static let unsupportedMediaTypeCSV = APIError(
+        .unsupportedMediaType, code: "unsupported_media_type", message: "Request body must be CSV (Content-Type: text/csv)"
+    )
+
     static let unsupportedMediaType = APIError(
         .unsupportedMediaType, code: "unsupported_media_type", message: "Request body must be JSON (Content-Type: application/json)"
     )

@@ -32,6 +32,8 @@ extension APIError {
             case .duplicateBarcode(let field):
                 self = .conflict("duplicate", "Another product already has this barcode", fieldErrors: [field: "is already taken"])
             }
+        case let error as ProductImportError:
+            self = .validation(error.errors)
         case let error as CartChangeError:
             switch error {
             case .notFound: self = .cartNotFound

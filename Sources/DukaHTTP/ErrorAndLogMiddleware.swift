@@ -27,8 +27,13 @@ struct ErrorAndLogMiddleware: RouterMiddleware {
         context.logger[metadataKey: "hb.request.id"] = nil  // one id per line: ours
         var response: Response
         do {
-            if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maximumBodySize {
-                throw APIError.payloadTooLarge
+            if let length = request.headers[.contentLength].flatMap(Int.init) {
+                // The product import takes a catalogue (20 MiB); everything else JSON (1 MiB).
+                if request.method == .post, request.uri.path == CSVUpload.path {
+                    if length > CSVUpload.maximumSize { throw APIError.csvTooLarge }
+                } else if length > Self.maximumBodySize {
+                    throw APIError.payloadTooLarge
+                }
             }
             response = try await next(request, context)
         } catch {

@@ -24,6 +24,7 @@ struct ProductsController {
         routes.put("/api/v1/products/:id", roles: .catalogueEditors, update)
         routes.delete("/api/v1/products/:id", roles: .catalogueEditors, delete)
         routes.get("/api/v1/export/products.csv", roles: .catalogueEditors, export)
+        routes.post("/api/v1/products/import", roles: .catalogueEditors, importCSV)
     }
 
     @Sendable func list(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
@@ -42,6 +43,25 @@ struct ProductsController {
         let filter = ProductFilter(includeInactive: true)
         return try await CSVExport.response(named: "products.csv", columns: ProductCSV.columns, write: ProductCSV.write) { page in
             try await storage.productsPage(filter, page: page, access)
+        }
+    }
+
+    /// A catalogue from CSV (API.md 8.3): read as it streams in (up to 20 MiB), then
+    /// planned and written in one transaction, or every bad row named and nothing written.
+    @Sendable func importCSV(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {
+        var query = QueryReader(request)
+        let dryRun = query.bool("dry_run") ?? false
+        let actor = try await caller.user()
+        guard CSVUpload.isCSV(request.headers[.contentType]) else { throw APIError.unsupportedMediaTypeCSV }
+        try query.finish()
+        let rows = try await CSVUpload.productRows(request.body)
+        let counts = try await storage.importProducts(rows, dryRun: dryRun, by: actor)
+        return .envelope("Products imported successfully") { out in
+            out.beginObject()
+            out.key("created"); out.int(Int64(counts.created))
+            out.key("updated"); out.int(Int64(counts.updated))
+            out.key("unchanged"); out.int(Int64(counts.unchanged))
+            out.endObject()
         }
     }
 

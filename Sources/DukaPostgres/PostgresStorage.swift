@@ -260,6 +260,11 @@ public final class PostgresStorage: Storage {
         try await write { try await PGProducts.delete(id: id, actor: actor, in: $0) }
     }
 
+    public func importProducts(_ rows: [ProductImportRow], dryRun: Bool, by actor: User) async throws -> ProductImportCounts {
+        if dryRun { return try await read { try await PGProducts.importRows(rows, dryRun: true, actor: actor, in: $0) } }
+        return try await write { try await PGProducts.importRows(rows, dryRun: false, actor: actor, in: $0) }
+    }
+
     // MARK: Carts
 
     public func openCart(for customer: CustomerReference, branchID: Int64?, by actor: CartActor) async throws -> Cart {

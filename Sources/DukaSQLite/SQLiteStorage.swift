@@ -269,6 +269,12 @@ public final class SQLiteStorage: Storage {
         try await write { try ProductStore.delete(id: id, actor: actor, in: $0) }
     }
 
+    public func importProducts(_ rows: [ProductImportRow], dryRun: Bool, by actor: User) async throws -> ProductImportCounts {
+        // A dry run reads without the writer's lock: its answer is the commit's at that moment.
+        if dryRun { return try await read { try ProductStore.importRows(rows, dryRun: true, actor: actor, in: $0) } }
+        return try await write { try ProductStore.importRows(rows, dryRun: false, actor: actor, in: $0) }
+    }
+
     // MARK: Carts
 
     public func openCart(for customer: CustomerReference, branchID: Int64?, by actor: CartActor) async throws -> Cart {

@@ -92,6 +92,10 @@ public protocol Storage: Sendable {
     func createProduct(_ fields: ProductFields, by actor: User) async throws -> Product
     func updateProduct(id: Int64, _ fields: ProductFields, by actor: User) async throws -> Product
     func deleteProduct(id: Int64, by actor: User) async throws
+    /// The product import (API.md 8.3): rows created or updated by sku in one transaction,
+    /// or `ProductImportError` naming every bad row and nothing written. A dry run plans
+    /// the same way against the same catalogue and writes nothing.
+    func importProducts(_ rows: [ProductImportRow], dryRun: Bool, by actor: User) async throws -> ProductImportCounts
 
     // MARK: Carts (`/api/v1/carts`)
 

@@ -46,6 +46,26 @@ enum ProductStore {
         }
     }
 
+    static let insertSQL = """
+        INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class,
+                              track_stock, allow_negative_stock, low_stock_threshold_milli, barcodes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Saves every field of an existing product (its id and created_at aside).
+    static func write(_ product: Product, in db: Connection) throws {
+        try db.execute(
+            """
+            UPDATE products SET sku = ?, name = ?, description = ?, unit = ?, unit_price_cents = ?, is_active = ?, tax_class = ?,
+                updated_at = ?, track_stock = ?, allow_negative_stock = ?, low_stock_threshold_milli = ?, barcodes = ?
+            WHERE id = ?
+            """,
+            product.sku, product.name, product.description, product.unit, product.unitPriceCents, product.isActive, product.taxClass.rawValue,
+            product.updatedAt, product.trackStock, product.allowNegativeStock, product.lowStockThresholdMilli, Barcodes.stored(product.barcodes),
+            product.id
+        )
+    }
+
     /// Inserts a product (sku, name and price required) with its audit row (when an actor is named).
     static func create(_ fields: ProductFields, actor: User?, now: Int64 = Timestamp.now(), in db: Connection) throws -> Product {
         guard let sku = fields.sku, let name = fields.name, let price = fields.unitPriceCents else {
@@ -53,11 +73,7 @@ enum ProductStore {
         }
         guard try !skuTaken(sku, exceptID: nil, in: db) else { throw ProductChangeError.duplicateSKU }
         try refusingDuplicateSKU { try db.execute(
-            """
-            INSERT INTO products (sku, name, description, unit, unit_price_cents, is_active, created_at, updated_at, tax_class,
-                                  track_stock, allow_negative_stock, low_stock_threshold_milli, barcodes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
+            insertSQL,
             sku, name, fields.description ?? "", fields.unit ?? "piece", price, fields.isActive ?? true, now, now,
             (fields.taxClass ?? .b).rawValue, fields.trackStock ?? false, fields.allowNegativeStock ?? false, fields.lowStockThresholdMilli ?? nil,
             Barcodes.stored(fields.barcodes ?? [])
@@ -78,15 +94,9 @@ enum ProductStore {
         if next.sku.lowercased() != current.sku.lowercased(), try skuTaken(next.sku, exceptID: id, in: db) {
             throw ProductChangeError.duplicateSKU
         }
-        try refusingDuplicateSKU { try db.execute(
-            """
-            UPDATE products SET sku = ?, name = ?, description = ?, unit = ?, unit_price_cents = ?, is_active = ?, tax_class = ?,
-                updated_at = ?, track_stock = ?, allow_negative_stock = ?, low_stock_threshold_milli = ?, barcodes = ?
-            WHERE id = ?
-            """,
-            next.sku, next.name, next.description, next.unit, next.unitPriceCents, next.isActive, next.taxClass.rawValue, now,
-            next.trackStock, next.allowNegativeStock, next.lowStockThresholdMilli, Barcodes.stored(next.barcodes), id
-        ) }
+        var saved = next
+        saved.updatedAt = now
+        try refusingDuplicateSKU { try write(saved, in: db) }
         if next.barcodes != current.barcodes { try saveBarcodes(next.barcodes, of: id, in: db) }
         try AuditLogStore.record(actor: actor, action: "product.update", targetType: .product, targetID: String(id), at: now, in: db)
         return try find(id: id, in: db)!
