@@ -15,6 +15,15 @@ struct EmployeeController {
         routes.post("/employee/customers/:id/restore", roles: .portal) { try await change(.restore, "Customer restored successfully", $0, $1, $2) }
         routes.post("/employee/customers/:id/activate", roles: .portal) { try await change(.activate, "Customer activated successfully", $0, $1, $2) }
         routes.post("/employee/customers/:id/deactivate", roles: .portal) { try await change(.deactivate, "Customer deactivated successfully", $0, $1, $2) }
+        routes.get("/api/v1/export/customers.csv", roles: .portal) { request, _, caller in
+            _ = try await caller.user()
+            try QueryReader(request).finish()
+            // By id, a keyset batch at a time: every customer, soft-deleted ones too.
+            return try await CSVExport.response(named: "customers.csv", columns: CustomerCSV.columns, write: CustomerCSV.write, from: Int64(0)) { after in
+                let batch = try await storage.customers(afterID: after, limit: CSVExport.batchSize)
+                return (batch, Int64(batch.count) == CSVExport.batchSize ? batch.last?.id : nil)
+            }
+        }
     }
 
     @Sendable func dashboard(_ request: Request, context: DukaRequestContext, caller: Caller) async throws -> Response {

@@ -92,6 +92,16 @@ extension QueryReader {
     mutating func optionalID(_ name: String) -> Int64? {
         string(name) == nil ? nil : int(name, default: 0, range: 0...Int64.max)
     }
+
+    /// A UTC calendar day `YYYY-MM-DD`, as days since 1970-01-01.
+    mutating func day(_ name: String) -> Int64? {
+        guard let text = string(name) else { return nil }
+        guard let seconds = Timestamp.parseISO8601(text + "T00:00:00Z"), Timestamp.iso8601(seconds).hasPrefix(text) else {
+            fail(name, "must be a date YYYY-MM-DD")
+            return nil
+        }
+        return seconds / SalesReport.secondsPerDay
+    }
 }
 
 /// A receipt or report as JSON (the default), text or HTML: `?format=json|text|html`, else

@@ -260,6 +260,18 @@ public final class PostgresStorage: Storage {
         try await write { try await PGProducts.delete(id: id, actor: actor, in: $0) }
     }
 
+    public func customers(afterID: Int64, limit: Int64) async throws -> [User] {
+        try await single { db in
+            try await db.rows(
+                "SELECT \(PGUsers.columns) FROM users WHERE role = 'customer' AND id > $1 ORDER BY id LIMIT $2", afterID, limit
+            ).map(PGUsers.decode)
+        }
+    }
+
+    public func saleLines(from start: Int64, to end: Int64, branchID: Int64?) async throws -> [SaleLineRow] {
+        try await read { db in try await db.rows(SalesCSV.lines, start, end, branchID).map(SalesCSV.decoded) }
+    }
+
     public func importProducts(_ rows: [ProductImportRow], dryRun: Bool, by actor: User) async throws -> ProductImportCounts {
         if dryRun { return try await read { try await PGProducts.importRows(rows, dryRun: true, actor: actor, in: $0) } }
         return try await write { try await PGProducts.importRows(rows, dryRun: false, actor: actor, in: $0) }

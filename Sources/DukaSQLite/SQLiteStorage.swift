@@ -269,6 +269,18 @@ public final class SQLiteStorage: Storage {
         try await write { try ProductStore.delete(id: id, actor: actor, in: $0) }
     }
 
+    public func customers(afterID: Int64, limit: Int64) async throws -> [User] {
+        try await read { db in
+            try db.query(
+                "SELECT \(UserStore.columns) FROM users WHERE role = 'customer' AND id > ? ORDER BY id LIMIT ?", afterID, limit, row: UserStore.decode
+            )
+        }
+    }
+
+    public func saleLines(from start: Int64, to end: Int64, branchID: Int64?) async throws -> [SaleLineRow] {
+        try await read { db in try db.query(SalesCSV.lines, start, end, branchID, row: SalesCSV.decoded) }
+    }
+
     public func importProducts(_ rows: [ProductImportRow], dryRun: Bool, by actor: User) async throws -> ProductImportCounts {
         // A dry run reads without the writer's lock: its answer is the commit's at that moment.
         if dryRun { return try await read { try ProductStore.importRows(rows, dryRun: true, actor: actor, in: $0) } }

@@ -80,3 +80,94 @@ public enum StockCSV {
         ])
     }
 }
+
+/// The customer export's columns (API.md 8.3): the customer object of API.md 3 without
+/// the role (always `customer`) and with no password data, soft-deleted customers included.
+public enum CustomerCSV {
+    public static let columns = [
+        "id", "uuid", "username", "full_name", "id_number", "email", "phone_number", "county", "town", "street", "is_active",
+        "deleted_at", "created_at", "updated_at",
+    ]
+
+    public static func write(_ customer: User, to out: inout CSVWriter) {
+        let profile = customer.profile
+        out.row([
+            .plain(String(customer.id)), .plain(customer.uuid), .typed(customer.username), .typed(profile.fullName ?? ""),
+            .typed(profile.idNumber ?? ""), .typed(customer.email), .typed(profile.phoneNumber ?? ""), .typed(profile.county ?? ""),
+            .typed(profile.town ?? ""), .typed(profile.street ?? ""), .plain(customer.isActive ? "true" : "false"),
+            .plain(customer.deletedAt.map(Timestamp.iso8601) ?? ""), .plain(Timestamp.iso8601(customer.createdAt)),
+            .plain(Timestamp.iso8601(customer.updatedAt)),
+        ])
+    }
+}
+
+/// One line of the sales export (API.md 8.3): a sold line, or a refunded one as a
+/// negative row numbered by its credit note.
+public struct SaleLineRow: Sendable, Equatable {
+    /// The receipt number; for a refund line, the credit note's.
+    public var number: String
+    public var time: Int64
+    public var branchCode: String
+    /// Who took the sale or gave the refund (empty for a customer's own online checkout).
+    public var cashier: String
+    public var sku: String
+    public var name: String
+    /// Negative for a refund.
+    public var quantityMilli: Int64
+    public var unitPriceCents: Int64
+    /// Negative for a refund.
+    public var lineTotalCents: Int64
+    public var taxClass: TaxClass
+
+    public var vatCents: Int64 { taxClass.vat(ofCents: lineTotalCents) }
+}
+
+public enum SalesCSV {
+    public static let columns = [
+        "receipt_number", "time", "branch", "cashier", "sku", "name", "quantity", "unit_price", "line_total", "tax_class", "vat",
+    ]
+
+    /// Sold and refunded lines of `[$1, $2)` (seconds), in one branch (`$3`) or all (null),
+    /// in time order; within a second sales before refunds, then by document and line.
+    /// Names and skus are the product's current ones, as receipts print them.
+    public static let lines = """
+        SELECT c.receipt_number, c.updated_at, b.code, COALESCE(c.cashier, ''), p.sku, p.name, i.quantity_milli, i.unit_price_cents,
+               NULL, i.tax_class, 0 AS kind, c.id AS document, i.id AS line
+        FROM carts c
+        JOIN cart_items i ON i.cart_id = c.id
+        JOIN products p ON p.id = i.product_id
+        JOIN branches b ON b.id = c.branch_id
+        WHERE c.status = 'checked_out' AND c.updated_at >= $1 AND c.updated_at < $2 AND (CAST($3 AS BIGINT) IS NULL OR c.branch_id = $3)
+        UNION ALL
+        SELECT r.credit_note_number, r.created_at, b.code, COALESCE(u.username, r.created_by), p.sku, p.name, l.quantity_milli,
+               l.unit_price_cents, l.line_total_cents, l.tax_class, 1, r.id, l.id
+        FROM refunds r
+        JOIN refund_lines l ON l.refund_id = r.id
+        JOIN products p ON p.id = l.product_id
+        JOIN branches b ON b.id = r.branch_id
+        LEFT JOIN users u ON u.uuid = r.created_by
+        WHERE r.created_at >= $1 AND r.created_at < $2 AND (CAST($3 AS BIGINT) IS NULL OR r.branch_id = $3)
+        ORDER BY 2, 11, 12, 13
+        """
+
+    /// A row of `lines`: a sale's line total is worked out as everywhere else (half-up to
+    /// the cent); a refund's is the one it was given, and both its numbers turn negative.
+    public static func decoded(_ row: some SQLRowReading) -> SaleLineRow {
+        let isRefund = row.int64(at: 10) == 1
+        let quantity = row.int64(at: 6), price = row.int64(at: 7)
+        let total = isRefund ? -row.int64(at: 8) : (FixedPoint.lineTotal(unitPriceCents: price, quantityMilli: quantity) ?? 0)
+        return SaleLineRow(
+            number: row.string(at: 0), time: row.int64(at: 1), branchCode: row.string(at: 2), cashier: row.string(at: 3),
+            sku: row.string(at: 4), name: row.string(at: 5), quantityMilli: isRefund ? -quantity : quantity, unitPriceCents: price,
+            lineTotalCents: total, taxClass: TaxClass(rawValue: row.string(at: 9)) ?? .b
+        )
+    }
+
+    public static func write(_ line: SaleLineRow, to out: inout CSVWriter) {
+        out.row([
+            .plain(line.number), .plain(Timestamp.iso8601(line.time)), .plain(line.branchCode), .typed(line.cashier), .typed(line.sku),
+            .typed(line.name), .plain(FixedPoint.quantity(line.quantityMilli)), .plain(FixedPoint.money(line.unitPriceCents)),
+            .plain(FixedPoint.money(line.lineTotalCents)), .plain(line.taxClass.rawValue), .plain(FixedPoint.money(line.vatCents)),
+        ])
+    }
+}

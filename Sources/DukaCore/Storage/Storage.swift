@@ -82,6 +82,9 @@ public protocol Storage: Sendable {
     /// The customer `id` (soft-deleted included) and every cart of theirs, newest first.
     func customerWithCarts(id: Int64, _ access: Access) async throws -> (User, [Cart])?
     func changeCustomer(_ change: CustomerChange, id: Int64, by actor: User) async throws -> User
+    /// Up to `limit` customers (soft-deleted ones too) with ids above `afterID`, by id: the
+    /// customer export's batches (a keyset, so the last batch costs what the first does).
+    func customers(afterID: Int64, limit: Int64) async throws -> [User]
 
     // MARK: Products (`/api/v1/products`)
 
@@ -154,6 +157,8 @@ public protocol Storage: Sendable {
     // MARK: Reports
 
     func salesReport(days: Int64, branchID: Int64?, _ access: Access) async throws -> SalesReport
+    /// Sold and refunded lines from `start` up to `end` (seconds), in time order (`SalesCSV.lines`).
+    func saleLines(from start: Int64, to end: Int64, branchID: Int64?) async throws -> [SaleLineRow]
 }
 
 extension Storage {
