@@ -422,6 +422,27 @@ export = op("Every product as CSV, by id (exactly the import's columns; RFC 4180
             {"type": "string"}, ["400", "403"])
 export["responses"]["200"]["content"] = {"text/csv": {"schema": {"type": "string"}}}
 paths["/api/v1/export/products.csv"] = {"get": export}
+
+
+def csv_download(summary, tag, errors, params=()):
+    operation = op(summary, tag, "200", {"type": "string"}, errors, params=params)
+    operation["responses"]["200"]["content"] = {"text/csv": {"schema": {"type": "string"}}}
+    return operation
+
+
+DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+paths["/api/v1/export/customers.csv"] = {"get": csv_download(
+    "Every customer as CSV, soft-deleted ones too, by id (no password data)", "employee portal", ["400", "403"])}
+paths["/api/v1/export/sales.csv"] = {"get": csv_download(
+    "Sold lines, and refunded ones as negative rows, of the UTC days from ... to, in time order", "reports", ["400", "403"],
+    params=[query("from", DATE, "Default: to"), query("to", DATE, "Default: today (UTC)"), query("branch_id", ID, "Default: every branch")])}
+schemas["ProductImportCounts"] = obj({"created": {"type": "integer", "minimum": 0}, "updated": {"type": "integer", "minimum": 0},
+                                      "unchanged": {"type": "integer", "minimum": 0}})
+product_import = op("Create or update products by sku from CSV (all rows or none; up to 20 MiB)", "stock", "200",
+                    envelope(ref("ProductImportCounts")), ["400", "403", "413", "415"], params=[query("dry_run", BOOL, "Check only; write nothing")])
+product_import["requestBody"] = {"required": True, "content": {"text/csv": {"schema": {"type": "string"}, "example": (
+    "sku,name,unit_price,barcodes\r\nCHAI-1,Chai masala,45.50,96385074\r\n")}}}
+paths["/api/v1/products/import"] = {"post": product_import}
 stock_export = op("Counted products' levels in a branch as CSV, by product id", "stock", "200", {"type": "string"}, ["400", "403"],
                   params=[query("branch_id", ID, "Default 1")])
 stock_export["responses"]["200"]["content"] = {"text/csv": {"schema": {"type": "string"}}}

@@ -8040,6 +8040,29 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     ],
     "type": "object"
    },
+   "ProductImportCounts": {
+    "additionalProperties": false,
+    "properties": {
+     "created": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "unchanged": {
+      "minimum": 0,
+      "type": "integer"
+     },
+     "updated": {
+      "minimum": 0,
+      "type": "integer"
+     }
+    },
+    "required": [
+     "created",
+     "unchanged",
+     "updated"
+    ],
+    "type": "object"
+   },
    "ProductUpdate": {
     "properties": {
      "allow_negative_stock": {
@@ -11853,6 +11876,74 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     }
    ]
   },
+  "/api/v1/export/customers.csv": {
+   "get": {
+    "operationId": "get_api_v1_export_customers_csv",
+    "responses": {
+     "200": {
+      "content": {
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "Every customer as CSV, soft-deleted ones too, by id (no password data)",
+    "tags": [
+     "employee portal"
+    ]
+   }
+  },
   "/api/v1/export/products.csv": {
    "get": {
     "operationId": "get_api_v1_export_products_csv",
@@ -11918,6 +12009,108 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
     "summary": "Every product as CSV, by id (exactly the import's columns; RFC 4180, CRLF, formula-safe text)",
     "tags": [
      "stock"
+    ]
+   }
+  },
+  "/api/v1/export/sales.csv": {
+   "get": {
+    "operationId": "get_api_v1_export_sales_csv",
+    "parameters": [
+     {
+      "description": "Default: to",
+      "in": "query",
+      "name": "from",
+      "required": false,
+      "schema": {
+       "format": "date",
+       "pattern": "^\\d{4}-\\d{2}-\\d{2}$",
+       "type": "string"
+      }
+     },
+     {
+      "description": "Default: today (UTC)",
+      "in": "query",
+      "name": "to",
+      "required": false,
+      "schema": {
+       "format": "date",
+       "pattern": "^\\d{4}-\\d{2}-\\d{2}$",
+       "type": "string"
+      }
+     },
+     {
+      "description": "Default: every branch",
+      "in": "query",
+      "name": "branch_id",
+      "required": false,
+      "schema": {
+       "minimum": 0,
+       "type": "integer"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "content": {
+       "text/csv": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     }
+    },
+    "summary": "Sold lines, and refunded ones as negative rows, of the UTC days from ... to, in time order",
+    "tags": [
+     "reports"
     ]
    }
   },
@@ -12362,6 +12555,125 @@ body.receipt pre { margin: 0; font: 9.2px/1.25 "DejaVu Sans Mono", "Liberation M
      }
     }
    ]
+  },
+  "/api/v1/products/import": {
+   "post": {
+    "operationId": "post_api_v1_products_import",
+    "parameters": [
+     {
+      "description": "Check only; write nothing",
+      "in": "query",
+      "name": "dry_run",
+      "required": false,
+      "schema": {
+       "enum": [
+        "true",
+        "false",
+        "1",
+        "0"
+       ],
+       "type": "string"
+      }
+     }
+    ],
+    "requestBody": {
+     "content": {
+      "text/csv": {
+       "example": "sku,name,unit_price,barcodes\r\nCHAI-1,Chai masala,45.50,96385074\r\n",
+       "schema": {
+        "type": "string"
+       }
+      }
+     },
+     "required": true
+    },
+    "responses": {
+     "200": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "additionalProperties": false,
+         "properties": {
+          "data": {
+           "$ref": "#/components/schemas/ProductImportCounts"
+          },
+          "message": {
+           "type": "string"
+          }
+         },
+         "required": [
+          "data",
+          "message"
+         ],
+         "type": "object"
+        }
+       }
+      },
+      "description": "Success"
+     },
+     "400": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Bad request: malformed JSON, a bad parameter or field (`errors` names it), or a state error"
+     },
+     "401": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "No valid token",
+      "headers": {
+       "WWW-Authenticate": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "403": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Not allowed: the role, a deactivated account, or a cross-site request without Authorization (its Origin is not this server's nor a --cors-origin)"
+     },
+     "413": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body over 1 MiB"
+     },
+     "415": {
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Error"
+        }
+       }
+      },
+      "description": "Body is not JSON"
+     }
+    },
+    "summary": "Create or update products by sku from CSV (all rows or none; up to 20 MiB)",
+    "tags": [
+     "stock"
+    ]
+   }
   },
   "/api/v1/products/{id}": {
    "delete": {
