@@ -106,11 +106,12 @@ class APIError extends Error {
 }
 
 /** Calls Duka's API with the session cookie; throws APIError with the server's words. */
-async function api(method, path, body) {
+async function api(method, path, body, contentType) {
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json; charset=utf-8';
-    init.body = JSON.stringify(body);
+    // JSON, unless a content type says the body is already text (a CSV file).
+    init.headers['Content-Type'] = contentType || 'application/json; charset=utf-8';
+    init.body = contentType ? body : JSON.stringify(body);
   }
   let response;
   try {
@@ -911,6 +912,7 @@ async function userFormScreen(uuid) {
 // ---------------------------------------------------------------- products
 
 async function productsScreen(parts, params) {
+  if (parts[0] === 'import') return productImportScreen();
   if (parts[0]) return productFormScreen(parts[0] === 'new' ? null : parts[0]);
   const filters = { search: params.get('search') || '', include_inactive: params.get('include_inactive') === 'true' ? 'true' : '' };
   const pageNumber = Number(params.get('page') || 1);
@@ -935,12 +937,75 @@ async function productsScreen(parts, params) {
   });
   return [
     h('div', { class: 'actions' }, h('h1', { text: 'Products' }), h('a', { class: 'button', id: 'product-new', href: '#/products/new', text: 'New product' }),
+      h('a', { class: 'button secondary', id: 'products-import', href: '#/products/import', text: 'Import CSV' }),
       h('a', { class: 'button secondary', id: 'products-export', href: '/api/v1/export/products.csv', download: 'products.csv', text: 'Download CSV' })),
     form,
     products.length ? table(['SKU', 'Name', 'Unit', ['Price', 'num'], 'Status', 'Actions'], rows, { id: 'product-table' })
       : h('p', { class: 'muted', text: 'No products match these filters.' }),
     pager(pagination.current_page, pagination.total_page, pagination.total_data, 'products', (p) => go('products', { ...filters, page: p })),
   ];
+}
+
+/** "row 12.unit_price" -> [12, "unit_price"]; header and other keys sort first. */
+function importProblemPlace(key) {
+  const match = /^row (\d+)(?:\.(.+))?$/.exec(key);
+  return match ? [Number(match[1]), match[2] || '(whole row)'] : [0, key];
+}
+
+/** Import a catalogue: a dry run first shows what would change or every bad row; only a clean check can be imported. */
+function productImportScreen() {
+  const file = h('input', { type: 'file', accept: '.csv,text/csv' });
+  const check = h('button', { type: 'submit', id: 'import-check' }, 'Check file');
+  const formError = h('p', { class: 'error', id: 'form-error', role: 'alert' });
+  const preview = h('div', { id: 'import-preview' });
+  let text = null;
+  const run = async (dryRun) => api('POST', `/api/v1/products/import${dryRun ? '?dry_run=true' : ''}`, text, 'text/csv; charset=utf-8');
+  const form = h('form', { class: 'panel', id: 'import-form', novalidate: true },
+    h('p', { class: 'muted', text: 'Columns: sku, name, unit_price (required); description, unit, tax_class, barcodes (separated by ;), '
+      + 'is_active, track_stock, low_stock_threshold (optional). Rows are matched by SKU: new SKUs are created, known ones updated. '
+      + 'Nothing is written unless every row is right. A file downloaded from the products list can be edited and imported back.' }),
+    field('import-file', 'CSV file (up to 20 MiB)', file),
+    formError, h('div', { class: 'actions' }, check, h('a', { class: 'button secondary', href: '#/products', text: 'Cancel' })));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    formError.textContent = '';
+    preview.replaceChildren();
+    const chosen = file.files[0];
+    if (!chosen) { formError.textContent = 'Choose a CSV file first.'; return; }
+    if (chosen.size > 20 * 1024 * 1024) { formError.textContent = 'The file is larger than 20 MiB.'; return; }
+    check.disabled = true;
+    try {
+      text = await chosen.text();
+      const counts = (await run(true)).data;
+      const commit = h('button', { type: 'button', id: 'import-commit' }, `Import ${counts.created + counts.updated} changes`);
+      commit.disabled = counts.created + counts.updated === 0;
+      commit.addEventListener('click', async () => {
+        commit.disabled = true;
+        try {
+          const answer = await run(false);
+          notice(`${answer.message}: ${answer.data.created} created, ${answer.data.updated} updated, ${answer.data.unchanged} unchanged.`);
+          go('products', { include_inactive: 'true' });
+        } catch (error) { report(error, formError); commit.disabled = false; }
+      });
+      preview.replaceChildren(h('div', { class: 'panel' },
+        h('h2', { text: 'The file is ready to import' }),
+        h('p', { id: 'import-counts', text: `${counts.created} new, ${counts.updated} changed, ${counts.unchanged} unchanged.` }),
+        h('div', { class: 'actions' }, commit)));
+    } catch (error) {
+      if (error instanceof APIError && error.code === 'validation_failed') {
+        const problems = Object.entries(error.errors).map(([key, reason]) => [...importProblemPlace(key), reason])
+          .sort((a, b) => a[0] - b[0] || String(a[1]).localeCompare(String(b[1])));
+        preview.replaceChildren(h('div', { class: 'panel' },
+          h('h2', { text: 'Nothing was imported: fix these rows and check again' }),
+          table(['Row', 'Column', 'Problem'], problems.map(([row, column, reason]) =>
+            h('tr', {}, h('td', { class: 'num', text: row ? String(row) : '' }), h('td', { text: column }), h('td', { text: reason }))),
+          { id: 'import-errors' })));
+      } else {
+        report(error, formError);
+      }
+    } finally { check.disabled = false; }
+  });
+  return [h('p', {}, h('a', { href: '#/products', text: '← All products' })), h('h1', { text: 'Import products' }), form, preview];
 }
 
 async function productFormScreen(id) {

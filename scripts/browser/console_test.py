@@ -7,6 +7,7 @@ Policy violation included. Figures on screen are checked against the API itself.
 """
 import os
 import sys
+import tempfile
 import unittest
 
 from selenium import webdriver
@@ -610,6 +611,35 @@ class Console(unittest.TestCase):
         self.api(manager, "PUT", f"/api/v1/products/{product['id']}", {"low_stock_threshold": "1"})
         _, low = self.api(manager, "GET", "/api/v1/stock?low=true&limit=100")
         self.assertNotIn(product["id"], [l["product_id"] for l in low["data"]["levels"]])
+
+    def test_manager_imports_a_catalogue_after_a_checked_preview(self):
+        folder = tempfile.mkdtemp(prefix="duka-import-")
+        bad, good = os.path.join(folder, "bad.csv"), os.path.join(folder, "good.csv")
+        with open(bad, "w", newline="") as f:
+            f.write("sku,name,unit_price\r\nCHAI-1,Chai masala,45.505\r\nMANDAZI-1,,10\r\n")
+        with open(good, "w", newline="") as f:
+            f.write("sku,name,unit_price,barcodes\r\nCHAI-1,Chai masala,45.50,96385074\r\nMANDAZI-1,Mandazi,10,\r\n")
+        self.sign_in("manager", demo_password("manager"))
+        self.driver.get(f"{self.base}/#/products")
+        self.click("#products-import")
+        self.find("#import-file").send_keys(bad)
+        self.click("#import-check")
+        # The dry run's problems, by row, and nothing written.
+        self.text_in("#import-errors", "is required for a new product")
+        self.text_in("#import-errors", "unit_price")
+        self.assertFalse(self.driver.find_elements(By.CSS_SELECTOR, "#import-commit"))
+        _, listing = self.api("manager", "GET", "/api/v1/products?search=CHAI-1&include_inactive=true")
+        self.assertEqual(listing["data"]["pagination"]["total_data"], 0)
+        # A fresh form with the fixed file: checked, then imported.
+        self.driver.get(f"{self.base}/#/products")
+        self.click("#products-import")
+        self.find("#import-file").send_keys(good)
+        self.click("#import-check")
+        self.text_in("#import-counts", "2 new, 0 changed")
+        self.click("#import-commit")
+        self.text_in("#notice", "2 created, 0 updated")
+        status, found = self.api("manager", "GET", "/api/v1/products/by-barcode/96385074")
+        self.assertEqual((status, found["data"]["product"]["sku"], found["data"]["product"]["unit_price"]), (200, "CHAI-1", "45.50"))
 
     def test_settings_an_admin_names_the_shop_and_adds_a_branch(self):
         self.sign_in("admin", demo_password("admin"))

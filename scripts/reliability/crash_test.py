@@ -3,7 +3,9 @@
 moments and restarted, round after round. Every write that got a 2xx must survive, no
 multi-row change may be half applied, and the file must pass integrity_check. Sales are
 paid in cash in the admin's shift: receipt numbers must stay gapless and unique across
-the kills (a checkout killed before its commit takes no number)."""
+the kills (a checkout killed before its commit takes no number). A catalogue importer
+runs beside them: every acknowledged import is there whole, and any other is there
+whole or not at all (never some of its rows)."""
 import random
 import sys
 import threading
@@ -13,6 +15,7 @@ from harness import Server, fail, integrity_ok, login, register_body, request
 
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 20
 WRITERS = 6
+IMPORT_ROWS = 200
 
 
 def main():
@@ -71,9 +74,32 @@ def main():
             except OSError:
                 pass  # the server was killed mid-request: not acknowledged
 
+    imported = set()        # file names whose import was acknowledged with 200
+    sent = set()            # every file sent
+
+    def importer(round_no, stop):
+        n = 0
+        while not stop.is_set():
+            n += 1
+            name = f"IMP-r{round_no}n{n}"
+            rows = "".join(f"{name}-{i},Imported {i},{i}.50,{name}{i}\r\n" for i in range(IMPORT_ROWS))
+            with lock:
+                sent.add(name)
+            try:
+                status, body = request(server.port, "POST", "/api/v1/products/import", token=admin, timeout=10,
+                                       csv="sku,name,unit_price,barcodes\r\n" + rows)
+                if status == 200 and body["data"]["created"] == IMPORT_ROWS:
+                    with lock:
+                        imported.add(name)
+                elif status >= 500:
+                    errors.append(f"{status} on import")
+            except OSError:
+                pass
+
     for round_no in range(ROUNDS):
         stop = threading.Event()
         threads = [threading.Thread(target=writer, args=(round_no, i, stop)) for i in range(WRITERS)]
+        threads.append(threading.Thread(target=importer, args=(round_no, stop)))
         for t in threads:
             t.start()
         time.sleep(rng.uniform(0.3, 1.2))
@@ -111,20 +137,32 @@ def main():
     stock_exact = int(moved[0]) == -int(sold) and int(level) == -int(sold) and moved[1] == len(numbers)
     orphans = con.execute("SELECT COUNT(*) FROM cart_items WHERE cart_id NOT IN (SELECT id FROM carts)").fetchone()[0]
     half_done = con.execute("SELECT COUNT(*) FROM carts WHERE status = 'checked_out' AND id NOT IN (SELECT cart_id FROM cart_items)").fetchone()[0]
+    # Imports: all of a file or none of it; every acknowledged one all of it.
+    per_file = {}
+    for (sku,) in con.execute("SELECT sku FROM products WHERE sku LIKE 'IMP-%'").fetchall():
+        per_file[sku.rsplit("-", 1)[0]] = per_file.get(sku.rsplit("-", 1)[0], 0) + 1
+    barcodes = con.execute("SELECT COUNT(*) FROM product_barcodes WHERE code LIKE 'IMP-%'").fetchone()[0]
+    partial_imports = {name: count for name, count in per_file.items() if count != IMPORT_ROWS}
+    lost_imports = imported - set(per_file)
+    products_now = con.execute("SELECT COUNT(*) FROM products").fetchone()[0]
     counters = dict(con.execute("SELECT name, value FROM counters"))
     recount = con.execute("SELECT COUNT(*) FROM carts").fetchone()[0]
     con.close()
-    acknowledged = len(registered) + len(sales)
-    lost = len(lost_users) + len(lost_sales)
+    acknowledged = len(registered) + len(sales) + len(imported)
+    lost = len(lost_users) + len(lost_sales) + len(lost_imports)
+    imports_whole = not partial_imports and barcodes == sum(per_file.values()) and counters["products"] == products_now
     print(f"crash test: rounds {ROUNDS}, acknowledged writes {acknowledged} "
           f"({len(registered)} sign-ups, {len(sales)} checked-out sales), lost {lost}, 5xx {len(errors)}, "
           f"orphan lines {orphans}, empty checkouts {half_done}, receipt numbers 1..{len(numbers)} gapless {gapless}, "
-          f"stray payments {stray_payments}, stock level {int(level) / 1000:.3f} = -(sold {int(sold) / 1000:.3f}) {stock_exact}")
+          f"stray payments {stray_payments}, stock level {int(level) / 1000:.3f} = -(sold {int(sold) / 1000:.3f}) {stock_exact}, "
+          f"imports {len(imported)} acknowledged of {len(sent)} sent, {len(per_file)} present, all whole {imports_whole}")
     if lost or errors or orphans or half_done or counters["carts"] != recount or not gapless or stray_payments or not stock_exact \
+            or not imports_whole \
             or not integrity_ok(server.db):
         fail(f"lost users {sorted(lost_users)[:5]}, lost sales {lost_sales[:5]}, errors {errors[:5]}, counters {counters} vs {recount}, "
              f"receipt numbers {numbers[:3]}…{numbers[-3:]} gapless {gapless}, stray payments {stray_payments}, "
-             f"stock moved {moved} level {level} sold {sold}")
+             f"stock moved {moved} level {level} sold {sold}, partial imports {partial_imports}, lost imports {sorted(lost_imports)[:5]}, "
+             f"barcodes {barcodes}, products {products_now} counted {counters['products']}")
     if acknowledged == 0:
         fail("no write was acknowledged")
 

@@ -135,14 +135,17 @@ class _Rows(list):
         return list(self)
 
 
-def request(port, method, path, body=None, token=None, timeout=30):
-    """One request on a new connection: (status, parsed JSON or None)."""
+def request(port, method, path, body=None, token=None, timeout=30, csv=None):
+    """One request on a new connection: (status, parsed JSON or None). `csv`: a text/csv body."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     headers = {}
     data = None
     if body is not None:
         data = json.dumps(body)
         headers["Content-Type"] = "application/json"
+    elif csv is not None:
+        data = csv.encode()
+        headers["Content-Type"] = "text/csv"
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
