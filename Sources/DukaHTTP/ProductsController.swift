@@ -54,8 +54,10 @@ struct ProductsController {
         let actor = try await caller.user()
         guard CSVUpload.isCSV(request.headers[.contentType]) else { throw APIError.unsupportedMediaTypeCSV }
         try query.finish()
-        let rows = try await CSVUpload.productRows(request.body)
-        let counts = try await storage.importProducts(rows, dryRun: dryRun, by: actor)
+        let counts = try await CSVUpload.releasingMemory {
+            let rows = try await CSVUpload.productRows(request.body)
+            return try await storage.importProducts(rows, dryRun: dryRun, by: actor)
+        }
         return .envelope("Products imported successfully") { out in
             out.beginObject()
             out.key("created"); out.int(Int64(counts.created))

@@ -2,7 +2,8 @@
 """Contention: many concurrent writers never see a 5xx or 'database is locked', and the
 read-then-write guards (duplicate username, one active cart, last admin) hold under
 1,000 concurrent attempts each. Checkouts racing in one branch take gapless, unique
-receipt numbers, and one M-Pesa code pays for one sale only."""
+receipt numbers, and one M-Pesa code pays for one sale only. Imports racing with the
+same new skus create each product once."""
 import collections
 import concurrent.futures
 import random
@@ -182,6 +183,32 @@ def last_units(port, connect_db, admin):
     print(f"stock: {WRITERS} sales race for the last 20 units -> {dict(results)}; level {int(level) / 1000:.3f}, movements sum {int(moved) / 1000:.3f}")
     if results != {200: 20, "409 insufficient_stock": WRITERS - 20} or int(level) != 0 or int(moved) != 0:
         fail("the last units were sold more or fewer times than there were")
+    racing_imports(port, connect_db, admin)
+
+
+def racing_imports(port, connect_db, admin):
+    """8 imports of the same 100 new products at once: each product is created once (the
+    first import to commit creates them, the others find them unchanged), every import
+    answers 200, and none is half applied."""
+    prefix = f"RACE{random.randrange(10**9)}"
+    csv = "sku,name,unit_price,barcodes\r\n" + "".join(f"{prefix}-{i},Raced {i},{i}.00,{prefix}{i}\r\n" for i in range(100))
+
+    def upload(_):
+        status, body = request(port, "POST", "/api/v1/products/import", token=admin, csv=csv)
+        return (status, body["data"]["created"], body["data"]["unchanged"]) if status == 200 else (status, (body or {}).get("code"), 0)
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(upload, range(8)))
+    con = connect_db()
+    present = con.execute(f"SELECT COUNT(*) FROM products WHERE sku LIKE '{prefix}-%'").fetchone()[0]
+    codes = con.execute(f"SELECT COUNT(*) FROM product_barcodes WHERE code LIKE '{prefix}%'").fetchone()[0]
+    con.close()
+    created = sum(a[1] for a in answers if a[0] == 200)
+    print(f"imports: 8 racing imports of 100 new products -> statuses {collections.Counter(a[0] for a in answers)}, "
+          f"created {created}, present {present}, barcodes {codes}")
+    if any(a[0] != 200 for a in answers) or created != 100 or present != 100 or codes != 100 \
+            or sum(a[1] + a[2] for a in answers) != 800:
+        fail(f"racing imports: {answers}")
 
 
 if __name__ == "__main__":
