@@ -53,12 +53,7 @@ import Testing
         let till = try await SellingTests.till(engine)
         try await till.duka.run { (api: TestAPI) async throws in
             let manager = try await api.token("the.manager")
-            // A product whose cells need the export's formula mark, quotes and a line break.
-            let created = try await api.request(.post, "/api/v1/products", json: .object([
-                "sku": .string("-HACK"), "name": .string("=HYPERLINK(\"http://x\")"), "unit_price": .string("12.5"),
-                "description": .string("Crisp, \"fresh\"\nfrom Limuru"), "tax_class": .string("A"), "track_stock": .bool(true),
-                "low_stock_threshold": .string("2.5"), "barcodes": .array([.string("5901234123457"), .string("12345")]),
-            ]), token: manager)
+            let created = try await CSVTests.hostileProduct(api, token: manager)
             #expect(created.status == .created, "\(created.body)")
             let auditBefore = try await till.duka.auditRows().count
 

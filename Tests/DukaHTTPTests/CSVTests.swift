@@ -18,15 +18,20 @@ import Testing
         #expect(CSVWriter.neutralised("+254") == "'+254" && CSVWriter.neutralised("Kamau") == "Kamau")
     }
 
+    /// A product whose cells need the export's formula mark, quotes and a line break.
+    static func hostileProduct(_ api: TestAPI, token: String) async throws -> APIResponse {
+        try await api.request(.post, "/api/v1/products", json: .object([
+            "sku": .string("-HACK"), "name": .string("=HYPERLINK(\"http://x\")"), "unit_price": .string("12.5"),
+            "description": .string("Crisp, \"fresh\"\nfrom Limuru"), "tax_class": .string("A"), "track_stock": .bool(true),
+            "low_stock_threshold": .string("2.5"), "barcodes": .array([.string("5901234123457"), .string("12345")]), "is_active": .bool(false),
+        ]), token: token)
+    }
+
     @Test(arguments: TestEngine.available) func productsExportAsTheImportReadsThem(_ engine: TestEngine) async throws {
         let till = try await SellingTests.till(engine)
         try await till.duka.run { (api: TestAPI) async throws in
             let manager = try await api.token("the.manager")
-            let created = try await api.request(.post, "/api/v1/products", json: .object([
-                "sku": .string("-HACK"), "name": .string("=HYPERLINK(\"http://x\")"), "unit_price": .string("12.5"),
-                "description": .string("Crisp, \"fresh\"\nfrom Limuru"), "tax_class": .string("A"), "track_stock": .bool(true),
-                "low_stock_threshold": .string("2.5"), "barcodes": .array([.string("5901234123457"), .string("12345")]), "is_active": .bool(false),
-            ]), token: manager)
+            let created = try await Self.hostileProduct(api, token: manager)
             #expect(created.status == .created, "\(created.body)")
             #expect(try await api.request(.get, "/api/v1/export/products.csv", token: try await api.token("the.cashier")).status == .forbidden)
             let export = try await api.request(.get, "/api/v1/export/products.csv", token: manager)
