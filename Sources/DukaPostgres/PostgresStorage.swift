@@ -274,7 +274,9 @@ public final class PostgresStorage: Storage {
 
     public func importProducts(_ rows: [ProductImportRow], dryRun: Bool, by actor: User) async throws -> ProductImportCounts {
         if dryRun { return try await read { try await PGProducts.importRows(rows, dryRun: true, actor: actor, in: $0) } }
-        return try await write { try await PGProducts.importRows(rows, dryRun: false, actor: actor, in: $0) }
+        // Not cut at the pool's 25 s: each batch has its own statement timeout, and a
+        // 200,000-row catalogue may take longer than that in all.
+        return try await write(limited: false) { try await PGProducts.importRows(rows, dryRun: false, actor: actor, in: $0) }
     }
 
     // MARK: Carts

@@ -47,6 +47,13 @@ import Testing
         // The export's formula mark comes off; other leading quotes stay.
         #expect(ProductImportRow.unmarked("'=SUM(A1)") == "=SUM(A1)" && ProductImportRow.unmarked("'-5") == "-5")
         #expect(ProductImportRow.unmarked("'tis") == "'tis" && ProductImportRow.unmarked("'") == "'")
+        // Whatever is stored comes back: a text that already looks marked gets a second mark.
+        for text in ["'=x", "=x", "'tis", "-5", "'", "''=x", "'\tx", "plain"] {
+            #expect(ProductImportRow.unmarked(CSVWriter.neutralised(text)) == text, "\(text)")
+        }
+        // A record may not be wider than the reader's limit: the rest are counted, not kept.
+        let wide = Array((String(repeating: "a", count: 4096) + String(repeating: ",", count: 5000) + "\nb\n").utf8)
+        #expect(try Self.records(wide, chunk: 997) == [.tooManyCells, .cells(["b"])])
     }
 
     @Test(arguments: TestEngine.available) func importCreatesUpdatesAndRoundTrips(_ engine: TestEngine) async throws {
@@ -158,6 +165,8 @@ import Testing
             let header = try await Self.upload(api, "sku,Name,colour,name\r\nA,B,C,D\r\n", token: manager)
             #expect(header.status == .badRequest)
             #expect(APIResponse.keys(header.json["errors"]) == ["header.colour", "header.name", "header.unit_price"], "\(header.body)")
+            let wide = try await Self.upload(api, String(repeating: "sku,", count: 2000) + "\r\n", token: manager)
+            #expect(wide.status == .badRequest && wide.json["errors"]?["header"]?.stringValue == "has more than 1000 cells", "\(wide.body)")
             let empty = try await Self.upload(api, "", token: manager)
             #expect(empty.status == .badRequest && empty.json["errors"]?["header"] != nil, "\(empty.body)")
         }

@@ -3,7 +3,9 @@
 /// record may end in CRLF, LF or CR; a UTF-8 byte-order mark before the first record is
 /// dropped; a quote inside an unquoted cell, or text after a closing quote, is kept as
 /// text. Strict where it matters: a quoted cell still open at the end of the input, and
-/// cells that are not UTF-8, are reported with their record's number.
+/// cells that are not UTF-8, are reported with their record's number. Each cell becomes
+/// text as it ends, and a record may hold at most `maximumCells` cells (the rest are
+/// counted, not kept), so no input can make a record cost more than its own bytes.
 public struct CSVReader: Sendable {
     public enum Record: Sendable, Equatable {
         case cells([String])
@@ -11,6 +13,8 @@ public struct CSVReader: Sendable {
         case notUTF8
         /// A line with nothing on it (kept so that record numbers match a spreadsheet's rows).
         case blank
+        /// A record of more than `maximumCells` cells.
+        case tooManyCells
     }
 
     /// A quoted cell was still open when the input ended (in this record, from 1).
@@ -26,14 +30,19 @@ public struct CSVReader: Sendable {
 
     private var state = State.cellStart
     private var cell: [UInt8] = []
-    private var cells: [[UInt8]] = []
+    private var cells: [String] = []
+    private var cellCount = 0
+    private var notUTF8 = false
+    public let maximumCells: Int
     private var recordHasText = false
     private var atStart = true
     private var bomSeen = 0
     /// Records produced so far.
     public private(set) var records = 0
 
-    public init() {}
+    public init(maximumCells: Int = 1000) {
+        self.maximumCells = maximumCells
+    }
 
     /// Reads `bytes`, handing each record completed by them to `emit`.
     public mutating func read(_ bytes: some Sequence<UInt8>, _ emit: (Record) throws -> Void) rethrows {
@@ -107,8 +116,7 @@ public struct CSVReader: Sendable {
     private mutating func delimiter(_ byte: UInt8, _ emit: (Record) throws -> Void) rethrows -> Void? {
         switch byte {
         case 0x2C:
-            cells.append(cell)
-            cell.removeAll(keepingCapacity: true)
+            endCell()
             recordHasText = true
             state = .cellStart
         case 0x0D:
@@ -124,21 +132,28 @@ public struct CSVReader: Sendable {
         return ()
     }
 
+    /// The cell read so far becomes text (copied: `cell` keeps its buffer for the next one).
+    private mutating func endCell() {
+        cellCount += 1
+        if cellCount <= maximumCells {
+            if let text = String(validating: cell, as: UTF8.self) { cells.append(text) } else { notUTF8 = true }
+        }
+        cell.removeAll(keepingCapacity: true)
+    }
+
     private mutating func endRecord(_ emit: (Record) throws -> Void) rethrows {
         records += 1
         defer {
             cells.removeAll(keepingCapacity: true)
             cell.removeAll(keepingCapacity: true)
+            cellCount = 0
+            notUTF8 = false
             recordHasText = false
         }
         guard recordHasText || !cells.isEmpty || !cell.isEmpty else { return try emit(.blank) }
-        cells.append(cell)
-        var texts: [String] = []
-        texts.reserveCapacity(cells.count)
-        for bytes in cells {
-            guard let text = String(validating: bytes, as: UTF8.self) else { return try emit(.notUTF8) }
-            texts.append(text)
-        }
-        try emit(.cells(texts))
+        endCell()
+        if cellCount > maximumCells { return try emit(.tooManyCells) }
+        if notUTF8 { return try emit(.notUTF8) }
+        try emit(.cells(cells))
     }
 }

@@ -32,9 +32,17 @@ public struct CSVWriter: Sendable {
         return bytes
     }
 
+    /// A cell starting with a formula character gets a `'`; so does one whose leading `'`s
+    /// are followed by one, so that marking is one-to-one and the import, which drops one
+    /// mark, gives back exactly what was stored (`'=x` exports as `''=x`).
     public static func neutralised(_ text: String) -> String {
-        guard let first = text.utf8.first, [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains(first) else { return text }
-        return "'" + text
+        looksLikeFormula(text) ? "'" + text : text
+    }
+
+    /// Whether `text`, past any leading `'`s, starts with `=`, `+`, `-`, `@`, tab or CR.
+    public static func looksLikeFormula(_ text: String) -> Bool {
+        guard let head = text.utf8.first(where: { $0 != UInt8(ascii: "'") }) else { return false }
+        return [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains(head)
     }
 
     mutating func field(_ text: String) {

@@ -156,13 +156,11 @@ public struct ProductImportRow: Sendable {
         }
     }
 
-    /// The cell without the export's formula-injection mark (`'` before `=`, `+`, `-`,
-    /// `@`, tab or CR), so that a neutralised cell comes back as it was.
+    /// The cell without the export's formula-injection mark: one `'` before text that,
+    /// past its leading `'`s, starts with `=`, `+`, `-`, `@`, tab or CR (the mark
+    /// `CSVWriter.neutralised` adds), so that a neutralised cell comes back as it was.
     public static func unmarked(_ cell: String) -> String {
-        let bytes = cell.utf8
-        guard bytes.count >= 2, bytes.first == UInt8(ascii: "'") else { return cell }
-        let second = bytes[bytes.index(after: bytes.startIndex)]
-        guard [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D].contains(second) else { return cell }
+        guard cell.utf8.first == UInt8(ascii: "'"), CSVWriter.looksLikeFormula(cell) else { return cell }
         return String(cell.dropFirst())
     }
 }
@@ -284,6 +282,10 @@ public struct ProductImportPlan: Sendable {
 /// A product CSV read as it arrives: the header first, then a row per record. Feed it
 /// bytes with `read`, then call `finish` for the rows.
 public struct ProductImportReader: Sendable {
+    /// Rows are kept (as checked values) until the plan is made: this bounds their memory
+    /// (about 2 KB a row at the peak) whatever the file holds.
+    public static let maximumRows = 200_000
+
     private var csv = CSVReader()
     private var header: ProductImportHeader?
     private var records = 0
@@ -293,20 +295,24 @@ public struct ProductImportReader: Sendable {
 
     public mutating func read(_ bytes: some Sequence<UInt8>) throws(ProductImportError) {
         var failure: ProductImportError?
-        var csv = self.csv
+        // Moved out, not copied: a copy would share the record being read, and the next
+        // byte would copy it whole (once per chunk of the upload).
+        var csv = CSVReader()
+        swap(&csv, &self.csv)
+        defer { swap(&csv, &self.csv) }
         csv.read(bytes) { record in
             guard failure == nil else { return }
             do throws(ProductImportError) { try take(record) } catch { failure = error }
         }
-        self.csv = csv
         if let failure { throw failure }
     }
 
     /// Every data row read (blank lines are skipped but keep their numbers).
     public mutating func finish() throws(ProductImportError) -> [ProductImportRow] {
         var failure: ProductImportError?
-        var csv = self.csv
-        defer { self.csv = csv }
+        var csv = CSVReader()
+        swap(&csv, &self.csv)
+        defer { swap(&csv, &self.csv) }
         do {
             try csv.finish { record in
                 guard failure == nil else { return }
@@ -333,14 +339,23 @@ public struct ProductImportReader: Sendable {
             switch record {
             case .cells(let cells): header = try ProductImportHeader.read(cells)
             case .notUTF8: throw ProductImportError(errors: ["header": "is not UTF-8 text"])
+            case .tooManyCells: throw ProductImportError(errors: ["header": "has more than \(csv.maximumCells) cells"])
             case .blank: throw ProductImportError(errors: ["header": "is missing: the first row names the columns (sku, name, unit_price, ...)"])
             }
             return
         }
         let number = records - 1
+        if case .blank = record { return }
+        guard rows.count < Self.maximumRows else {
+            throw ProductImportError(errors: ["rows": "must be at most \(Self.maximumRows) in one import; split the file"])
+        }
         switch record {
         case .blank: return
         case .notUTF8: rows.append(ProductImportRow.read(nil, number: number, header: header))
+        case .tooManyCells:
+            var row = ProductImportRow(number: number, sku: nil)
+            row.problems[""] = "has more cells than the header"
+            rows.append(row)
         case .cells(let cells): rows.append(ProductImportRow.read(cells, number: number, header: header))
         }
     }
