@@ -225,17 +225,36 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER users_count AFTER INSERT OR DELETE OR UPDATE OF role, deleted_at ON users
+CREATE TRIGGER users_count AFTER UPDATE OF role, deleted_at ON users
     FOR EACH ROW EXECUTE FUNCTION duka_count_users();
 
-CREATE FUNCTION duka_count_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Customers inserted or deleted are counted once per statement (migration 9), in the row
+-- trigger's order of counter rows (version, all, live), so the two cannot deadlock.
+CREATE FUNCTION duka_count_customers() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    sign BIGINT := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
+    customers BIGINT;
+    live BIGINT;
 BEGIN
-    UPDATE counters SET value = value + (CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END) WHERE name = TG_ARGV[0];
+    SELECT count(*), count(*) FILTER (WHERE deleted_at IS NULL) INTO customers, live FROM changed WHERE role = 'customer';
+    IF customers > 0 THEN
+        UPDATE counters SET value = value + customers WHERE name = 'customers_version';
+        UPDATE counters SET value = value + sign * customers WHERE name = 'customers_all';
+        IF live > 0 THEN
+            UPDATE counters SET value = value + sign * live WHERE name = 'customers_live';
+        END IF;
+    END IF;
     RETURN NULL;
 END
 $$;
 
--- Products are counted once per statement (migration 8): bulk inserts stay linear.
+CREATE TRIGGER users_count_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION duka_count_customers();
+CREATE TRIGGER users_count_delete AFTER DELETE ON users REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION duka_count_customers();
+
+-- Products and carts are counted once per statement (migrations 8 and 9): bulk inserts
+-- stay linear.
 CREATE FUNCTION duka_count_statement() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE counters SET value = value + (CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END) * (SELECT count(*) FROM changed)
@@ -248,8 +267,10 @@ CREATE TRIGGER products_count_insert AFTER INSERT ON products REFERENCING NEW TA
     FOR EACH STATEMENT EXECUTE FUNCTION duka_count_statement('products');
 CREATE TRIGGER products_count_delete AFTER DELETE ON products REFERENCING OLD TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION duka_count_statement('products');
-CREATE TRIGGER carts_count AFTER INSERT OR DELETE ON carts
-    FOR EACH ROW EXECUTE FUNCTION duka_count_rows('carts');
+CREATE TRIGGER carts_count_insert AFTER INSERT ON carts REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION duka_count_statement('carts');
+CREATE TRIGGER carts_count_delete AFTER DELETE ON carts REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION duka_count_statement('carts');
 
 -- Server-wide settings, e.g. the generated token signing secret.
 CREATE TABLE settings (
@@ -338,6 +359,15 @@ CREATE TABLE search_blocks (
 
 -- Blocks of 65,536 seconds of sign-ups (18 hours) and of 2,048 customer ids.
 INSERT INTO counters (name, value) VALUES ('search_block_shift_u', 16), ('search_block_shift_c', 11);
+
+-- A bulk load (`duka copy` into PostgreSQL) pauses the triggers below (migration 9) and
+-- counts every user once at its end, in the transaction that sets the counter back to 0;
+-- a start finds a pause left by a stopped load and counts.
+INSERT INTO counters (name, value) VALUES ('search_grams_paused', 0);
+
+CREATE FUNCTION duka_search_counting() RETURNS BOOLEAN LANGUAGE sql STABLE AS $$
+    SELECT value = 0 FROM counters WHERE name = 'search_grams_paused'
+$$;
 
 -- The distinct texts of 0 to 3 characters in `fields`, ASCII lower-cased.
 CREATE FUNCTION duka_search_grams(fields TEXT[]) RETURNS SETOF TEXT LANGUAGE sql IMMUTABLE AS $$
@@ -442,13 +472,13 @@ END
 $$;
 
 CREATE TRIGGER users_search_grams_insert AFTER INSERT ON users
-    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION duka_users_search_grams_insert();
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_search_grams_insert();
 
 CREATE TRIGGER users_search_grams_delete AFTER DELETE ON users
-    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION duka_users_search_grams_delete();
+    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_search_grams_delete();
 
 CREATE TRIGGER users_search_grams_update AFTER UPDATE ON users
-    REFERENCING OLD TABLE AS before NEW TABLE AS after FOR EACH STATEMENT EXECUTE FUNCTION duka_users_search_grams_update();
+    REFERENCING OLD TABLE AS before NEW TABLE AS after FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_search_grams_update();
 
 -- Texts of 4 or more printable ASCII characters (ASCII lower case) whose totals, per
 -- list and filter bucket, the trigger below keeps from the moment a text is added here
@@ -544,13 +574,13 @@ END
 $$;
 
 CREATE TRIGGER users_search_texts_insert AFTER INSERT ON users
-    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION duka_users_search_texts_insert();
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_search_texts_insert();
 
 CREATE TRIGGER users_search_texts_delete AFTER DELETE ON users
-    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION duka_users_search_texts_delete();
+    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_search_texts_delete();
 
 CREATE TRIGGER users_search_texts_update AFTER UPDATE ON users
-    REFERENCING OLD TABLE AS before NEW TABLE AS after FOR EACH STATEMENT EXECUTE FUNCTION duka_users_search_texts_update();
+    REFERENCING OLD TABLE AS before NEW TABLE AS after FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_search_texts_update();
 
 -- Selling (migration 6): receipts, refunds and tenders.
 

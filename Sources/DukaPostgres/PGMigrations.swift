@@ -35,10 +35,25 @@ public enum PGMigrations {
         }
         do {
             let applied = try await migrateLocked(db)
+            try await endAPauseLeftBehind(db)
             try await db.execute("SELECT pg_advisory_unlock($1)", lockKey)
             return applied
         } catch {
             try? await db.execute("SELECT pg_advisory_unlock($1)", lockKey)
+            throw error
+        }
+    }
+
+    /// A bulk load that stopped before its end left the short-search triggers paused
+    /// (migration 9): count every user now, before anything is served.
+    private static func endAPauseLeftBehind(_ db: PGSession) async throws {
+        guard try await version(db) >= PGSearchGramCounts.since, try await PGSearchGramCounts.isPaused(in: db) else { return }
+        try await db.execute("BEGIN")
+        do {
+            if try await PGSearchGramCounts.isPaused(in: db) { try await PGSearchGramCounts.resume(in: db) }
+            try await db.execute("COMMIT")
+        } catch {
+            try? await db.execute("ROLLBACK")
             throw error
         }
     }

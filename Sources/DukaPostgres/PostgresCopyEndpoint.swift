@@ -2,7 +2,8 @@ import DukaCore
 import PostgresNIO
 
 /// `duka copy`'s side of a PostgreSQL database: reads in id order, inserts a batch as one
-/// multi-row INSERT in one transaction, then moves the id sequences past the copied ids.
+/// multi-row INSERT in one transaction (the search-text triggers paused), then counts the
+/// users' search texts and moves the id sequences past the copied ids.
 public struct PostgresCopyEndpoint: CopyEndpoint {
     public let storage: PostgresStorage
 
@@ -60,7 +61,12 @@ public struct PostgresCopyEndpoint: CopyEndpoint {
         try await storage.write { try await $0.execute("DELETE FROM \(table.name)") }
     }
 
+    public func beginCopy() async throws {
+        try await storage.write { try await PGSearchGramCounts.pause(in: $0) }
+    }
+
     public func finishCopy() async throws {
+        try await storage.write(limited: false) { try await PGSearchGramCounts.resume(in: $0) }
         try await storage.write { db in
             for table in CopyTable.all where table.orderColumn == "id" {
                 try await db.execute(

@@ -2,7 +2,8 @@ import DukaCore
 import SQLite
 
 /// `duka copy`'s side of a SQLite file: reads in id order on a reader, inserts on the
-/// writer, each batch one transaction (the triggers keep counters and the search index).
+/// writer, each batch one transaction (the triggers keep counters and the search index; those
+/// of short-search texts are paused and `finishCopy` counts every user once).
 public struct SQLiteCopyEndpoint: CopyEndpoint {
     public let database: Database
     public let displayName: String
@@ -44,8 +45,13 @@ public struct SQLiteCopyEndpoint: CopyEndpoint {
         try await database.write { try $0.exec("DELETE FROM \(table.name)") }
     }
 
+    public func beginCopy() async throws {
+        try await database.write { try SearchGramCounts.pause(in: $0) }
+    }
+
     public func finishCopy() async throws {
         try await database.write { db in
+            try SearchGramCounts.resume(in: db)
             try UserStore.optimizeSearchIndex(in: db)
             try db.exec("ANALYZE")
         }

@@ -15,8 +15,15 @@ import Testing
     @Test func aShopMovesToPostgreSQLAndBackWithEverythingKept() async throws {
         let file = try await TestDuka.make(.sqlite, demo: true)
         // Some history first: a change in the audit log, a logout that moved a session version.
-        let (token, emptyURL) = try await file.run { api in
+        let searches = ["/api/v1/users?search=a&limit=5", "/api/v1/users?search=ke&role=customer&limit=5", "/api/v1/users?search=w&limit=5&page=2"]
+        let (token, emptyURL, searchTotals) = try await file.run { api in
             let admin = try await api.token("admin", "duka-admin-demo")
+            var searchTotals: [(String, JSON?)] = []
+            for path in searches {
+                let total = try await api.request(.get, path, token: admin).data?["pagination"]?["total_data"]
+                #expect(total?.intValue ?? 0 > 0, "\(path)")
+                searchTotals.append((path, total))
+            }
             let created = try await api.request(.post, "/api/v1/products", json: .object([
                 "sku": .string("COPY-1"), "name": .string("Copied"), "unit_price": .string("12.50"),
             ]), token: admin)
@@ -38,7 +45,7 @@ import Testing
                 try await TableCopy.copy(from: source, to: PostgresCopyEndpoint(storage: target))
             }
             await target.close()
-            return (admin, emptyURL)
+            return (admin, emptyURL, searchTotals)
         }
 
         // A server on the copy accepts the token issued by the file's server, and knows
@@ -50,6 +57,12 @@ import Testing
             #expect(products.data?["products"]?.arrayValue?.contains { $0["sku"]?.stringValue == "COPY-1" } == true)
             let dashboard = try await api.request(.get, "/employee/dashboard", token: try await api.token("employee", "duka-employee-demo"))
             #expect(dashboard.json["total_customers"] == .int(146))
+            // The search texts' triggers were paused for the load; its end counted every user.
+            try await SearchGramCountsTests.expectCountsOfTheRows(moved)
+            for (path, total) in searchTotals {
+                let found = try await api.request(.get, path, token: token)
+                #expect(found.data?["pagination"]?["total_data"] == total, "\(path)")
+            }
             // New rows get ids after the copied ones.
             let next = try await api.request(.post, "/api/v1/products", json: .object([
                 "sku": .string("AFTER-COPY"), "name": .string("After"), "unit_price": .string("1.00"),
@@ -77,6 +90,21 @@ import Testing
             }
         }
         #expect(counters == ["carts=23", "customers_all=150", "customers_live=146", "products=45"])
+        // The file's search texts were counted at the copy's end, as its triggers would have.
+        let differences = try await file.database.read { db in
+            let kept = "SELECT list, gram, bucket, count FROM search_grams WHERE count <> 0"
+            let recount = "SELECT list, gram, bucket, COUNT(*) FROM search_gram_rows GROUP BY list, gram, bucket"
+            let blocks = "SELECT list, gram, block, bucket, count FROM search_blocks WHERE count <> 0"
+            let blocksRecount = "SELECT list, gram, block, bucket, COUNT(*) FROM search_gram_rows GROUP BY list, gram, block, bucket"
+            return try [
+                db.scalarInt("SELECT value FROM counters WHERE name = 'search_grams_paused'"),
+                db.scalarInt("SELECT COUNT(*) FROM (\(kept) EXCEPT \(recount))"), db.scalarInt("SELECT COUNT(*) FROM (\(recount) EXCEPT \(kept))"),
+                db.scalarInt("SELECT COUNT(*) FROM (\(blocks) EXCEPT \(blocksRecount))"),
+                db.scalarInt("SELECT COUNT(*) FROM (\(blocksRecount) EXCEPT \(blocks))"),
+            ]
+        }
+        #expect(differences == [0, 0, 0, 0, 0])
+        #expect(try await file.database.read { try $0.scalarInt("SELECT COUNT(*) FROM search_grams WHERE gram = '' AND count > 0") } ?? 0 > 0)
         await file.close()
         try await postgres.run { _ in }
     }

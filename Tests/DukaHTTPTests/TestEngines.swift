@@ -249,6 +249,13 @@ extension TestDuka {
         try await execute("INSERT INTO search_blocks (list, gram, block, bucket, count) \(searchBlocksRecount)")
     }
 
+    /// `search_grams` counted from scratch, in SQL.
+    var searchGramsRecount: String {
+        engine == .sqlite
+            ? "SELECT list, gram, bucket, COUNT(*) FROM search_gram_rows GROUP BY list, gram, bucket"
+            : "SELECT g.list, g.gram, g.bucket, SUM(g.sign) FROM users AS u CROSS JOIN LATERAL duka_search_gram_rows(u, 1) AS g GROUP BY 1, 2, 3"
+    }
+
     /// `search_blocks` counted from scratch, in SQL.
     var searchBlocksRecount: String {
         engine == .sqlite

@@ -107,9 +107,13 @@ public protocol CopyEndpoint: Sendable {
     func rows(_ table: CopyTable, after: CopyValue?, limit: Int) async throws -> [[CopyValue]]
     /// Inserts `rows` as they are (explicit ids) in one transaction.
     func insert(_ table: CopyTable, rows: [[CopyValue]]) async throws
+    /// Before the first row: the triggers that count each user's search texts are paused
+    /// (a bulk load; `finishCopy` counts every user once).
+    func beginCopy() async throws
     /// Deletes a seeded table's own rows before the copy fills it.
     func clear(_ table: CopyTable) async throws
-    /// After the last insert: id sequences moved past the copied ids, statistics refreshed.
+    /// After the last insert: the search texts counted, id sequences moved past the copied
+    /// ids, statistics refreshed.
     func finishCopy() async throws
 }
 
@@ -137,6 +141,7 @@ public enum TableCopy {
             // as tokens of that server would meet another secret.
             throw Refusal("\(target.displayName) is not empty (\(table.name) has rows); copy only into a new database")
         }
+        try await target.beginCopy()
         var reports: [TableCopyReport] = []
         for table in CopyTable.all {
             let total = try await source.rowCount(table)
