@@ -340,6 +340,20 @@ import Testing
                 return try await group.reduce(into: [String?]()) { $0.append($1) }
             }
             #expect(numbers.compactMap { $0 }.sorted() == (1...sales).map { String(format: "MAIN-%06d", $0) })
+            // Past six digits the number grows (PostgreSQL writes it in SQL, SQLite in Swift),
+            // and the stored sale holds what the answer said.
+            try await till.duka.execute("UPDATE branches SET last_receipt = 999998 WHERE id = 1")
+            let expected = ["MAIN-999999", "MAIN-1000000"]
+            for index in 0..<2 {
+                let customer = try await till.duka.makeUser("late\(index)", role: .customer)
+                let opened = try await api.request(.post, "/api/v1/carts", json: .object(["customer_id": .int(customer.id)]), token: manager)
+                let cartID = try #require(opened.data?["id"]?.intValue)
+                try await api.request(.post, "/api/v1/carts/\(cartID)/items", json: .object(["product_id": .int(till.bread), "quantity": .string("1")]), token: manager)
+                let sold = try await api.request(.post, "/api/v1/carts/\(cartID)/checkout", token: manager)
+                #expect(sold.status == .ok && sold.data?["receipt_number"]?.stringValue == expected[index], "\(sold.body)")
+                let again = try await api.request(.get, "/api/v1/carts/\(cartID)", token: manager)
+                #expect(again.data?["receipt_number"]?.stringValue == expected[index] && again.data == sold.data)
+            }
         }
         try? FileManager.default.removeItem(at: till.duka.directory)
     }

@@ -182,17 +182,31 @@ enum PGSelling {
         }
         let branchID = shift?.branchID ?? cart.branchID
         try await PGStock.sell(cart, branchID: branchID, actorUUID: actor.user.uuid, now: now, in: db)
-        let receipt = try await nextNumber(SellingSQL.nextReceipt, branchID: branchID, creditNote: false, in: db)
         try await db.execute(
-            SellingSQL.markCheckedOut, now, receipt, tenders.isEmpty ? "unpaid" : "paid", change, shift?.id,
+            SellingSQL.markCheckedOut, now, Optional<String>.none, tenders.isEmpty ? "unpaid" : "paid", change, shift?.id,
             actor.isCustomer ? nil : actor.user.username, branchID, cartID
         )
         try await insertPayments(tenders, sql: SellingSQL.insertSalePayment, owner: cartID, now: now, in: db)
         if let auditActor = actor.auditActor {
             try await PGAuditLog.record(actor: auditActor, action: "cart.checkout", targetType: .cart, targetID: String(cartID), at: now, in: db)
         }
-        return try await PGCarts.find(id: cartID, in: db)!
+        var checkedOut = try await PGCarts.find(id: cartID, in: db)!
+        // The receipt number last, in one statement: taking it locks the branch's row until
+        // the commit, and every checkout of the branch waits for that lock (gapless
+        // numbers), so only this statement and the commit hold it.
+        guard let numbered = try await db.first(numberSale, branchID, cartID) else { throw SellingChangeError.branchNotFound }
+        checkedOut.receiptNumber = numbered.string(0)
+        return checkedOut
     }
+
+    /// The branch's next receipt number, written into the sale: `SellingRules.documentNumber`
+    /// in SQL (the code, a dash, the number padded to at least six digits).
+    static let numberSale = """
+        WITH n AS (UPDATE branches SET last_receipt = last_receipt + 1 WHERE id = $1 RETURNING last_receipt::text AS number, code)
+        UPDATE carts SET receipt_number = n.code || '-' || lpad(n.number, greatest(6, length(n.number)), '0')
+        FROM n WHERE carts.id = $2
+        RETURNING carts.receipt_number
+        """
 
     /// Inserts tenders; a racing use of the same M-Pesa code (the unique index) is `duplicate`.
     static func insertPayments(_ tenders: [Tender], sql: String, owner: Int64, now: Int64, in db: PGSession) async throws {
