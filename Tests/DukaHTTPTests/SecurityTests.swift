@@ -40,7 +40,9 @@ import Testing
         try await duka.run { (api: TestAPI) async throws in
             let statuses = try await Self.concurrentLogins(api, count: 60, name: { "nobody-\($0)" }, password: "wrong-one")
             #expect(statuses.filter { $0 == .unauthorized }.count == 30)
-            #expect(statuses.filter { $0 == .tooManyRequests }.count == 30)
+            // The rest are refused; under a loaded machine a few may be shed (503) instead.
+            #expect(statuses.filter { $0 == .tooManyRequests || $0 == .serviceUnavailable }.count == 30)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count >= 20)
         }
     }
 
