@@ -146,8 +146,12 @@ def crash_one(nginx, instances, url):
         fail(f"acknowledged sign-ups lost: {sorted(lost)[:5]}")
     if any(s not in (201, 502) for s in statuses_after) or any(s != 201 for s in statuses_before):
         fail("unexpected answers around the kill")
-    # Only requests in flight on the dead instance may fail; then nginx routes around it.
-    if statuses_after[502] > WRITERS or statuses_after[201] < 100 or any(s != 201 for s in last_answers):
+    # Only requests in flight on the dead instance may fail; then nginx routes around it,
+    # and the other instance serves on alone: at least a third of the two's rate before
+    # (a rate, not a count: on a slow disk 16 writers made 117 sign-ups in 3 s, then 95).
+    rate_before = statuses_before[201] / SECONDS_BEFORE_KILL
+    rate_after = statuses_after[201] / SECONDS_AFTER_KILL
+    if statuses_after[502] > WRITERS or rate_after < rate_before / 3 or any(s != 201 for s in last_answers):
         fail("nginx kept sending requests to the dead instance, or the other stopped serving")
 
 
