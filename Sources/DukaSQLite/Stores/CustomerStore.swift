@@ -14,7 +14,7 @@ extension CustomerFilter {
         if !includeDeleted { filter.add("\(plus)deleted_at IS NULL") }
         if let isActive { filter.add("\(plus)is_active = ?", isActive) }
         if let search, let mode {
-            filter.add(try userSearchCondition(search, columns: ["full_name", "email", "phone_number", "id_number"], mode: mode, in: db))
+            filter.add(try userSearchCondition(search, list: .customers, mode: mode, in: db))
         }
         return filter
     }
@@ -46,13 +46,10 @@ enum CustomerStore {
             return try pageOfIDs(try filter.sql(in: db), total: try Counters.value(counter, in: db), page: page, in: db, row: row)
         }
         if let kept = KeptSearch(filter), let total = try KeptSearchStore.total(kept, in: db) {
-            // A kept text's total is a few rows' sum; its page is walked when that reaches
-            // it soon (a dense text), else found through the trigram index.
+            // A kept text's total is a few rows' sum; its page, the index's first matches.
             var unsearched = filter
             unsearched.search = nil
-            return try KeptSearchStore.page(
-                kept, total: total, base: try unsearched.sql(in: db), indexed: try filter.sql(in: db), order: "id", page: page, in: db, row: row
-            )
+            return try KeptSearchStore.page(kept, total: total, base: try unsearched.sql(in: db), order: .id, page: page, in: db, row: row)
         }
         if let placed = ShortSearch(filter) ?? (searched ? nil : ShortSearch.everyone(filter)) {
             // A short search's total (or the list's, per filter bucket) is kept by triggers;
@@ -72,10 +69,16 @@ enum CustomerStore {
             }
             return Page(items: users, total: plan.total, request: page)
         }
-        // The text index finds the rows: count them in the same pass.
-        return try db.pageCountedInline(
-            from: "users", filter: try filter.sql(in: db), page: page, selectColumns: UserStore.columns, orderBy: "id", row: row
-        )
+        // The text index finds the rows: counted (each match's row read), and the page
+        // read in the index's order, which is the portal's.
+        var unsearched = filter
+        unsearched.search = nil
+        let base = try unsearched.sql(in: db)
+        let indexed = try IndexedText(filter.search ?? "", list: .customers, in: db)
+        let total = try IndexOrderedPage.count(indexed, filter: base, in: db)
+        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
+        let ids = try IndexOrderedPage.ids(indexed, filter: base, limit: page.size, offset: offset, in: db)
+        return Page(items: try UserStore.rows(ids: ids, order: .id, in: db, row: row), total: total, request: page)
     }
 
     /// Offsets below this walk an unfiltered list from its start; deeper pages start at

@@ -40,44 +40,70 @@ enum KeptSearchStore {
         return kept + others
     }
 
-    /// A kept search's page: `base` is the list's filter without the search, `indexed`
-    /// the whole filter through the trigram index, `order` the page's order. A dense text
-    /// (`KeptSearch.walks`) walks the list testing each row, within a budget of rows: matches that cluster far
-    /// from the list's start (`gen24…`, whose users signed up together) would make the
-    /// walk read most of the list, so past the budget the index finds the page instead.
+    /// A kept search's page. `base` is the list's filter without the search, `order` the
+    /// page's order; `indexBase`, the same filter written for rows found through the index
+    /// (`+` on each column, so that SQLite reads the found rows by id rather than walk an
+    /// index past every other row).
+    ///
+    /// A list in id order (the portal) reads the trigram index in that order and stops
+    /// at the page (`IndexOrderedPage`), whatever the text's density. Other orders: a dense
+    /// text (`KeptSearch.walks`) walks the list testing each row, within a budget of rows:
+    /// matches that cluster far from the list's start (`gen24…`, whose users signed up
+    /// together) would make the walk read most of the list, so past the budget the index
+    /// finds the page instead.
     static func page<T>(
-        _ search: KeptSearch, total: Int64, base: SQLFilter, indexed: SQLFilter, order: String, page: PageRequest,
+        _ search: KeptSearch, total: Int64, base: SQLFilter, indexBase: SQLFilter? = nil, order: UserOrder, page: PageRequest,
         in db: Connection, row: (Row) throws -> T
     ) throws -> Page<T> {
         guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let listSize = try SearchGramStore.listSize(ShortSearch.everyone(search.list, buckets: search.buckets), in: db)
-        var ids: [Int64]?
-        if KeptSearch.walks(total: total, listSize: listSize, offset: offset, size: page.size) {
-            let expected = KeptSearch.expectedWalk(total: total, listSize: listSize, offset: offset, size: page.size)
-            let budget = KeptSearch.walkBudget(expected: expected)
-            let walk = try userSearchCondition(search.text, columns: search.list.searchedColumns, mode: .walk, in: db)
-            let found = try db.query(
-                """
-                SELECT id FROM (SELECT * FROM users \(base.whereClause) ORDER BY \(order) LIMIT ?) AS users
-                WHERE \(walk.sql) ORDER BY \(order) LIMIT ? OFFSET ?
-                """,
-                arguments: base.arguments + [budget] + walk.arguments + [page.size, offset]
-            ) { $0.int64(0) }
-            if found.count >= min(page.size, total - offset) || budget >= listSize { ids = found }
+        let indexed = try IndexedText(search.text, list: search.list, in: db)
+        let ids: [Int64]
+        switch order {
+        case .id:
+            ids = try IndexOrderedPage.ids(indexed, filter: base, limit: page.size, offset: offset, in: db)
+        case .keys(let keys):
+            let listSize = try SearchGramStore.listSize(ShortSearch.everyone(search.list, buckets: search.buckets), in: db)
+            let walked = KeptSearch.walks(total: total, listSize: listSize, offset: offset, size: page.size)
+                ? try walk(search, total: total, listSize: listSize, base: base, order: keys, page: page, in: db) : nil
+            if let walked {
+                ids = walked
+            } else {
+                var filter = indexBase ?? base
+                filter.add(indexed.condition)
+                ids = try db.query(
+                    "SELECT id FROM users \(filter.whereClause) ORDER BY \(keys) LIMIT ? OFFSET ?",
+                    arguments: filter.arguments + [page.size, offset]
+                ) { $0.int64(0) }
+            }
         }
-        if ids == nil {
-            ids = try db.query(
-                "SELECT id FROM users \(indexed.whereClause) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: indexed.arguments + [page.size, offset]
-            ) { $0.int64(0) }
+        return Page(items: try UserStore.rows(ids: ids, order: order, in: db, row: row), total: total, request: page)
+    }
+
+    /// The page's ids found by walking the list in page order, testing each row, or nil
+    /// when the walk used up its budget first. The statement yields every walked row with
+    /// its test, in the list's order (an index's, no sort), and is stopped once the page
+    /// is full: a WHERE on the test with the budget's LIMIT inside a subquery would sort
+    /// the whole budget again.
+    private static func walk(
+        _ search: KeptSearch, total: Int64, listSize: Int64, base: SQLFilter, order: String, page: PageRequest, in db: Connection
+    ) throws -> [Int64]? {
+        let offset = page.offset ?? 0
+        let expected = KeptSearch.expectedWalk(total: total, listSize: listSize, offset: offset, size: page.size)
+        let budget = KeptSearch.walkBudget(expected: expected)
+        let test = containsCondition(search.text, columns: search.list.searchedColumns)
+        var found: [Int64] = [], matched: Int64 = 0, walked: Int64 = 0
+        try db.forEach(
+            "SELECT id, \(test.sql) FROM users \(base.whereClause) ORDER BY \(order) LIMIT ?",
+            arguments: test.arguments + base.arguments + [budget]
+        ) { row in
+            walked += 1
+            guard row.bool(1) else { return true }
+            matched += 1
+            if matched > offset { found.append(row.int64(0)) }
+            return found.count < page.size
         }
-        let found = ids ?? []
-        guard !found.isEmpty else { return Page(items: [], total: total, request: page) }
-        let marks = Array(repeating: "?", count: found.count).joined(separator: ", ")
-        let items = try db.query(
-            "SELECT \(UserStore.columns) FROM users WHERE id IN (\(marks)) ORDER BY \(order)", arguments: found, row: row
-        )
-        return Page(items: items, total: total, request: page)
+        // Enough for the page (or for what is left of the list), or the whole list walked.
+        return found.count >= min(page.size, total - offset) || walked < budget ? found : nil
     }
 
     /// Starts keeping `key`'s text, found in `total` users: added (the triggers count

@@ -29,7 +29,7 @@ extension UserStore {
         let plus = mode?.usesIndex == true ? "+" : ""
         var filter = staffFilter(listFilter, plus: plus)
         if let search = listFilter.search, let mode {
-            filter.add(try userSearchCondition(search, columns: ["username", "email"], mode: mode, in: db))
+            filter.add(try userSearchCondition(search, list: .users, mode: mode, in: db))
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let order = "\(plus)\(byCreation ? "created_at" : "username") \(direction), \(plus)id \(direction)"
@@ -39,8 +39,8 @@ extension UserStore {
             var unsearched = listFilter
             unsearched.search = nil
             return try KeptSearchStore.page(
-                kept, total: total, base: staffFilter(unsearched, plus: ""), indexed: filter,
-                order: "\(byCreation ? "created_at" : "username") \(direction), id \(direction)", page: page, in: db, row: row
+                kept, total: total, base: staffFilter(unsearched, plus: ""), indexBase: staffFilter(unsearched, plus: "+"),
+                order: .keys("\(byCreation ? "created_at" : "username") \(direction), id \(direction)"), page: page, in: db, row: row
             )
         }
         if mode == .index {

