@@ -24,7 +24,7 @@ enum PGKeptSearches {
     /// than through the trigram indexes.
     static func walks(_ state: (total: Int64, listSize: Int64), page: PageRequest) -> Bool {
         guard let offset = page.offset, offset < state.total else { return true }
-        return KeptSearch.walks(total: state.total, listSize: state.listSize, offset: offset, size: page.size)
+        return KeptSearch.walks(total: state.total, listSize: state.listSize, offset: offset, size: page.size, rowsPerMatch: KeptSearch.postgresRowsPerMatch)
     }
 
     /// A dense kept text's walk (see `PGAdmittedReads.userPage`): `base` the list's filter

@@ -56,14 +56,15 @@ enum KeptSearchStore {
         in db: Connection, row: (Row) throws -> T
     ) throws -> Page<T> {
         guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let indexed = try IndexedText(search.text, list: search.list, in: db)
         let ids: [Int64]
         switch order {
         case .id:
+            let indexed = try IndexedText(search.text, list: search.list, stopsAtPage: true, in: db)
             ids = try IndexOrderedPage.ids(indexed, filter: base, limit: page.size, offset: offset, in: db)
         case .keys(let keys):
+            let indexed = try IndexedText(search.text, list: search.list, in: db)
             let listSize = try SearchGramStore.listSize(ShortSearch.everyone(search.list, buckets: search.buckets), in: db)
-            let walked = KeptSearch.walks(total: total, listSize: listSize, offset: offset, size: page.size)
+            let walked = KeptSearch.walks(total: total, listSize: listSize, offset: offset, size: page.size, rowsPerMatch: KeptSearch.sqliteRowsPerMatch)
                 ? try walk(search, total: total, listSize: listSize, base: base, order: keys, page: page, in: db) : nil
             if let walked {
                 ids = walked
