@@ -74,7 +74,7 @@ final class PGPool: Sendable {
             giveBack(connection)
             return result
         } catch {
-            if PGErrors.isConnectionFailure(error) { _ = connection.close() as EventLoopFuture<Void> }
+            if PGErrors.isConnectionFailure(error) { connection.closeInBackground() }
             giveBack(connection)
             throw error
         }
@@ -143,7 +143,7 @@ final class PGPool: Sendable {
                 return true
             }
             guard kept else {
-                _ = connection.close() as EventLoopFuture<Void>
+                connection.closeInBackground()
                 free()
                 throw PGHealth.unavailable
             }
@@ -181,7 +181,7 @@ final class PGPool: Sendable {
             return false
         }
         if closed {
-            if !connection.isClosed { _ = connection.close() as EventLoopFuture<Void> }
+            if !connection.isClosed { connection.closeInBackground() }
             free()
         }
     }
@@ -210,7 +210,7 @@ final class PGPool: Sendable {
     /// Closes the connections in use: their statements fail at once.
     func closeWorkingConnections() {
         for connection in state.withLock({ $0.working.values.map(\.connection) }) {
-            _ = connection.close() as EventLoopFuture<Void>
+            connection.closeInBackground()
         }
     }
 
@@ -220,7 +220,7 @@ final class PGPool: Sendable {
         let stuck = state.withLock { state in
             state.working.filter { now - $0.value.since >= Self.workLimit && !state.unlimited.contains($0.key) }.map(\.value.connection)
         }
-        for connection in stuck { _ = connection.close() as EventLoopFuture<Void> }
+        for connection in stuck { connection.closeInBackground() }
         return stuck.count
     }
 
@@ -239,7 +239,7 @@ final class PGPool: Sendable {
             state.open -= stale.count
             return stale.map(\.connection)
         }
-        for connection in stale { _ = connection.close() as EventLoopFuture<Void> }
+        for connection in stale { connection.closeInBackground() }
     }
 
     /// How often the watch looks.
@@ -285,5 +285,14 @@ final class PGPool: Sendable {
             return state.idle.map(\.connection)
         }
         for connection in idle { try? await connection.close() }
+    }
+}
+
+extension PostgresConnection {
+    /// Closes without waiting, holding the connection until its channel has closed:
+    /// postgres-nio asserts (in debug builds) that a connection is closed before it is
+    /// freed, and a pool that dropped its last reference at once crashed the tests.
+    func closeInBackground() {
+        close().whenComplete { _ in withExtendedLifetime(self) {} }
     }
 }
