@@ -51,6 +51,16 @@ enum CustomerStore {
             unsearched.search = nil
             return try KeptSearchStore.page(kept, total: total, base: try unsearched.sql(in: db), order: .id, page: page, in: db, row: row)
         }
+        if let short = ShortSearch(filter), short.length == 3, let offset = page.offset, offset < IndexOrderedPage.shortOffsets {
+            // A text of three: the index's first matches in id order, which is the portal's.
+            let total = try SearchGramStore.total(short, in: db)
+            guard offset < total else { return Page(items: [], total: total, request: page) }
+            var unsearched = filter
+            unsearched.search = nil
+            let indexed = IndexedText(likeOf: filter.search ?? "", list: .customers)
+            let ids = try IndexOrderedPage.ids(indexed, filter: try unsearched.sql(in: db), limit: page.size, offset: offset, in: db)
+            return Page(items: try UserStore.rows(ids: ids, order: .id, in: db, row: row), total: total, request: page)
+        }
         if let placed = ShortSearch(filter) ?? (searched ? nil : ShortSearch.everyone(filter)) {
             // A short search's total (or the list's, per filter bucket) is kept by triggers;
             // its page is read from the blocks holding its rows, or found through the

@@ -30,14 +30,10 @@ enum UserSearchMode {
 func userSearchCondition(_ text: String, list: ShortSearch.List, mode: UserSearchMode, in db: Connection) throws -> (sql: String, arguments: [any SQLBindable]) {
     let columns = list.searchedColumns
     switch mode {
-    case .like, .likeThroughIndex:
-        let pattern = likeSubstringPattern(text)
-        let like = "(" + columns.map { #"\#($0) LIKE ? ESCAPE '\'"# }.joined(separator: " OR ") + ")"
-        let arguments: [any SQLBindable] = columns.map { _ in pattern }
-        guard mode == .likeThroughIndex else { return (like, arguments) }
-        // The index folds Unicode case, LIKE only ASCII: what LIKE matches, the index
-        // finds (an ASCII letter lowers alike in both), and LIKE keeps the exact rows.
-        return ("\(IndexedText.candidates) AND \(like)", [ftsQuery(text, columns: columns)] + arguments)
+    case .like:
+        return likeCondition(text, columns: columns)
+    case .likeThroughIndex:
+        return IndexedText(likeOf: text, list: list).condition
     case .index:
         return try IndexedText(text, list: list, in: db).condition
     }
@@ -79,11 +75,27 @@ struct IndexedText {
         confirmation = containsCondition(text, columns: columns)
     }
 
+    /// A text of 3 ASCII characters, which `search_grams` counts as LIKE matches: the
+    /// index folds Unicode case, LIKE only ASCII, so what LIKE matches the index finds (an
+    /// ASCII letter lowers alike in both), and LIKE keeps the exact rows.
+    init(likeOf text: String, list: ShortSearch.List) {
+        query = ftsQuery(text, columns: list.searchedColumns)
+        confirmation = likeCondition(text, columns: list.searchedColumns)
+    }
+
     /// The search as one condition on `users`.
     var condition: (sql: String, arguments: [any SQLBindable]) {
         guard let confirmation else { return (Self.candidates, [query]) }
         return ("\(Self.candidates) AND \(confirmation.sql)", [query] + confirmation.arguments)
     }
+}
+
+/// `text` as a substring of one of `columns`, as LIKE folds case (ASCII only);
+/// `%`, `_` and `\` match themselves.
+private func likeCondition(_ text: String, columns: [String]) -> (sql: String, arguments: [any SQLBindable]) {
+    let pattern = likeSubstringPattern(text)
+    let like = "(" + columns.map { #"\#($0) LIKE ? ESCAPE '\'"# }.joined(separator: " OR ") + ")"
+    return (like, columns.map { _ in pattern })
 }
 
 /// "`text` is in one of `columns`" tested on one row at a time: `instr(lower(column))`
