@@ -61,11 +61,14 @@ enum PGAdmittedReads {
             walkSQL = """
                 walked AS MATERIALIZED (
                     SELECT * FROM (SELECT * FROM users \(walk.base.unnumberedWhereClause) ORDER BY \(order) LIMIT $?) AS users
-                    WHERE \(walk.condition.sql)
+                    WHERE \(walk.condition.sql) ORDER BY \(order) LIMIT $?
                 ),
                 enough AS MATERIALIZED (SELECT COUNT(*) >= $? AS yes FROM walked),
                 """
-            arguments += walk.base.arguments + [walk.budget] + walk.condition.arguments + [walk.needed]
+            // The walk stops at the matches the page needs: the rows arrive in the list's
+            // order (no sort), and without the LIMIT every row of the budget was tested
+            // (ICU's lower over four columns: `co.ke` 8 ms a request, walking 2,000 rows).
+            arguments += walk.base.arguments + [walk.budget] + walk.condition.arguments + [walk.needed, walk.needed]
         }
         var startSQL = ""
         var skip = "$?"
