@@ -93,17 +93,23 @@ public struct KeptSearch: Sendable, Hashable {
 public struct SearchTestKnobs: Sendable {
     let scanBudget: Int64?
     let walkBudget: Int64?
+    let indexOrderedOffsets: Int64?
 
     /// The values of the current task.
     public static func current() -> SearchTestKnobs {
-        SearchTestKnobs(scanBudget: ShortSearch.scanBudgetOverride, walkBudget: KeptSearch.walkBudgetOverride)
+        SearchTestKnobs(
+            scanBudget: ShortSearch.scanBudgetOverride, walkBudget: KeptSearch.walkBudgetOverride,
+            indexOrderedOffsets: ShortSearch.indexOrderedOffsetsOverride
+        )
     }
 
     /// Runs `body` with the values bound again (on any thread).
     public func bound<T>(_ body: () throws -> T) rethrows -> T {
-        guard scanBudget != nil || walkBudget != nil else { return try body() }
+        guard scanBudget != nil || walkBudget != nil || indexOrderedOffsets != nil else { return try body() }
         return try ShortSearch.$scanBudgetOverride.withValue(scanBudget) {
-            try KeptSearch.$walkBudgetOverride.withValue(walkBudget, operation: body)
+            try KeptSearch.$walkBudgetOverride.withValue(walkBudget) {
+                try ShortSearch.$indexOrderedOffsetsOverride.withValue(indexOrderedOffsets, operation: body)
+            }
         }
     }
 }

@@ -115,6 +115,9 @@ public struct ShortSearch: Sendable, Equatable {
     public static let scanBudget: Int64 = 500
     /// Tests set another budget (0: every sparse-able text goes through the index).
     @TaskLocal public static var scanBudgetOverride: Int64?
+    /// Offsets below which SQLite reads a portal search of 3 characters from the trigram
+    /// index in id order (`IndexOrderedPage`); tests set 0 to take the blocks' way too.
+    @TaskLocal public static var indexOrderedOffsetsOverride: Int64?
 }
 
 extension ShortSearch {

@@ -51,7 +51,7 @@ enum CustomerStore {
             unsearched.search = nil
             return try KeptSearchStore.page(kept, total: total, base: try unsearched.sql(in: db), order: .id, page: page, in: db, row: row)
         }
-        if let short = ShortSearch(filter), short.length == 3, let offset = page.offset, offset < IndexOrderedPage.shortOffsets {
+        if let short = ShortSearch(filter), short.length == 3, let offset = page.offset, offset < ShortSearch.indexOrderedOffsetsOverride ?? IndexOrderedPage.shortOffsets {
             // A text of three: the index's first matches in id order, which is the portal's.
             let total = try SearchGramStore.total(short, in: db)
             guard offset < total else { return Page(items: [], total: total, request: page) }
