@@ -349,7 +349,7 @@ extension SearchIndexTests {
         defer { narrowingRatio.store(defaultNarrowingRatio, ordering: .relaxed) }
         for text in texts {
             let narrowed = try await database.read { db in
-                (try rarestFourCharacters(of: text, list: .customers, ratio: 0, in: db), try rarestFourCharacters(of: text, list: .users, ratio: 0, in: db))
+                (try TrigramWeights(of: text, list: .customers, in: db)?.rarestFour(ratio: 0), try TrigramWeights(of: text, list: .users, in: db)?.rarestFour(ratio: 0))
             }
             let ascii = text.utf8.allSatisfy { $0 < 0x80 } && text.utf8.count >= 5
             #expect((narrowed.0 != nil) == ascii, "\(text): narrowed only when ASCII and 5 characters or more")

@@ -85,9 +85,11 @@ enum CustomerStore {
         unsearched.search = nil
         let base = try unsearched.sql(in: db)
         let text = filter.search ?? ""
-        let total = try IndexOrderedPage.count(try IndexedText(text, list: .customers, in: db), filter: base, in: db)
+        let weights = try TrigramWeights(of: text, list: .customers, in: db)
+        let counted = IndexedText(text, list: .customers, weights: weights, stopsAtPage: false)
+        let total = try IndexOrderedPage.count(counted, filter: base, in: db)
         guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let indexed = try IndexedText(text, list: .customers, stopsAtPage: true, in: db)
+        let indexed = IndexedText(text, list: .customers, weights: weights, stopsAtPage: true)
         let ids = try IndexOrderedPage.ids(indexed, filter: base, limit: page.size, offset: offset, in: db)
         return Page(items: try UserStore.rows(ids: ids, order: .id, in: db, row: row), total: total, request: page)
     }

@@ -62,7 +62,6 @@ enum KeptSearchStore {
             let indexed = try IndexedText(search.text, list: search.list, stopsAtPage: true, in: db)
             ids = try IndexOrderedPage.ids(indexed, filter: base, limit: page.size, offset: offset, in: db)
         case .keys(let keys):
-            let indexed = try IndexedText(search.text, list: search.list, in: db)
             let listSize = try SearchGramStore.listSize(ShortSearch.everyone(search.list, buckets: search.buckets), in: db)
             let walked = KeptSearch.walks(total: total, listSize: listSize, offset: offset, size: page.size, rowsPerMatch: KeptSearch.sqliteRowsPerMatch)
                 ? try walk(search, total: total, listSize: listSize, base: base, order: keys, page: page, in: db) : nil
@@ -70,7 +69,7 @@ enum KeptSearchStore {
                 ids = walked
             } else {
                 var filter = indexBase ?? base
-                filter.add(indexed.condition)
+                filter.add(try IndexedText(search.text, list: search.list, in: db).condition)
                 ids = try db.query(
                     "SELECT id FROM users \(filter.whereClause) ORDER BY \(keys) LIMIT ? OFFSET ?",
                     arguments: filter.arguments + [page.size, offset]

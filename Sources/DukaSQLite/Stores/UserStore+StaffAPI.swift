@@ -23,16 +23,7 @@ extension UserStore {
         let blocks: SearchGramStore.BlockOrder? = byCreation ? (listFilter.sortOrder == .asc ? .ascending : .descending) : nil
         let plan = try placed.map { try SearchGramStore.plan($0, page: page, blocks: blocks, in: db) }
         let mode = UserSearchMode.of(listFilter.search, throughIndex: plan?.throughIndex ?? false)
-        // Only fixed identifiers are spliced in; every value is bound. With the text index,
-        // the unary `+` keeps SQLite from walking an index past every non-match: the few
-        // rows the text index finds are read by id, tested and sorted instead.
-        let plus = mode?.usesIndex == true ? "+" : ""
-        var filter = staffFilter(listFilter, plus: plus)
-        if let search = listFilter.search, let mode {
-            filter.add(try userSearchCondition(search, list: .users, mode: mode, in: db))
-        }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
-        let order = "\(plus)\(byCreation ? "created_at" : "username") \(direction), \(plus)id \(direction)"
         if let kept = KeptSearch(listFilter), let total = try KeptSearchStore.total(kept, in: db) {
             // A kept text's total is a few rows' sum; its page is walked when that reaches
             // it soon (a dense text), else found through the trigram index.
@@ -43,6 +34,15 @@ extension UserStore {
                 order: .keys("\(byCreation ? "created_at" : "username") \(direction), id \(direction)"), page: page, in: db, row: row
             )
         }
+        // Only fixed identifiers are spliced in; every value is bound. With the text index,
+        // the unary `+` keeps SQLite from walking an index past every non-match: the few
+        // rows the text index finds are read by id, tested and sorted instead.
+        let plus = mode?.usesIndex == true ? "+" : ""
+        var filter = staffFilter(listFilter, plus: plus)
+        if let search = listFilter.search, let mode {
+            filter.add(try userSearchCondition(search, list: .users, mode: mode, in: db))
+        }
+        let order = "\(plus)\(byCreation ? "created_at" : "username") \(direction), \(plus)id \(direction)"
         if mode == .index {
             // The text index finds the rows: count them in the same pass.
             return try db.pageCountedInline(from: "users", filter: filter, page: page, selectColumns: columns, orderBy: order, row: row)
