@@ -151,7 +151,10 @@ public final class PostgresStorage: Storage {
 
     public func resetDemo(hasher: PasswordHasher) async throws {
         let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher)
-        try await write { try await PGDemo.reset(shop, in: $0) }
+        // A whole shop reloaded, like the first load: not cut at the pool's work limit (each
+        // statement keeps the server's own timeout). Under a loaded CI machine one reset
+        // outlasted the limit and the watchdog closed its connection mid-reset.
+        try await write(limited: false) { try await PGDemo.reset(shop, in: $0) }
         try await DemoSelling.play(seed: EmbeddedResources.seed, on: self)
     }
 
