@@ -81,7 +81,9 @@ public struct DukaServer: Sendable {
             }
 
             // Stopped in reverse order: the storage closes last.
-            var services: [any Service] = [ShutdownService(storage: storage, hasher: hasher, logger: logger)]
+            var services: [any Service] = [
+                ShutdownService(storage: storage, hasher: hasher, logger: logger), KeptSearchSeeding(storage: storage, logger: logger),
+            ]
             if configuration.jwtSecret == nil {
                 services.append(SecretWatcher(storage: storage, tokens: tokens, current: secret, logger: logger))
             }

@@ -24,9 +24,12 @@ public final class PostgresStorage: Storage {
         self.logger = logger
         let health = health
         watching = Task { await pool.watch(health: health, location: location) }
-        keptSearches.adopting { [weak self] key, total in
-            guard let self else { return }
-            try await PGKeptSearches.adopt(key, total: total, storage: self)
+        keptSearches.adopting { [weak self] texts in
+            // One statement per text: PostgreSQL counts each through its trigram index.
+            for (key, total) in texts.sorted(by: { $0.total > $1.total }) {
+                guard let self else { return }
+                try await PGKeptSearches.adopt(key, total: total, storage: self)
+            }
         }
     }
 
@@ -159,6 +162,10 @@ public final class PostgresStorage: Storage {
     }
 
     // MARK: Staff users
+
+    public func keptSearchSample(_ list: ShortSearch.List, size: Int, from: Int64) async throws -> KeptSearchSeeds.Sample? {
+        try await read { try await PGKeptSearches.sample(list, size: size, from: from, in: $0) }
+    }
 
     public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
         let written = try await single { db in

@@ -13,8 +13,8 @@ public final class SQLiteStorage: Storage {
 
     public init(database: Database) {
         self.database = database
-        self.keptSearches = KeptSearchAdopter { [database] key, total in
-            try await KeptSearchStore.adopt(key, total: total, in: database)
+        self.keptSearches = KeptSearchAdopter { [database] texts in
+            try await KeptSearchStore.adopt(texts, in: database)
         }
     }
 
@@ -166,6 +166,10 @@ public final class SQLiteStorage: Storage {
     }
 
     // MARK: Staff users
+
+    public func keptSearchSample(_ list: ShortSearch.List, size: Int, from: Int64) async throws -> KeptSearchSeeds.Sample? {
+        try await read { try KeptSearchStore.sample(list, size: size, from: from, in: $0) }
+    }
 
     public func usersPage(_ filter: UserListFilter, page: PageRequest, _ access: Access, appendingTo out: JSONWriter) async throws -> WrittenRows {
         let written = try await writtenUsers(access, appendingTo: out) { db, row in

@@ -118,3 +118,53 @@ import DukaAssets
         }
     }
 }
+
+/// The multi-text matcher behind batched adoption, and the sample's choice of texts.
+@Suite struct KeptSearchSeedTests {
+    @Test func matcherFindsWhatASearchFinds() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("abAB.@ 1")
+        for _ in 0..<200 {
+            let texts = Array(Set((0..<Int.random(in: 1...12, using: &rng)).map { _ in
+                String((0..<Int.random(in: 1...5, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }).lowercased()
+            }))
+            let matcher = TextMatcher(texts)
+            for _ in 0..<20 {
+                let haystack = String((0..<Int.random(in: 0...30, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) + "é" + "ab"
+                var found = Set<Int>()
+                matcher.forEachMatch(in: haystack.utf8) { found.insert($0) }
+                let expected = Set(texts.indices.filter { haystack.lowercased().contains(texts[$0]) })
+                #expect(found == expected, "\(texts) in \(haystack)")
+            }
+        }
+    }
+
+    @Test func aByteOutsidePrintableASCIIEndsAMatch() {
+        let matcher = TextMatcher(["ab"])
+        var found = 0
+        matcher.forEachMatch(in: Array("a".utf8) + [0x09] + Array("b".utf8)) { _ in found += 1 }
+        #expect(found == 0)
+        matcher.forEachMatch(in: "xAB".utf8) { _ in found += 1 }
+        #expect(found == 1)
+    }
+
+    @Test func theCommonestTextsAreChosenWithTheirEstimates() {
+        // 100 sampled users of a list of 10,000: every one at example.co.ke, one in four a Kamau.
+        let rows: [[String?]] = (0..<100).map { index in
+            [index % 4 == 0 ? "Kamau Otieno" : "Njeri Wanjiru", "user\(index)@Example.co.ke", nil]
+        }
+        let chosen = KeptSearchSeeds.choose(.init(rows: rows, listSize: 10_000), limit: 1_000, threshold: 250)
+        let totals = Dictionary(uniqueKeysWithValues: chosen.map { ($0.text, $0.total) })
+        #expect(totals["@example.co.ke"] == 10_000)
+        #expect(totals["example"] == 10_000)
+        #expect(totals["kamau"] == 2_500)
+        #expect(totals["kamau otieno"] == 2_500)
+        #expect(totals["user1"] == 1_100)  // user1, user10...user19
+        #expect(totals["user42"] == nil)  // one sampled user: below the hits needed
+        #expect(chosen.allSatisfy { KeptSearch.keeps($0.text) && $0.text == $0.text.lowercased() })
+        // Commonest first, ties by text.
+        #expect(chosen.first?.total == 10_000)
+        #expect(zip(chosen, chosen.dropFirst()).allSatisfy { $0.total > $1.total || ($0.total == $1.total && $0.text < $1.text) })
+        #expect(KeptSearchSeeds.choose(.init(rows: rows, listSize: 10_000), limit: 3, threshold: 250).count == 3)
+    }
+}

@@ -134,6 +134,42 @@ import Testing
         }
     }
 
+    /// A list's commonest texts kept before anyone searches them (a start's seeding): the
+    /// answers stay those counted at request time, and the kept counts exact, also after changes.
+    @Test(arguments: TestEngine.available) func seededTextsAnswerAsCounted(_ engine: TestEngine) async throws {
+        let duka = try await TestDuka.make(engine)
+        try await duka.run { api in
+            try await ShortSearchTests.addPeople(duka, count: 160)
+            let token = try await api.token("admin", TestDuka.adminPassword)
+            let counted = try await KeptSearch.$keptFromOverride.withValue(Int64.max) { try await Self.answers(api, token: token) }
+            // Lists smaller than the floor keep nothing.
+            try await duka.server.storage.seedKeptSearches()
+            await duka.server.storage.keptSearches.settle()
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts") == 0)
+
+            try await KeptSearch.$keptFromOverride.withValue(8) { try await duka.server.storage.seedKeptSearches(from: 1) }
+            await duka.server.storage.keptSearches.settle()
+            let ready = engine == .sqlite ? "1" : "TRUE"
+            // In every user of both lists: the e-mails' domain and the phones' prefix.
+            for (list, text) in [("u", "example"), ("u", ".co.ke"), ("c", "example"), ("c", "+2547"), ("c", "e0.co.ke")] {
+                #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE list = '\(list)' AND text = '\(text)' AND ready = \(ready)") == 1, "\(list): \(text)")
+            }
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE text = 'nothing here'") == 0)
+            let seeded = try await duka.scalarInt("SELECT COUNT(*) FROM search_texts") ?? 0
+            #expect(seeded <= 2 * Int64(KeptSearchSeeds.seeded))
+            #expect(try await Self.drift(duka) == 0)
+            let answered = try await KeptSearch.$keptFromOverride.withValue(Int64.max) { try await Self.answers(api, token: token) }
+            for (path, body) in counted { #expect(answered[path] == body, "seeded: \(path)") }
+            // A list that keeps texts is not seeded again.
+            try await KeptSearch.$keptFromOverride.withValue(8) { try await duka.server.storage.seedKeptSearches(from: 1) }
+            await duka.server.storage.keptSearches.settle()
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts") == seeded)
+
+            try await ShortSearchTests.change(duka)
+            #expect(try await Self.drift(duka) == 0)
+        }
+    }
+
     /// A list keeps at most `capacity` texts: a commoner one takes the least common's place.
     @Test func theLeastCommonTextMakesRoom() async throws {
         let duka = try await TestDuka.make(.sqlite)

@@ -21,7 +21,7 @@ public struct KeptSearch: Sendable, Hashable {
     init?(_ text: String?, list: ShortSearch.List, buckets: [Int64]) {
         guard let text, Self.keeps(text) else { return nil }
         self.list = list
-        self.text = String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+        self.text = asciiLowercased(text)
         self.buckets = buckets
     }
 
@@ -44,6 +44,10 @@ public struct KeptSearch: Sendable, Hashable {
     public struct Key: Sendable, Hashable {
         public let list: ShortSearch.List
         public let text: String
+        public init(list: ShortSearch.List, text: String) {
+            self.list = list
+            self.text = text
+        }
     }
 
     /// A search that found at least this many users is worth keeping: each match costs

@@ -113,7 +113,12 @@ public enum StockSQL {
 /// `text` with only ASCII letters lowered: what SQLite's `lower()` and PostgreSQL's under
 /// the "C" collation both do, so a search folds the same on both engines.
 public func asciiLowercased(_ text: String) -> String {
-    String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 + 32 : $0 }, as: UTF8.self)
+    String(decoding: text.utf8.map(asciiLowercased), as: UTF8.self)
+}
+
+/// One byte, as `asciiLowercased(_: String)` lowers it.
+public func asciiLowercased(_ byte: UInt8) -> UInt8 {
+    (0x41...0x5A).contains(byte) ? byte + 0x20 : byte
 }
 
 extension Product {

@@ -2,13 +2,15 @@ import Synchronization
 
 /// Adopts the texts that searches found in many users (`KeptSearch.keptFrom`): the
 /// request that counted one the slow way names it here, and one background task at a
-/// time asks the engine to keep it (`adopt`), off the request path. A text named again
-/// within `remembered` is not asked for twice; the engine refuses texts already kept.
+/// time asks the engine to keep every text waiting (`adopt`, one batch: SQLite counts
+/// them in one read of the list), off the request path. A text named again within
+/// `remembered` is not asked for twice; the engine refuses texts already kept. Seeds
+/// (`KeptSearchSeeds`) come the same way, offered all at once.
 public final class KeptSearchAdopter: Sendable {
-    public typealias Adopt = @Sendable (KeptSearch.Key, _ total: Int64) async throws -> Void
+    public typealias Adopt = @Sendable (_ texts: [(key: KeptSearch.Key, total: Int64)]) async throws -> Void
 
     private struct State {
-        var queue: [(KeptSearch.Key, Int64)] = []
+        var queue: [(key: KeptSearch.Key, total: Int64)] = []
         var asked: [KeptSearch.Key: ContinuousClock.Instant] = [:]
         /// Whether a worker runs (set under the lock before it starts, so only one does).
         var running = false
@@ -34,15 +36,25 @@ public final class KeptSearchAdopter: Sendable {
     /// A search of `search`'s text found `total` users.
     public func found(_ search: KeptSearch, total: Int64) {
         guard total >= KeptSearch.threshold, total > 0 else { return }
-        let key = search.key
+        enqueue([(search.key, total)], limit: Self.queueLimit)
+    }
+
+    /// Texts worth keeping before anyone searches them (`KeptSearchSeeds`), all queued.
+    public func offer(_ texts: [(key: KeptSearch.Key, total: Int64)]) {
+        enqueue(texts, limit: Self.queueLimit + texts.count)
+    }
+
+    private func enqueue(_ texts: [(key: KeptSearch.Key, total: Int64)], limit: Int) {
         let now = ContinuousClock.now
         let start: Bool = state.withLock { state in
-            guard !state.closed, state.adopt != nil, state.queue.count < Self.queueLimit else { return false }
-            if let asked = state.asked[key], now - asked < Self.remembered { return false }
+            guard !state.closed, state.adopt != nil else { return false }
+            for (key, total) in texts where state.queue.count < limit {
+                if let asked = state.asked[key], now - asked < Self.remembered { continue }
+                state.asked[key] = now
+                state.queue.append((key, total))
+            }
             if state.asked.count > 4 * Int(KeptSearch.capacity) { state.asked = state.asked.filter { now - $0.value < Self.remembered } }
-            state.asked[key] = now
-            state.queue.append((key, total))
-            guard !state.running else { return false }
+            guard !state.running, !state.queue.isEmpty else { return false }
             state.running = true
             return true
         }
@@ -51,28 +63,30 @@ public final class KeptSearchAdopter: Sendable {
 
     private func startWorker() {
         let task = Task.detached { [self] in
-            while let (key, total, adopt) = next() {
-                // A failure (the engine down, a busy file) leaves the text to a later search.
-                do { try await adopt(key, total) } catch { forget(key) }
+            while let (texts, adopt) = next() {
+                // A failure (the engine down, a busy file) leaves the texts to later searches.
+                do { try await adopt(texts) } catch { forget(texts.map(\.key)) }
             }
         }
         state.withLock { $0.worker = task }
     }
 
-    /// The next text, or nil (and the worker ends) when none waits.
-    private func next() -> (KeptSearch.Key, Int64, Adopt)? {
+    /// Every text waiting, or nil (and the worker ends) when none waits.
+    private func next() -> ([(key: KeptSearch.Key, total: Int64)], Adopt)? {
         state.withLock { state in
             guard !state.closed, !state.queue.isEmpty, let adopt = state.adopt else {
                 state.running = false
                 return nil
             }
-            let (key, total) = state.queue.removeFirst()
-            return (key, total, adopt)
+            defer { state.queue.removeAll() }
+            return (state.queue, adopt)
         }
     }
 
-    private func forget(_ key: KeptSearch.Key) {
-        _ = state.withLock { $0.asked.removeValue(forKey: key) }
+    private func forget(_ keys: [KeptSearch.Key]) {
+        state.withLock { state in
+            for key in keys { state.asked.removeValue(forKey: key) }
+        }
     }
 
     /// Waits until no text waits (tests, and before closing).

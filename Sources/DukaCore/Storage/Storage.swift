@@ -36,6 +36,9 @@ public protocol Storage: Sendable {
     func close() async
     /// Keeps the totals of long searches that many users match (`KeptSearch`).
     var keptSearches: KeptSearchAdopter { get }
+    /// A sample of `list`'s users to seed its kept texts from, or nil when the list keeps
+    /// texts already or holds fewer than `from` users (`seedKeptSearches`).
+    func keptSearchSample(_ list: ShortSearch.List, size: Int, from: Int64) async throws -> KeptSearchSeeds.Sample?
 
     // MARK: Operations
 

@@ -139,6 +139,26 @@ enum PGKeptSearches {
         }
     }
 
+    /// A sample of `list`'s users to seed its kept texts from (`KeptSearchSeeds`), or
+    /// nil when it keeps texts already or holds fewer than `from` users.
+    static func sample(_ list: ShortSearch.List, size: Int, from: Int64, in db: PGSession) async throws -> KeptSearchSeeds.Sample? {
+        guard try await db.scalarInt("SELECT 1 FROM search_texts WHERE list = $1 LIMIT 1", list.rawValue) == nil else { return nil }
+        let listSize = try await db.scalarInt(
+            "SELECT COALESCE(SUM(count), 0)::bigint FROM search_grams WHERE list = $1 AND gram = ''", list.rawValue
+        ) ?? 0
+        guard listSize >= from, listSize > 0 else { return nil }
+        let columns = list.searchedColumns
+        let rows = try await db.rows(
+            """
+            SELECT \(columns.joined(separator: ", ")) FROM users
+            WHERE id IN (SELECT (floor(random() * (SELECT MAX(id) FROM users)) + 1)::bigint FROM generate_series(1, $1))
+                \(list == .customers ? "AND role = 'customer'" : "")
+            """,
+            Int64(size)
+        )
+        return KeptSearchSeeds.Sample(rows: rows.map { row in columns.indices.map { row.optionalString($0) } }, listSize: listSize)
+    }
+
     /// The trigger's test, done again for `duka check` (see `DatabaseCheck.checkedTexts`).
     static let recount = """
         WITH \(DatabaseCheck.checkedTexts)

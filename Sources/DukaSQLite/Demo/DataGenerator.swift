@@ -77,6 +77,8 @@ public enum DataGenerator {
             throw error
         }
         try await database.write { try SearchGramCounts.resume(in: $0) }
+        // The commonest long texts kept before the first search (`KeptSearchSeeds`).
+        try await KeptSearchStore.seed(in: database)
         // Receipt numbers in checkout order, as the checkouts would have taken them.
         try await database.write { try SellingStore.numberSales(in: $0) }
         try await database.write { try UserStore.optimizeSearchIndex(in: $0) }

@@ -286,7 +286,3 @@ let rarestFourWindows = 32
 /// same either way, so other tests running meanwhile only change speed.
 let narrowingRatio = Atomic<Int64>(defaultNarrowingRatio)
 let defaultNarrowingRatio: Int64 = 8
-
-private func asciiLowercased(_ byte: UInt8) -> UInt8 {
-    (0x41...0x5A).contains(byte) ? byte + 0x20 : byte
-}
