@@ -25,6 +25,11 @@ public enum SQLiteCheck {
             keptSearchRecount: try Migrations.version(of: connection) >= 5 ? KeptSearchStore.recount : nil,
             schemaVersion: try Migrations.version(of: connection)
         ))
+        if try Migrations.version(of: connection) >= 8 {
+            let kept = try connection.scalarInt("SELECT value FROM counters WHERE name = 'users_created_out_of_order'") ?? -1
+            let real = try connection.scalarInt(UserStore.createdOutOfOrderRecount) ?? 0
+            findings.append(.init("counter users_created_out_of_order", problem: kept == real ? nil : "holds \(kept), but there are \(real)"))
+        }
         return findings
     }
 }

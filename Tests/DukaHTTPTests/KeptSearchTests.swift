@@ -4,6 +4,7 @@ import HTTPTypes
 import Testing
 
 @testable import DukaHTTP
+@testable import DukaSQLite
 
 /// Long searches that many users match: once their texts are kept (`search_texts`), the
 /// totals come from the triggers' counts and the pages from a walk or the trigram index.
@@ -167,6 +168,72 @@ import Testing
 
             try await ShortSearchTests.change(duka)
             #expect(try await Self.drift(duka) == 0)
+        }
+    }
+
+    /// While sign-ups follow ids (SQLite's counter `users_created_out_of_order` is 0), the
+    /// users API reads a search's page by sign-up time from the trigram index in id order:
+    /// every answer equals the one sorted by sign-up time, kept or counted; and the counter
+    /// stays exact through inserts out of order, deletes, changed sign-up times and ids.
+    @Test func signUpsInIDOrderAnswerAsSorted() async throws {
+        let duka = try await TestDuka.make(.sqlite)
+        try await duka.run { api in
+            try await ShortSearchTests.addPeople(duka, count: 160)
+            let token = try await api.token("admin", TestDuka.adminPassword)
+            let outOfOrder = "SELECT value FROM counters WHERE name = 'users_created_out_of_order'"
+            #expect(try await duka.scalarInt(outOfOrder) ?? 0 > 0)
+            try await duka.execute("UPDATE users SET created_at = 1000 + id / 3")
+            #expect(try await duka.scalarInt(outOfOrder) == 0)
+            for keptFrom: Int64 in [Int64.max, 1] {
+                let inIDOrder = try await KeptSearch.$keptFromOverride.withValue(keptFrom) { try await Self.answers(api, token: token) }
+                await duka.server.storage.keptSearches.settle()
+                try await duka.execute("UPDATE counters SET value = 1 WHERE name = 'users_created_out_of_order'")
+                let sorted = try await KeptSearch.$keptFromOverride.withValue(Int64.max) { try await Self.answers(api, token: token) }
+                try await duka.execute("UPDATE counters SET value = 0 WHERE name = 'users_created_out_of_order'")
+                for (path, body) in sorted { #expect(inIDOrder[path] == body, "kept from \(keptFrom): \(path)") }
+            }
+            let keptUsers = try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE list = 'u'") ?? 0
+            #expect(keptUsers >= 4, "kept: \(keptUsers)")
+
+            let recount = UserStore.createdOutOfOrderRecount
+            func expectExact(_ step: String) async throws {
+                let kept = try await duka.scalarInt(outOfOrder), real = try await duka.scalarInt(recount)
+                #expect(kept == real, "\(step): holds \(kept ?? -1), there are \(real ?? -1)")
+            }
+            try await duka.execute(
+                """
+                INSERT INTO users (uuid, username, email, password_hash, role, created_at, updated_at)
+                VALUES ('late-1', 'late1', 'late1@x.org', 'x', 'customer', 1, 1)
+                """
+            )
+            try await expectExact("inserted last, signed up first")
+            #expect(try await duka.scalarInt(outOfOrder) == 1)
+            try await duka.execute(
+                """
+                INSERT INTO users (id, uuid, username, email, password_hash, role, created_at, updated_at)
+                VALUES (5000, 'late-2', 'late2', 'late2@x.org', 'x', 'customer', 999999, 1)
+                """
+            )
+            try await duka.execute("DELETE FROM users WHERE id = 50")
+            try await expectExact("deleted")
+            try await duka.execute("UPDATE users SET created_at = 5 WHERE id IN (20, 21, 90)")
+            try await expectExact("sign-up times changed")
+            try await duka.execute("UPDATE users SET created_at = created_at + 7 WHERE id % 9 = 4")
+            try await expectExact("more changed")
+            try await duka.execute("UPDATE users SET id = 4000 WHERE id = 30")
+            try await expectExact("renumbered")
+            // (Back: the trigram index follows a user's columns, not a changed id.)
+            try await duka.execute("UPDATE users SET id = 30 WHERE id = 4000")
+            try await expectExact("renumbered back")
+            try await duka.execute("DELETE FROM users WHERE username IN ('late1', 'late2')")
+            try await duka.execute("UPDATE users SET created_at = 1000 + id")
+            try await expectExact("in order again")
+            #expect(try await duka.scalarInt(outOfOrder) == 0)
+            // And searches after all that, still as sorted.
+            let inIDOrder = try await Self.answers(api, token: token)
+            try await duka.execute("UPDATE counters SET value = 1 WHERE name = 'users_created_out_of_order'")
+            let sorted = try await Self.answers(api, token: token)
+            for (path, body) in sorted { #expect(inIDOrder[path] == body, "after changes: \(path)") }
         }
     }
 

@@ -65,6 +65,10 @@ public enum DataGenerator {
         }
         summary.products = productCount
 
+        // The shop opened before its first customer came: the users already there (the
+        // admin, made just now) are dated back to the opening, so that sign-up times
+        // follow ids as in a shop that grew over time (`UserStore.signUpsFollowIDs`).
+        try await database.write { try $0.execute("UPDATE users SET created_at = min(created_at, ?1), updated_at = min(updated_at, ?1)", base) }
         // The counts of short searches are made once at the end, not per customer.
         try await database.write { try SearchGramCounts.pause(in: $0) }
         do {

@@ -1,17 +1,37 @@
 import DukaCore
 import SQLite
 
-/// How a page of users is ordered: by id alone, ascending (the employee portal), which
-/// the trigram index yields as it reads; or by other keys, ending in `id`, written as SQL.
+/// How a page of users is ordered: by id alone (the employee portal, ascending; the
+/// users API by sign-up time while sign-ups follow ids), which the trigram index yields
+/// as it reads, either way; or by other keys, ending in `id`, written as SQL.
 enum UserOrder {
     case id
+    case idDescending
     case keys(String)
 
     var sql: String {
         switch self {
         case .id: "id"
+        case .idDescending: "id DESC"
         case .keys(let keys): keys
         }
+    }
+
+    var isByID: Bool {
+        if case .keys = self { false } else { true }
+    }
+
+    var isDescending: Bool {
+        if case .idDescending = self { true } else { false }
+    }
+
+    /// The users API's order: id order when it sorts by sign-up time and sign-ups follow
+    /// ids (`UserStore.signUpsFollowIDs`), else its keys.
+    static func of(_ filter: UserListFilter, in db: Connection) throws -> UserOrder {
+        let descending = filter.sortOrder != .asc
+        if filter.sortBy == .createdAt, try UserStore.signUpsFollowIDs(in: db) { return descending ? .idDescending : .id }
+        let direction = descending ? "DESC" : "ASC"
+        return .keys("\(filter.sortBy == .createdAt ? "created_at" : "username") \(direction), id \(direction)")
     }
 }
 
@@ -29,8 +49,11 @@ enum IndexOrderedPage {
 
     /// The ids of the page: candidates of `text` that pass `filter` (the list's other
     /// conditions) and the text's confirmation.
-    static func ids(_ text: IndexedText, filter: SQLFilter, limit: Int64, offset: Int64, in db: Connection) throws -> [Int64] {
-        let (sql, arguments) = statement(text, filter: filter, select: "users.id", tail: "ORDER BY matched.found LIMIT ? OFFSET ?")
+    static func ids(
+        _ text: IndexedText, filter: SQLFilter, descending: Bool = false, limit: Int64, offset: Int64, in db: Connection
+    ) throws -> [Int64] {
+        let tail = "ORDER BY matched.found \(descending ? "DESC" : "ASC") LIMIT ? OFFSET ?"
+        let (sql, arguments) = statement(text, filter: filter, select: "users.id", tail: tail)
         return try db.query(sql, arguments: arguments + [limit, offset]) { $0.int64(0) }
     }
 

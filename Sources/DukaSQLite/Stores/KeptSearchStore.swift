@@ -45,8 +45,9 @@ enum KeptSearchStore {
     /// (`+` on each column, so that SQLite reads the found rows by id rather than walk an
     /// index past every other row).
     ///
-    /// A list in id order (the portal) reads the trigram index in that order and stops
-    /// at the page (`IndexOrderedPage`), whatever the text's density. Other orders: a dense
+    /// A list in id order, either way (the portal; the users API by sign-up time while
+    /// sign-ups follow ids), reads the trigram index in that order and stops at the page
+    /// (`IndexOrderedPage`), whatever the text's density. Other orders: a dense
     /// text (`KeptSearch.walks`) walks the list testing each row, within a budget of rows:
     /// matches that cluster far from the list's start (`gen24…`, whose users signed up
     /// together) would make the walk read most of the list, so past the budget the index
@@ -58,9 +59,9 @@ enum KeptSearchStore {
         guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
         let ids: [Int64]
         switch order {
-        case .id:
+        case .id, .idDescending:
             let indexed = try IndexedText(search.text, list: search.list, stopsAtPage: true, in: db)
-            ids = try IndexOrderedPage.ids(indexed, filter: base, limit: page.size, offset: offset, in: db)
+            ids = try IndexOrderedPage.ids(indexed, filter: indexBase ?? base, descending: order.isDescending, limit: page.size, offset: offset, in: db)
         case .keys(let keys):
             let listSize = try SearchGramStore.listSize(ShortSearch.everyone(search.list, buckets: search.buckets), in: db)
             let walked = KeptSearch.walks(total: total, listSize: listSize, offset: offset, size: page.size, rowsPerMatch: KeptSearch.sqliteRowsPerMatch)

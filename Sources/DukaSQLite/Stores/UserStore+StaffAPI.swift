@@ -24,15 +24,29 @@ extension UserStore {
         let plan = try placed.map { try SearchGramStore.plan($0, page: page, blocks: blocks, in: db) }
         let mode = UserSearchMode.of(listFilter.search, throughIndex: plan?.throughIndex ?? false)
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
+        var unsearched = listFilter
+        unsearched.search = nil
         if let kept = KeptSearch(listFilter), let total = try KeptSearchStore.total(kept, in: db) {
-            // A kept text's total is a few rows' sum; its page is walked when that reaches
-            // it soon (a dense text), else found through the trigram index.
-            var unsearched = listFilter
-            unsearched.search = nil
+            // A kept text's total is a few rows' sum; its page is read from the trigram
+            // index in id order when that is the list's, else walked when that reaches it
+            // soon (a dense text), else found through the index.
             return try KeptSearchStore.page(
                 kept, total: total, base: staffFilter(unsearched, plus: ""), indexBase: staffFilter(unsearched, plus: "+"),
-                order: .keys("\(byCreation ? "created_at" : "username") \(direction), id \(direction)"), page: page, in: db, row: row
+                order: try UserOrder.of(listFilter, in: db), page: page, in: db, row: row
             )
+        }
+        if mode == .index, let search = listFilter.search, case let order = try UserOrder.of(listFilter, in: db), order.isByID {
+            // Newest or oldest first while sign-ups follow ids: counted through the index
+            // (no columns kept), the page read in the index's order, as in the portal.
+            let base = staffFilter(unsearched, plus: "+")
+            let weights = try TrigramWeights(of: search, list: .users, in: db)
+            let total = try IndexOrderedPage.count(IndexedText(search, list: .users, weights: weights, stopsAtPage: false), filter: base, in: db)
+            guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
+            let ids = try IndexOrderedPage.ids(
+                IndexedText(search, list: .users, weights: weights, stopsAtPage: true), filter: base,
+                descending: order.isDescending, limit: page.size, offset: offset, in: db
+            )
+            return Page(items: try rows(ids: ids, order: order, in: db, row: row), total: total, request: page)
         }
         // Only fixed identifiers are spliced in; every value is bound. With the text index,
         // the unary `+` keeps SQLite from walking an index past every non-match: the few

@@ -50,6 +50,17 @@ enum UserStore {
     /// small segments (100k generated customers: 1,953), and every search then merges the
     /// pieces of each trigram's list; merged, a search reads 3x less. Takes the write lock
     /// for about 0.3 s at 100,000 users.
+    /// Whether every user signed up no earlier than the user before them in id order (the
+    /// counter `users_created_out_of_order`, kept by triggers): then an order by sign-up
+    /// time, ties by id, is id order, which the trigram index yields as it reads.
+    static func signUpsFollowIDs(in db: Connection) throws -> Bool {
+        try db.scalarInt("SELECT value FROM counters WHERE name = 'users_created_out_of_order'") == 0
+    }
+
+    /// The counter's count from scratch (`duka check`, tests).
+    static let createdOutOfOrderRecount =
+        "SELECT COUNT(*) FROM (SELECT created_at, LAG(created_at) OVER (ORDER BY id) AS before FROM users) WHERE before > created_at"
+
     static func optimizeSearchIndex(in db: Connection) throws {
         try db.execute("INSERT INTO users_search (users_search) VALUES ('optimize')")
     }
