@@ -17,6 +17,22 @@ extension UserStore {
         // found through the trigram index, whichever reads fewer rows. Deep pages of a list
         // without a search are read from their blocks too.
         let byCreation = listFilter.sortBy == .createdAt
+        var unsearched = listFilter
+        unsearched.search = nil
+        if let short = ShortSearch(listFilter), short.length == 3, let offset = page.offset,
+            offset < ShortSearch.indexOrderedOffsetsOverride ?? IndexOrderedPage.shortOffsets,
+            case let order = try UserOrder.of(listFilter, in: db), order.isByID
+        {
+            // A text of three, newest or oldest first while sign-ups follow ids: the index's
+            // first matches in id order (as in the portal), the total from `search_grams`.
+            let total = try SearchGramStore.total(short, in: db)
+            guard offset < total else { return Page(items: [], total: total, request: page) }
+            let ids = try IndexOrderedPage.ids(
+                IndexedText(likeOf: listFilter.search ?? "", list: .users), filter: staffFilter(unsearched, plus: "+"),
+                descending: order.isDescending, limit: page.size, offset: offset, in: db
+            )
+            return Page(items: try rows(ids: ids, order: order, in: db, row: row), total: total, request: page)
+        }
         let searched = listFilter.search?.isEmpty == false
         let deep = (page.offset ?? 0) >= CustomerStore.firstPagesWalked
         let placed = ShortSearch(listFilter) ?? (!searched && byCreation && deep ? ShortSearch.everyone(listFilter) : nil)
@@ -24,8 +40,6 @@ extension UserStore {
         let plan = try placed.map { try SearchGramStore.plan($0, page: page, blocks: blocks, in: db) }
         let mode = UserSearchMode.of(listFilter.search, throughIndex: plan?.throughIndex ?? false)
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
-        var unsearched = listFilter
-        unsearched.search = nil
         if let kept = KeptSearch(listFilter), let total = try KeptSearchStore.total(kept, in: db) {
             // A kept text's total is a few rows' sum; its page is read from the trigram
             // index in id order when that is the list's, else walked when that reaches it
