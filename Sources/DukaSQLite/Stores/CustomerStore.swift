@@ -89,7 +89,9 @@ enum CustomerStore {
         let counted = IndexedText(text, list: .customers, weights: weights, stopsAtPage: false)
         let total = try IndexOrderedPage.count(counted, filter: base, in: db)
         guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        let indexed = IndexedText(text, list: .customers, weights: weights, stopsAtPage: true)
+        // A page that holds the last match reads every candidate: the count's query has
+        // none to confirm but its own (narrowed, a text of 1 match in 1M read 1,400 rows).
+        let indexed = total <= offset + page.size ? counted : IndexedText(text, list: .customers, weights: weights, stopsAtPage: true)
         let ids = try IndexOrderedPage.ids(indexed, filter: base, limit: page.size, offset: offset, in: db)
         return Page(items: try UserStore.rows(ids: ids, order: .id, in: db, row: row), total: total, request: page)
     }

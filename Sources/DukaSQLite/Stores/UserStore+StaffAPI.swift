@@ -54,10 +54,12 @@ extension UserStore {
             // (no columns kept), the page read in the index's order, as in the portal.
             let base = staffFilter(unsearched, plus: "+")
             let weights = try TrigramWeights(of: search, list: .users, in: db)
-            let total = try IndexOrderedPage.count(IndexedText(search, list: .users, weights: weights, stopsAtPage: false), filter: base, in: db)
+            let counted = IndexedText(search, list: .users, weights: weights, stopsAtPage: false)
+            let total = try IndexOrderedPage.count(counted, filter: base, in: db)
             guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
+            // (The page that holds the last match reads every candidate: see the portal's.)
             let ids = try IndexOrderedPage.ids(
-                IndexedText(search, list: .users, weights: weights, stopsAtPage: true), filter: base,
+                total <= offset + page.size ? counted : IndexedText(search, list: .users, weights: weights, stopsAtPage: true), filter: base,
                 descending: order.isDescending, limit: page.size, offset: offset, in: db
             )
             return Page(items: try rows(ids: ids, order: order, in: db, row: row), total: total, request: page)
