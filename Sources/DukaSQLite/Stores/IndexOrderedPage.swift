@@ -1,6 +1,5 @@
 import DukaCore
 import SQLite
-import Synchronization
 
 /// How a page of users is ordered: by id alone (the employee portal, ascending; the
 /// users API by sign-up time while sign-ups follow ids), which the trigram index yields
@@ -53,40 +52,10 @@ enum IndexOrderedPage {
     static func ids(
         _ text: IndexedText, filter: SQLFilter, descending: Bool = false, limit: Int64, offset: Int64, in db: Connection
     ) throws -> [Int64] {
-        let order = "ORDER BY matched.found \(descending ? "DESC" : "ASC")"
-        if let whole = text.whole, let confirmation = text.confirmation {
-            // Four characters looked up: each candidate is confirmed as it comes, and past
-            // `rejectedCandidates` that fail, the whole text is looked up instead. Matches
-            // that cluster far from the list's start (`+2547107`: customers 700,000 to
-            // 799,999 of 1,000,000) would make the page confirm thousands first.
-            var found: [Int64] = [], matched: Int64 = 0, rejected = 0
-            let budget = rejectedCandidates.load(ordering: .relaxed)
-            let (sql, arguments) = (
-                "SELECT users.id, \(confirmation.sql) FROM \(IndexedText.joined) \(filter.whereClause) \(order)",
-                confirmation.arguments + [text.query] + filter.arguments
-            )
-            try db.forEach(sql, arguments: arguments) { row in
-                guard row.bool(1) else {
-                    rejected += 1
-                    return rejected <= budget
-                }
-                matched += 1
-                if matched > offset { found.append(row.int64(0)) }
-                return found.count < limit
-            }
-            if rejected <= budget { return found }
-            return try ids(whole, filter: filter, descending: descending, limit: limit, offset: offset, in: db)
-        }
-        let (sql, arguments) = statement(text, filter: filter, select: "users.id", tail: "\(order) LIMIT ? OFFSET ?")
+        let tail = "ORDER BY matched.found \(descending ? "DESC" : "ASC") LIMIT ? OFFSET ?"
+        let (sql, arguments) = statement(text, filter: filter, select: "users.id", tail: tail)
         return try db.query(sql, arguments: arguments + [limit, offset]) { $0.int64(0) }
     }
-
-    /// Candidates a page confirms in vain before it looks the whole text up (each costs
-    /// a row read, about 2 µs; the whole text of common trigrams, 0.5 to 3 ms at
-    /// 1,000,000 customers). Tests set 0 to take the whole text at the first; the rows
-    /// found are the same either way.
-    static let rejectedCandidates = Atomic<Int>(defaultRejectedCandidates)
-    static let defaultRejectedCandidates = 256
 
     /// How many users the search finds: each candidate's row is read (about 2 µs).
     static func count(_ text: IndexedText, filter: SQLFilter, in db: Connection) throws -> Int64 {

@@ -50,8 +50,6 @@ func userSearchCondition(_ text: String, list: ShortSearch.List, mode: UserSearc
 struct IndexedText {
     let query: String
     let confirmation: (sql: String, arguments: [any SQLBindable])?
-    /// The whole text's query, when `query` looks up only four of its characters.
-    let wholeQuery: String?
 
     /// "`id` is a candidate", for a WHERE clause (the index's rows are read once, up front).
     static let candidates = "id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"
@@ -75,22 +73,11 @@ struct IndexedText {
         guard let rare = weights?.rarestFour(ratio: stopsAtPage ? 0 : narrowingRatio.load(ordering: .relaxed)) else {
             query = ftsQuery(text, columns: columns)
             confirmation = nil
-            wholeQuery = nil
             return
         }
         query = ftsQuery(String(rare), columns: columns)
         confirmation = containsCondition(text, columns: columns)
-        wholeQuery = ftsQuery(text, columns: columns)
     }
-
-    private init(query: String) {
-        self.query = query
-        confirmation = nil
-        wholeQuery = nil
-    }
-
-    /// The whole text looked up, when this looks up four of its characters.
-    var whole: IndexedText? { wholeQuery.map { IndexedText(query: $0) } }
 
     /// A text of 3 ASCII characters, which `search_grams` counts as LIKE matches: the
     /// index folds Unicode case, LIKE only ASCII, so what LIKE matches the index finds (an
@@ -98,7 +85,6 @@ struct IndexedText {
     init(likeOf text: String, list: ShortSearch.List) {
         query = ftsQuery(text, columns: list.searchedColumns)
         confirmation = likeCondition(text, columns: list.searchedColumns)
-        wholeQuery = nil
     }
 
     /// The search as one condition on `users`.
