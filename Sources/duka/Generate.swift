@@ -47,5 +47,6 @@ struct Generate: AsyncParsableCommand {
         await db.close()
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         print("generated \(summary.customers) customers, \(summary.products) products, \(summary.carts) carts, \(summary.lines) lines in \((seconds * 10).rounded() / 10)s")
+        print("  " + summary.steps.map { "\($0.name) \(($0.seconds * 10).rounded() / 10)s" }.joined(separator: ", "))
     }
 }

@@ -13,6 +13,26 @@ public enum DataGenerator {
         public var products = 0
         public var carts = 0
         public var lines = 0
+        /// Seconds each step took, in order (`duka generate` prints them).
+        public var steps: [Step] = []
+
+        public struct Step: Sendable, Equatable {
+            public let name: String
+            public let seconds: Double
+        }
+
+        /// The same shop (the steps' times aside).
+        public static func == (a: Summary, b: Summary) -> Bool {
+            (a.customers, a.products, a.carts, a.lines) == (b.customers, b.products, b.carts, b.lines)
+        }
+
+        /// Runs `body` as the step `name`, timed.
+        mutating func step<T>(_ name: String, _ body: () async throws -> T) async rethrows -> T {
+            let started = ContinuousClock.now
+            let result = try await body()
+            steps.append(Step(name: name, seconds: (ContinuousClock.now - started) / .seconds(1)))
+            return result
+        }
     }
 
     /// SplitMix64: a small seeded generator, so a seed always gives the same data.
@@ -71,6 +91,7 @@ public enum DataGenerator {
         try await database.write { try $0.execute("UPDATE users SET created_at = min(created_at, ?1), updated_at = min(updated_at, ?1)", base) }
         // The counts of short searches are made once at the end, not per customer.
         try await database.write { try SearchGramCounts.pause(in: $0) }
+        let started = ContinuousClock.now
         do {
             try await load(
                 customers: customers, batch: batch, base: base, passwordHash: passwordHash, productIDs: productIDs,
@@ -80,12 +101,13 @@ public enum DataGenerator {
             _ = try? await database.write { try SearchGramCounts.resume(in: $0) }
             throw error
         }
-        try await database.write { try SearchGramCounts.resume(in: $0) }
+        summary.steps.append(.init(name: "rows", seconds: (ContinuousClock.now - started) / .seconds(1)))
+        try await summary.step("short-search counts") { try await database.write { try SearchGramCounts.resume(in: $0) } }
         // The commonest long texts kept before the first search (`KeptSearchSeeds`).
-        try await KeptSearchStore.seed(in: database)
+        try await summary.step("kept texts") { try await KeptSearchStore.seed(in: database) }
         // Receipt numbers in checkout order, as the checkouts would have taken them.
-        try await database.write { try SellingStore.numberSales(in: $0) }
-        try await database.write { try UserStore.optimizeSearchIndex(in: $0) }
+        try await summary.step("receipt numbers") { try await database.write { try SellingStore.numberSales(in: $0) } }
+        try await summary.step("search index") { try await database.write { try UserStore.optimizeSearchIndex(in: $0) } }
         return summary
     }
 
