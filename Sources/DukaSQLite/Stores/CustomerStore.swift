@@ -79,21 +79,17 @@ enum CustomerStore {
             }
             return Page(items: users, total: plan.total, request: page)
         }
-        // The text index finds the rows: counted (each match's row read), and the page
-        // read in the index's order, which is the portal's.
+        // The text index finds the rows: counted (each match's row read), the page taken
+        // on the way, in the index's order, which is the portal's.
         var unsearched = filter
         unsearched.search = nil
-        let base = try unsearched.sql(in: db)
         let text = filter.search ?? ""
         let weights = try TrigramWeights(of: text, list: .customers, in: db)
-        let counted = IndexedText(text, list: .customers, weights: weights, stopsAtPage: false)
-        let total = try IndexOrderedPage.count(counted, filter: base, in: db)
-        guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-        // A page that holds the last match reads every candidate: the count's query has
-        // none to confirm but its own (narrowed, a text of 1 match in 1M read 1,400 rows).
-        let indexed = total <= offset + page.size ? counted : IndexedText(text, list: .customers, weights: weights, stopsAtPage: true)
-        let ids = try IndexOrderedPage.ids(indexed, filter: base, limit: page.size, offset: offset, in: db)
-        return Page(items: try UserStore.rows(ids: ids, order: .id, in: db, row: row), total: total, request: page)
+        let found = try IndexOrderedPage.countedPage(
+            IndexedText(text, list: .customers, weights: weights, stopsAtPage: false), filter: try unsearched.sql(in: db),
+            limit: page.size, offset: page.offset ?? .max, in: db
+        )
+        return Page(items: try UserStore.rows(ids: found.ids, order: .id, in: db, row: row), total: found.total, request: page)
     }
 
     /// Offsets below this walk an unfiltered list from its start; deeper pages start at

@@ -51,18 +51,12 @@ extension UserStore {
         }
         if mode == .index, let search = listFilter.search, case let order = try UserOrder.of(listFilter, in: db), order.isByID {
             // Newest or oldest first while sign-ups follow ids: counted through the index
-            // (no columns kept), the page read in the index's order, as in the portal.
-            let base = staffFilter(unsearched, plus: "+")
-            let weights = try TrigramWeights(of: search, list: .users, in: db)
-            let counted = IndexedText(search, list: .users, weights: weights, stopsAtPage: false)
-            let total = try IndexOrderedPage.count(counted, filter: base, in: db)
-            guard let offset = page.offset, offset < total else { return Page(items: [], total: total, request: page) }
-            // (The page that holds the last match reads every candidate: see the portal's.)
-            let ids = try IndexOrderedPage.ids(
-                total <= offset + page.size ? counted : IndexedText(search, list: .users, weights: weights, stopsAtPage: true), filter: base,
-                descending: order.isDescending, limit: page.size, offset: offset, in: db
+            // (no columns kept), the page taken on the way in the index's order, as in the portal.
+            let found = try IndexOrderedPage.countedPage(
+                IndexedText(search, list: .users, weights: try TrigramWeights(of: search, list: .users, in: db), stopsAtPage: false),
+                filter: staffFilter(unsearched, plus: "+"), descending: order.isDescending, limit: page.size, offset: page.offset ?? .max, in: db
             )
-            return Page(items: try rows(ids: ids, order: order, in: db, row: row), total: total, request: page)
+            return Page(items: try rows(ids: found.ids, order: order, in: db, row: row), total: found.total, request: page)
         }
         // Only fixed identifiers are spliced in; every value is bound. With the text index,
         // the unary `+` keeps SQLite from walking an index past every non-match: the few
