@@ -163,6 +163,8 @@ public final class PostgresStorage: Storage {
 
     // MARK: Staff users
 
+    public var seedsKeptSearchesAtStart: Bool { false }
+
     public func keptSearchSample(_ list: ShortSearch.List, size: Int, from: Int64) async throws -> KeptSearchSeeds.Sample? {
         try await read { try await PGKeptSearches.sample(list, size: size, from: from, in: $0) }
     }

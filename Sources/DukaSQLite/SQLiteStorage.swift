@@ -167,6 +167,8 @@ public final class SQLiteStorage: Storage {
 
     // MARK: Staff users
 
+    public var seedsKeptSearchesAtStart: Bool { true }
+
     public func keptSearchSample(_ list: ShortSearch.List, size: Int, from: Int64) async throws -> KeptSearchSeeds.Sample? {
         try await read { try KeptSearchStore.sample(list, size: size, from: from, in: $0) }
     }

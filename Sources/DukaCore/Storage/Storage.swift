@@ -36,6 +36,11 @@ public protocol Storage: Sendable {
     func close() async
     /// Keeps the totals of long searches that many users match (`KeptSearch`).
     var keptSearches: KeptSearchAdopter { get }
+    /// Whether a start seeds the kept texts of a big list (`KeptSearchSeeding`): SQLite
+    /// adopts them all in one read of the list; PostgreSQL one at a time, each a count
+    /// through its trigram indexes (about 0.4 s a dense text at 100,000 customers), which
+    /// would hold the server for minutes after a start.
+    var seedsKeptSearchesAtStart: Bool { get }
     /// A sample of `list`'s users to seed its kept texts from, or nil when the list keeps
     /// texts already or holds fewer than `from` users (`seedKeptSearches`).
     func keptSearchSample(_ list: ShortSearch.List, size: Int, from: Int64) async throws -> KeptSearchSeeds.Sample?

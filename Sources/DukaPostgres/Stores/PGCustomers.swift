@@ -2,13 +2,15 @@ import DukaCore
 
 /// The employee portal's SQL on PostgreSQL: users whose role is `customer`.
 enum PGCustomers {
-    static func conditions(_ filter: CustomerFilter, throughIndex: Bool = false) -> PGFilter {
+    static func conditions(_ filter: CustomerFilter, throughIndex: Bool = false, narrowedTo: Substring? = nil) -> PGFilter {
         var sql = PGFilter()
         sql.add("role = 'customer'")
         if !filter.includeDeleted { sql.add("deleted_at IS NULL") }
         if let isActive = filter.isActive { sql.add("is_active = $?", isActive) }
         if let search = filter.search, !search.isEmpty {
-            sql.add(PGSearch.condition(search, columns: ["full_name", "email", "phone_number", "id_number"], throughIndex: throughIndex))
+            sql.add(PGSearch.condition(
+                search, columns: ["full_name", "email", "phone_number", "id_number"], throughIndex: throughIndex, narrowedTo: narrowedTo
+            ))
         }
         return sql
     }
@@ -50,8 +52,11 @@ enum PGCustomers {
                 matchesFirst: !walked, walk: walk, in: db, row: row
             )
         }
-        if searched {
-            return try await PGAdmittedReads.userPage(access, filter: conditions(filter), order: "id", total: .countOfMatches, page: page, in: db, row: row)
+        if let search = filter.search, searched {
+            let narrowed = try await PGSearch.narrowing(search, list: .customers, in: db)
+            return try await PGAdmittedReads.userPage(
+                access, filter: conditions(filter, narrowedTo: narrowed), order: "id", total: .countOfMatches, page: page, in: db, row: row
+            )
         }
         let everyone = ShortSearch.everyone(filter)
         let counted = counter(filter)

@@ -98,12 +98,39 @@ enum PGSearch {
     /// `walked` (a dense kept text, whose page a walk in page order finds soon): the test
     /// is written so that no trigram index answers it (`|| ''`), else a generic plan,
     /// which cannot see the pattern, may read every match through the index and sort them.
-    static func condition(_ text: String, columns: [String], throughIndex: Bool = false, walked: Bool = false) -> (sql: String, arguments: [any PGArgument]) {
+    ///
+    /// `narrowedTo` (a long text, not walked): four of its characters the trigram indexes
+    /// look up, each candidate then tested for the whole text with no index (`narrowing`).
+    static func condition(
+        _ text: String, columns: [String], throughIndex: Bool = false, walked: Bool = false, narrowedTo: Substring? = nil
+    ) -> (sql: String, arguments: [any PGArgument]) {
+        if let narrowedTo, !walked, !ShortSearch.counts(text) {
+            let candidates = like(String(narrowedTo), columns: columns, collation: "und-x-icu")
+            let whole = like(text, columns: columns, collation: "und-x-icu", indexed: false)
+            return ("\(candidates.sql) AND \(whole.sql)", candidates.arguments + whole.arguments)
+        }
         guard ShortSearch.counts(text) else { return like(text, columns: columns, collation: "und-x-icu", indexed: !walked) }
         let ascii = like(text, columns: columns, collation: "C")
         guard throughIndex else { return ascii }
         let unicode = like(text, columns: columns, collation: "und-x-icu")
         return ("\(unicode.sql) AND \(ascii.sql)", unicode.arguments + ascii.arguments)
+    }
+
+    /// The four characters of a long ASCII text the trigram indexes should look up
+    /// instead of the whole text, when the text holds a trigram at least eight times as
+    /// common as those four's two (`TrigramWeights`, from `search_grams`): GIN reads the
+    /// posting list of every trigram of a LIKE pattern, and `gen` is in every generated
+    /// username (`gen4242` in the users API at 100,000 customers: 2.2 ms whole, 0.6 ms
+    /// as `4242` with each candidate tested again). Nil otherwise.
+    static func narrowing(_ text: String, list: ShortSearch.List, in db: PGSession) async throws -> Substring? {
+        guard !ShortSearch.counts(text), let trigrams = TrigramWeights.trigrams(of: text) else { return nil }
+        let marks = trigrams.indices.map { "$\($0 + 2)" }.joined(separator: ", ")
+        let rows = try await db.rows(
+            "SELECT gram, SUM(count)::bigint FROM search_grams WHERE list = $1 AND gram IN (\(marks)) GROUP BY gram",
+            [list.rawValue] + trigrams
+        )
+        let counts = Dictionary(rows.map { ($0.string(0), $0.int64(1)) }, uniquingKeysWith: +)
+        return TrigramWeights(text, counts: counts)?.rarestFour(ratio: 8)
     }
 
     private static func like(_ text: String, columns: [String], collation: String, indexed: Bool = true) -> (sql: String, arguments: [any PGArgument]) {

@@ -143,7 +143,9 @@ enum PGUsers {
         let walked = kept.map { PGKeptSearches.walks($0.state, page: page) } ?? false
         let unsearched = filter
         if let search = listFilter.search, !search.isEmpty {
-            filter.add(PGSearch.condition(search, columns: ["username", "email"], throughIndex: throughIndex))
+            // A text not kept is counted through the indexes, narrowed when that reads less.
+            let narrowed = kept == nil ? try await PGSearch.narrowing(search, list: .users, in: db) : nil
+            filter.add(PGSearch.condition(search, columns: ["username", "email"], throughIndex: throughIndex, narrowedTo: narrowed))
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let order = "\(listFilter.sortBy == .username ? "lower(username)" : "created_at") \(direction), id \(direction)"

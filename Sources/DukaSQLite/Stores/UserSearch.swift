@@ -229,57 +229,21 @@ private func ftsPhrase(_ text: some StringProtocol) -> String {
     "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
 }
 
-/// How many users of a list hold each trigram of a text (`search_grams`' exact counts),
-/// to narrow its search to the four characters whose two trigrams are found in the fewest
-/// users together. Nil for texts that are not ASCII (their folding is the index's
-/// business) or shorter than five characters (four would be the whole text). Only the
-/// first `rarestFourWindows` trigrams are weighed, so a long text costs no more. A stale
-/// count (a bulk load's pause) only makes a search slower.
-struct TrigramWeights {
-    let text: String
-    /// Where each weighed trigram starts in `text`, and how many users hold it.
-    let starts: [String.UTF8View.Index]
-    let counts: [Int64]
-
+extension TrigramWeights {
+    /// The weights of `text` in `list`, read from `search_grams`.
     init?(of text: String, list: ShortSearch.List, in db: Connection) throws {
-        let bytes = text.utf8
-        guard bytes.count >= 5, bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
-        let starts = Array(bytes.indices.dropLast(2).prefix(rarestFourWindows))
-        let trigrams = starts.map { String(decoding: bytes[$0..<bytes.index($0, offsetBy: 3)].map(asciiLowercased), as: UTF8.self) }
-        let distinct = Array(Set(trigrams))
+        guard let trigrams = Self.trigrams(of: text) else { return nil }
         var found: [String: Int64] = [:]
         try db.forEach(
-            "SELECT gram, SUM(count) FROM search_grams WHERE list = ? AND gram IN (\(Array(repeating: "?", count: distinct.count).joined(separator: ", "))) GROUP BY gram",
-            arguments: [list.rawValue] + distinct
+            "SELECT gram, SUM(count) FROM search_grams WHERE list = ? AND gram IN (\(Array(repeating: "?", count: trigrams.count).joined(separator: ", "))) GROUP BY gram",
+            arguments: [list.rawValue] + trigrams
         ) { row in
             found[row.string(0)] = row.int64(1)
             return true
         }
-        self.text = text
-        self.starts = starts
-        self.counts = trigrams.map { found[$0, default: 0] }
-    }
-
-    /// The four characters whose two trigrams are rarest together, when the whole text
-    /// holds a trigram at least `ratio` times as common as those two (0: always).
-    ///
-    /// Why a ratio of 8 for a statement that reads every match: the index seeks through a
-    /// phrase's trigrams from the rarest, so a common one costs little unless it is very
-    /// common; each row the four characters find costs a read and a confirmation (`instr`
-    /// over the lowered columns), about 3 µs, which the whole text's rows do not need.
-    /// Measured on 100,000 customers, counting the matches with the list's filter:
-    /// `40@examp` (trigrams 1,000, 10,000, then 100,000 each) 9.2 ms whole, 3.4 ms as
-    /// `40@e`; `20000` (100,000, 10,171, 10,171) 2.5 ms whole, 4.8 ms as `0000`; `eno C`
-    /// 2.5 ms whole, 5.7 ms as `no C`.
-    func rarestFour(ratio: Int64) -> Substring? {
-        let pairs = (0..<counts.count - 1).map { counts[$0] + counts[$0 + 1] }
-        let best = pairs.indices.min { pairs[$0] < pairs[$1] }!
-        guard pairs[best] * ratio <= (counts.max() ?? 0) else { return nil }
-        return text[starts[best]..<text.utf8.index(starts[best], offsetBy: 4)]
+        self.init(text, counts: found)
     }
 }
-
-let rarestFourWindows = 32
 
 /// How many times as common as the two trigrams the commonest must be to narrow. Tests
 /// set 0 to narrow every ASCII text of five characters or more; the rows found are the
