@@ -5,9 +5,10 @@
 /// match at 1,000,000 customers: `.co.ke` 0.4 s in the portal, 1.1 s in the users API),
 /// and a search adopts it only after it was counted the slow way once. A shop's
 /// commonest texts (its e-mail domains, its phone prefix, its commonest names) are the
-/// costliest, and a sample finds them: at a start (`Storage.seedKeptSearches`) and at
-/// the end of a bulk load, a list of at least `seedFrom` users that keeps no text takes
-/// up to `seeded` of them, the rest of `KeptSearch.capacity` left to the texts searches find.
+/// costliest, and a sample finds them: at a start (`Storage.seedKeptSearches`, where
+/// the engine adopts a batch at once: `seedsKeptSearchesAtStart`) and at the end of a
+/// bulk load, a list of at least `seedFrom` users that keeps no text takes up to
+/// `seeded` of them, the rest of `KeptSearch.capacity` left to the texts searches find.
 public enum KeptSearchSeeds {
     /// Lists smaller than this are counted at request time quickly enough.
     public static let seedFrom: Int64 = 20_000
