@@ -34,6 +34,9 @@ public struct TrigramWeights: Sendable {
         self.counts = windows.map { counts[$0.trigram, default: 0] }
     }
 
+    /// The ratio a statement that reads every match narrows at (both engines; see `rarestFour`).
+    public static let narrowingRatio: Int64 = 8
+
     /// The four characters whose two trigrams are rarest together, when the whole text
     /// holds a trigram at least `ratio` times as common as those two (0: always).
     ///

@@ -130,7 +130,7 @@ enum PGSearch {
             [list.rawValue] + trigrams
         )
         let counts = Dictionary(rows.map { ($0.string(0), $0.int64(1)) }, uniquingKeysWith: +)
-        return TrigramWeights(text, counts: counts)?.rarestFour(ratio: 8)
+        return TrigramWeights(text, counts: counts)?.rarestFour(ratio: TrigramWeights.narrowingRatio)
     }
 
     private static func like(_ text: String, columns: [String], collation: String, indexed: Bool = true) -> (sql: String, arguments: [any PGArgument]) {

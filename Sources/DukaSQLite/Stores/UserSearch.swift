@@ -249,4 +249,4 @@ extension TrigramWeights {
 /// set 0 to narrow every ASCII text of five characters or more; the rows found are the
 /// same either way, so other tests running meanwhile only change speed.
 let narrowingRatio = Atomic<Int64>(defaultNarrowingRatio)
-let defaultNarrowingRatio: Int64 = 8
+let defaultNarrowingRatio = TrigramWeights.narrowingRatio

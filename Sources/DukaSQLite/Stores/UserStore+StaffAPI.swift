@@ -19,9 +19,11 @@ extension UserStore {
         let byCreation = listFilter.sortBy == .createdAt
         var unsearched = listFilter
         unsearched.search = nil
+        // A search's order: id order while sign-ups follow ids and the list is by sign-up time.
+        let searchOrder = listFilter.search?.isEmpty == false ? try UserOrder.of(listFilter, in: db) : nil
         if let short = ShortSearch(listFilter), short.length == 3, let offset = page.offset,
             offset < ShortSearch.indexOrderedOffsetsOverride ?? IndexOrderedPage.shortOffsets,
-            case let order = try UserOrder.of(listFilter, in: db), order.isByID
+            let order = searchOrder, order.isByID
         {
             // A text of three, newest or oldest first while sign-ups follow ids: the index's
             // first matches in id order (as in the portal), the total from `search_grams`.
@@ -46,10 +48,10 @@ extension UserStore {
             // soon (a dense text), else found through the index.
             return try KeptSearchStore.page(
                 kept, total: total, base: staffFilter(unsearched, plus: ""), indexBase: staffFilter(unsearched, plus: "+"),
-                order: try UserOrder.of(listFilter, in: db), page: page, in: db, row: row
+                order: searchOrder ?? UserOrder.of(listFilter, in: db), page: page, in: db, row: row
             )
         }
-        if mode == .index, let search = listFilter.search, case let order = try UserOrder.of(listFilter, in: db), order.isByID {
+        if mode == .index, let search = listFilter.search, let order = searchOrder, order.isByID {
             // Newest or oldest first while sign-ups follow ids: counted through the index
             // (no columns kept), the page taken on the way in the index's order, as in the portal.
             let found = try IndexOrderedPage.countedPage(
