@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import DukaCore
@@ -166,5 +167,36 @@ import DukaAssets
         #expect(chosen.first?.total == 10_000)
         #expect(zip(chosen, chosen.dropFirst()).allSatisfy { $0.total > $1.total || ($0.total == $1.total && $0.text < $1.text) })
         #expect(KeptSearchSeeds.choose(.init(rows: rows, listSize: 10_000), limit: 3, threshold: 250).count == 3)
+    }
+
+    /// Both lists' seeds are adopted whole, also when the second list's come while the
+    /// first list's still wait (CI once lost half the customers' seeds to the queue's limit).
+    @Test func seedsOfBothListsAreAllAdopted() async {
+        let gate = Mutex(false)
+        let adopted = Mutex([KeptSearch.Key]())
+        let adopter = KeptSearchAdopter { texts in
+            // Held until both offers are queued: the worker may not take the first batch alone.
+            while !gate.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+            adopted.withLock { $0 += texts.map(\.key) }
+        }
+        let seeds = { (list: ShortSearch.List) in
+            (0..<KeptSearchSeeds.seeded).map { (key: KeptSearch.Key(list: list, text: "text\($0)"), total: Int64(1_000 - $0)) }
+        }
+        let found = { (index: Int) in
+            adopter.found(KeptSearch("found\(index)", list: .users, buckets: [0])!, total: KeptSearch.threshold)
+        }
+        // A search's text keeps the worker busy (held) while both lists' seeds queue up.
+        found(0)
+        adopter.offer(seeds(.users))
+        adopter.offer(seeds(.customers))
+        // Searches' texts still wait in a bounded queue (full already: none of these).
+        for index in 1...(2 * KeptSearchAdopter.queueLimit) { found(index) }
+        gate.withLock { $0 = true }
+        await adopter.settle()
+        let keys = adopted.withLock { $0 }
+        #expect(keys.filter { $0.text.hasPrefix("text") }.count == 2 * KeptSearchSeeds.seeded)
+        #expect(keys.filter { $0.list == .customers }.count == KeptSearchSeeds.seeded)
+        #expect(keys.filter { $0.text.hasPrefix("found") }.map(\.text) == ["found0"])
+        #expect(Set(keys).count == keys.count)
     }
 }

@@ -39,16 +39,18 @@ public final class KeptSearchAdopter: Sendable {
         enqueue([(search.key, total)], limit: Self.queueLimit)
     }
 
-    /// Texts worth keeping before anyone searches them (`KeptSearchSeeds`), all queued.
+    /// Texts worth keeping before anyone searches them (`KeptSearchSeeds`), all queued,
+    /// whatever waits already (the other list's seeds, when the worker has not taken them yet).
     public func offer(_ texts: [(key: KeptSearch.Key, total: Int64)]) {
-        enqueue(texts, limit: Self.queueLimit + texts.count)
+        enqueue(texts, limit: nil)
     }
 
-    private func enqueue(_ texts: [(key: KeptSearch.Key, total: Int64)], limit: Int) {
+    /// Queues `texts` while fewer than `limit` wait (nil: all of them).
+    private func enqueue(_ texts: [(key: KeptSearch.Key, total: Int64)], limit: Int?) {
         let now = ContinuousClock.now
         let start: Bool = state.withLock { state in
             guard !state.closed, state.adopt != nil else { return false }
-            for (key, total) in texts where state.queue.count < limit {
+            for (key, total) in texts where state.queue.count < limit ?? Int.max {
                 if let asked = state.asked[key], now - asked < Self.remembered { continue }
                 state.asked[key] = now
                 state.queue.append((key, total))
