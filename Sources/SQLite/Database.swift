@@ -20,16 +20,23 @@ public final class Database: Sendable {
         /// The writer's page cache in KiB (SQLite's default: 2,000); a bulk load touches
         /// far more of its indexes than that between commits.
         public var writerCacheKiB: Int?
+        /// The writer's temporary files (statement journals, sorts) in memory. In a long
+        /// transaction of many statements (a bulk load), every statement with triggers
+        /// keeps a statement journal to undo it alone; once one outgrows SQLite's 64 KiB it
+        /// spills to a temporary file for the rest of the transaction: 3.3 million
+        /// `pwrite`s for 100,000 generated customers, half the load's time.
+        public var writerTempStoreInMemory: Bool
 
         public init(
             readers: Int = System.coreCount, busyTimeoutMilliseconds: Int32 = 5000, synchronous: Connection.Synchronous = .full,
-            externalCheckpoints: Bool = false, writerCacheKiB: Int? = nil
+            externalCheckpoints: Bool = false, writerCacheKiB: Int? = nil, writerTempStoreInMemory: Bool = false
         ) {
             self.readers = max(1, readers)
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.synchronous = synchronous
             self.externalCheckpoints = externalCheckpoints
             self.writerCacheKiB = writerCacheKiB
+            self.writerTempStoreInMemory = writerTempStoreInMemory
         }
     }
 
@@ -77,6 +84,7 @@ public final class Database: Sendable {
         try migrate(writer)
         if configuration.externalCheckpoints { try writer.exec("PRAGMA wal_autocheckpoint = 0") }
         if let kib = configuration.writerCacheKiB { try writer.exec("PRAGMA cache_size = -\(max(kib, 1))") }
+        if configuration.writerTempStoreInMemory { try writer.exec("PRAGMA temp_store = MEMORY") }
         var readers: [Connection] = []
         for _ in 0..<configuration.readers {
             let reader = try Connection(path: path, mode: .readOnly)

@@ -28,7 +28,7 @@ struct Generate: AsyncParsableCommand {
 
     func run() async throws {
         let started = ContinuousClock.now
-        let db = try database.open(configuration: .init(readers: 1, synchronous: .normal, writerCacheKiB: 262_144))
+        let db = try database.open(configuration: .init(readers: 1, synchronous: .normal, writerCacheKiB: 262_144, writerTempStoreInMemory: true))
         let hasher = PasswordHasher(cost: bcryptCost, threads: 1)
         let existing = try await db.read { try Counters.value(.customersAll, in: $0) }
         guard existing == 0 else {

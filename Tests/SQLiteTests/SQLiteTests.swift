@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+import CSQLite
 @testable import SQLite
 
 func temporaryDatabasePath() throws -> String {
@@ -34,6 +35,25 @@ func temporaryDatabasePath() throws -> String {
         let db = try Connection(path: ":memory:")
         try db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (randomblob(100000));")
         #expect(Connection.memoryStatisticsAreKept == false)
+    }
+
+    /// Rows inserted several to a statement, a short last statement included, in order,
+    /// and no statement at all for no rows; never more bound values than the library takes.
+    @Test func insertsRowsSeveralToAStatement() throws {
+        let db = try Connection(path: ":memory:")
+        try db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT, n INTEGER)")
+        let rows: [[any SQLBindable]] = (1...1_000).map { (index: Int) -> [any SQLBindable] in
+            let n: Int64? = index % 3 == 0 ? nil : Int64(index * 2)
+            return [Int64(index), "row \(index)", n]
+        }
+        try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, rows: rows, perStatement: 7)
+        try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, rows: [])
+        #expect(try db.scalarInt("SELECT COUNT(*) FROM t") == 1_000)
+        #expect(try db.scalarInt("SELECT COUNT(*) FROM t WHERE s = 'row ' || id AND n IS (CASE WHEN id % 3 = 0 THEN NULL ELSE id * 2 END)") == 1_000)
+        // More rows a statement than the library's limit of bound values allows: cut to fit.
+        sqlite3_limit(db.handle, SQLITE_LIMIT_VARIABLE_NUMBER, 30)
+        try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, rows: rows.map { row -> [any SQLBindable] in [(row[0] as! Int64) + 1_000, row[1], row[2]] }, perStatement: 500)
+        #expect(try db.scalarInt("SELECT COUNT(*) FROM t") == 2_000)
     }
 
     @Test func cachesStatementsPerConnection() throws {

@@ -159,20 +159,7 @@ public enum DataGenerator {
             }
             let batchPlans = plans
             let batchSummary = try await database.write { db -> Summary in
-                var summary = Summary()
-                for plan in batchPlans {
-                    let userID = try UserStore.insertRow(plan.user, in: db)
-                    summary.customers += 1
-                    // Carts are rung up at the till before any soft delete: only a live,
-                    // active customer has them.
-                    guard plan.user.isActive, plan.user.deletedAt == nil else { continue }
-                    for cartPlan in plan.carts {
-                        let lines = try insert(cartPlan, customerID: userID, at: plan.user.createdAt + 3_600, prices: prices, in: db)
-                        summary.lines += lines
-                        summary.carts += 1
-                    }
-                }
-                return summary
+                try insert(batchPlans, prices: prices, in: db)
             }
             summary.customers += batchSummary.customers
             summary.carts += batchSummary.carts
@@ -181,36 +168,51 @@ public enum DataGenerator {
         }
     }
 
-    /// The rows the till's open, add-item and close would leave (`CartStore`): a line per
-    /// product at its price, in store (a product rung up twice grows its line), and a
-    /// closed cart updated when it was closed, ten minutes later. Answers the lines.
+    /// The rows the sign-ups and the till's open, add-item and close would leave
+    /// (`UserStore`, `CartStore`), with the ids those would take, several rows to a
+    /// statement (`Connection.insertRows`): a line per product at its price, in store (a
+    /// product rung up twice grows its line), and a closed cart updated when it was
+    /// closed, ten minutes later. Carts are rung up before any soft delete: only a live,
+    /// active customer has them.
     private static func insert(
-        _ cart: (lines: [(product: Int64, quantity: Int64)], status: Cart.Status), customerID: Int64, at: Int64,
+        _ plans: [(user: NewUser, carts: [(lines: [(product: Int64, quantity: Int64)], status: Cart.Status)])],
         prices: [Int64: Int64], in db: Connection
-    ) throws -> Int {
-        let closedAt = cart.status == .active ? at : at + 600
-        try db.execute(
-            "INSERT INTO carts (user_id, status, created_at, updated_at) VALUES (?, ?, ?, ?)", customerID, cart.status.rawValue, at, closedAt
-        )
-        let cartID = db.lastInsertRowID
-        var merged: [(product: Int64, quantity: Int64)] = []
-        for line in cart.lines {
-            if let index = merged.firstIndex(where: { $0.product == line.product }) {
-                merged[index].quantity += line.quantity
-            } else {
-                merged.append(line)
+    ) throws -> Summary {
+        var summary = Summary()
+        var userID = (try db.scalarInt("SELECT MAX(id) FROM users") ?? 0) + 1
+        var cartID = (try db.scalarInt("SELECT MAX(id) FROM carts") ?? 0) + 1
+        var users: [(id: Int64, user: NewUser)] = []
+        var carts: [[any SQLBindable]] = []
+        var lines: [[any SQLBindable]] = []
+        for plan in plans {
+            users.append((userID, plan.user))
+            defer { userID += 1 }
+            guard plan.user.isActive, plan.user.deletedAt == nil else { continue }
+            let at = plan.user.createdAt + 3_600
+            for cart in plan.carts {
+                carts.append([cartID, userID, cart.status.rawValue, at, cart.status == .active ? at : at + 600])
+                var merged: [(product: Int64, quantity: Int64)] = []
+                for line in cart.lines {
+                    if let index = merged.firstIndex(where: { $0.product == line.product }) {
+                        merged[index].quantity += line.quantity
+                    } else {
+                        merged.append(line)
+                    }
+                }
+                lines += merged.map { [cartID, $0.product, $0.quantity, "in_store", prices[$0.product]!, at, at] }
+                cartID += 1
             }
         }
-        for line in merged {
-            try db.execute(
-                """
-                INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at)
-                VALUES (?, ?, ?, 'in_store', ?, ?, ?)
-                """,
-                cartID, line.product, line.quantity, prices[line.product]!, at, at
-            )
-        }
-        return merged.count
+        try UserStore.insertRows(users, in: db)
+        try db.insertRows("INSERT INTO carts (id, user_id, status, created_at, updated_at) VALUES", columns: 5, rows: carts)
+        try db.insertRows(
+            "INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at) VALUES",
+            columns: 7, rows: lines
+        )
+        summary.customers = users.count
+        summary.carts = carts.count
+        summary.lines = lines.count
+        return summary
     }
 
     static func uuid(using rng: inout SeededGenerator) -> String {

@@ -107,6 +107,24 @@ enum UserStore {
         return db.lastInsertRowID
     }
 
+    /// Inserts many users with the ids given, several to a statement (a bulk load:
+    /// `Connection.insertRows`), as `insertRow` would one by one.
+    static func insertRows(_ users: [(id: Int64, user: NewUser)], in db: Connection) throws {
+        try db.insertRows(
+            """
+            INSERT INTO users (id, uuid, username, email, password_hash, role, full_name, id_number, phone_number,
+                               county, town, street, is_active, deleted_at, session_version, created_at, updated_at) VALUES
+            """,
+            columns: 17,
+            rows: users.map { id, user in
+                [id, user.uuid, user.username, user.email, user.passwordHash, user.role.rawValue,
+                 user.profile.fullName, user.profile.idNumber, user.profile.phoneNumber,
+                 user.profile.county, user.profile.town, user.profile.street,
+                 user.isActive, user.deletedAt, Int64(1), user.createdAt, user.createdAt] as [any SQLBindable]
+            }
+        )
+    }
+
     /// Runs `body`, turning the unique indexes' refusal into `UserChangeError.duplicate`
     /// (only reachable if a check before it raced with another process's writer).
     @discardableResult
