@@ -2,7 +2,7 @@ import DukaCore
 import SQLite
 
 /// `duka copy`'s side of a SQLite file: reads in id order on a reader, inserts on the
-/// writer, each batch one transaction (the triggers keep counters and the search index; those
+/// writer, each batch one transaction, several rows to a statement (the triggers keep counters and the search index; those
 /// of short-search texts are paused and `finishCopy` counts every user once).
 public struct SQLiteCopyEndpoint: CopyEndpoint {
     public let database: Database
@@ -34,10 +34,11 @@ public struct SQLiteCopyEndpoint: CopyEndpoint {
     }
 
     public func insert(_ table: CopyTable, rows: [[CopyValue]]) async throws {
-        let placeholders = Array(repeating: "?", count: table.columns.count).joined(separator: ", ")
-        let sql = "INSERT INTO \(table.name) (\(table.columnList)) VALUES (\(placeholders))"
+        // Several rows to a statement: one statement journal for many rows (`Connection.insertRows`).
         try await database.write { db in
-            for row in rows { try db.execute(sql, arguments: row.map(Self.bindable)) }
+            try db.insertRows(
+                "INSERT INTO \(table.name) (\(table.columnList)) VALUES", columns: table.columns.count, rows: rows.map { $0.map(Self.bindable) }
+            )
         }
     }
 
