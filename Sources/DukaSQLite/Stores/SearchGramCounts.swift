@@ -56,19 +56,18 @@ enum SearchGramCounts {
         try write(tally.endOfPassByCreation(), in: db)
     }
 
+    /// Several rows to a statement (`Connection.insertRows`): 3,000,000 rows of
+    /// `search_blocks` at 1,000,000 customers.
     private static func write(_ rows: [SearchGramTally.Row], in db: Connection) throws {
-        for row in rows {
-            if let block = row.block {
-                try db.execute(
-                    "INSERT INTO search_blocks (list, gram, block, bucket, count) VALUES (?, ?, ?, ?, ?)",
-                    row.list.rawValue, row.gram, block, row.bucket, row.count
-                )
-            } else {
-                try db.execute(
-                    "INSERT INTO search_grams (list, gram, bucket, count) VALUES (?, ?, ?, ?)", row.list.rawValue, row.gram, row.bucket, row.count
-                )
-            }
-        }
+        guard !rows.isEmpty else { return }
+        try db.insertRows(
+            "INSERT INTO search_blocks (list, gram, block, bucket, count) VALUES", columns: 5,
+            rows: rows.compactMap { row in row.block.map { [row.list.rawValue, row.gram, $0, row.bucket, row.count] } }
+        )
+        try db.insertRows(
+            "INSERT INTO search_grams (list, gram, bucket, count) VALUES", columns: 4,
+            rows: rows.filter { $0.block == nil }.map { [$0.list.rawValue, $0.gram, $0.bucket, $0.count] }
+        )
     }
 
     private static func forEachUser(orderedBy order: String, in db: Connection, _ body: (SearchGramTally.User) throws -> Void) throws {
