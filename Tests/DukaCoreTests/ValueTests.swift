@@ -200,3 +200,39 @@ import DukaAssets
         #expect(Set(keys).count == keys.count)
     }
 }
+
+/// The tally's hash tables against `Set` and `Dictionary`, through growth and many passes.
+@Suite struct PackedTextTableTests {
+    @Test func theSetHoldsEachTextOnceAndEmptiesBetweenPasses() {
+        var rng = SystemRandomNumberGenerator()
+        var set = PackedTextSet(capacity: 8)
+        for pass in 0..<300 {
+            set.removeAll()
+            var expected: [UInt64] = []
+            var seen = Set<UInt64>()
+            // Small keys collide often; some passes outgrow the table.
+            for _ in 0..<(pass % 7 == 0 ? 2_000 : Int.random(in: 0...60, using: &rng)) {
+                let key = pass % 2 == 0 ? UInt64.random(in: 0...200, using: &rng) : UInt64.random(in: 0...UInt64.max, using: &rng)
+                set.insert(key)
+                if seen.insert(key).inserted { expected.append(key) }
+            }
+            #expect(set.members == expected)
+        }
+    }
+
+    @Test func theCountsMatchADictionary() {
+        var rng = SystemRandomNumberGenerator()
+        var counts = PackedTextCounts(capacity: 8)
+        var expected: [UInt64: Int64] = [:]
+        for _ in 0..<50_000 {
+            let key = UInt64.random(in: 0...5_000, using: &rng) << (Bool.random(using: &rng) ? 0 : 42)
+            let amount = Int64.random(in: 1...3, using: &rng)
+            counts.add(key, amount)
+            expected[key, default: 0] += amount
+        }
+        var found: [UInt64: Int64] = [:]
+        counts.forEach { found[$0] = $1 }
+        #expect(found == expected)
+        #expect(counts.count == expected.count)
+    }
+}

@@ -43,7 +43,7 @@ public struct SearchGramTally {
     private var totals = [ShortSearch.List.users: Counts(), .customers: Counts()]
     private var customerBlocks = BlockCounts(list: .customers)
     private var userBlocks = BlockCounts(list: .users)
-    private var texts = Set<UInt64>()
+    private var texts = PackedTextSet()
 
     /// `shiftOfUsers`/`shiftOfCustomers`: the block sizes (`search_block_shift_u`/`_c`).
     public init(grams: Bool = true, blocks: Bool = true, shiftOfUsers: Int64, shiftOfCustomers: Int64) {
@@ -69,7 +69,7 @@ public struct SearchGramTally {
         guard grams else { return rows }
         for (list, counts) in totals {
             for (bucket, byGram) in counts.byBucket {
-                for (gram, count) in byGram {
+                byGram.forEach { gram, count in
                     rows.append(Row(list: list, gram: Self.text(of: gram), block: nil, bucket: bucket, count: count))
                 }
             }
@@ -89,13 +89,13 @@ public struct SearchGramTally {
         userBlocks.flush()
     }
 
-    /// Users per text, per bucket (a dictionary per bucket: hashing the text alone).
+    /// Users per text, per bucket (a table per bucket: hashing the text alone).
     private struct Counts {
-        var byBucket: [Int64: [UInt64: Int64]] = [:]
+        var byBucket: [Int64: PackedTextCounts] = [:]
 
-        mutating func add(_ texts: Set<UInt64>, bucket: Int64) {
-            var counts = byBucket.removeValue(forKey: bucket) ?? [:]
-            for text in texts { counts[text, default: 0] += 1 }
+        mutating func add(_ texts: PackedTextSet, bucket: Int64) {
+            var counts = byBucket.removeValue(forKey: bucket) ?? PackedTextCounts()
+            for text in texts.members { counts.add(text) }
             byBucket[bucket] = counts
         }
     }
@@ -106,7 +106,7 @@ public struct SearchGramTally {
         var block: Int64?
         var counts = Counts()
 
-        mutating func add(_ texts: Set<UInt64>, bucket: Int64, block: Int64) -> [Row] {
+        mutating func add(_ texts: PackedTextSet, bucket: Int64, block: Int64) -> [Row] {
             var finished: [Row] = []
             if block != self.block {
                 finished = flush()
@@ -121,7 +121,7 @@ public struct SearchGramTally {
             guard let block else { return [] }
             var rows: [Row] = []
             for (bucket, byGram) in counts.byBucket {
-                for (gram, count) in byGram {
+                byGram.forEach { gram, count in
                     rows.append(Row(list: list, gram: SearchGramTally.text(of: gram), block: block, bucket: bucket, count: count))
                 }
             }
@@ -130,8 +130,8 @@ public struct SearchGramTally {
     }
 
     /// The texts of 0 to 3 scalars of `fields`, ASCII lower-cased, each once.
-    static func grams(of fields: [String?], into grams: inout Set<UInt64>) {
-        grams.removeAll(keepingCapacity: true)
+    static func grams(of fields: [String?], into grams: inout PackedTextSet) {
+        grams.removeAll()
         for case let field? in fields {
             let scalars = field.unicodeScalars.map { scalar -> UInt64 in
                 let value = UInt64(scalar.value)
