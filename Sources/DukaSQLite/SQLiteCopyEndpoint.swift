@@ -37,7 +37,7 @@ public struct SQLiteCopyEndpoint: CopyEndpoint {
         // Several rows to a statement: one statement journal for many rows (`Connection.insertRows`).
         try await database.write { db in
             try db.insertRows(
-                "INSERT INTO \(table.name) (\(table.columnList)) VALUES", columns: table.columns.count, rows: rows.map { $0.map(Self.bindable) }
+                "INSERT INTO \(table.name) (\(table.columnList)) VALUES", columns: table.columns.count, values: rows.flatMap { $0.map(Self.bindable) }
             )
         }
     }

@@ -90,19 +90,20 @@ public final class Connection: @unchecked Sendable {
         return Int(sqlite3_changes64(handle))
     }
 
-    /// Inserts `rows` (each of `columns` values) through `prefix` (`INSERT INTO t (a, b)
-    /// VALUES`), `perStatement` rows a statement. In a transaction of many statements,
+    /// Inserts rows of `columns` values each, given one after the other in `values`,
+    /// through `prefix` (`INSERT INTO t (a, b) VALUES`), `perStatement` rows a statement. In a transaction of many statements,
     /// each statement with triggers keeps a journal of the pages it changes, to undo it
     /// alone: a statement a row made a bulk load of users twice as slow.
-    public func insertRows(_ prefix: String, columns: Int, rows: [[any SQLBindable]], perStatement: Int = 200) throws {
+    public func insertRows(_ prefix: String, columns: Int, values: [any SQLBindable], perStatement: Int = 200) throws {
+        precondition(columns > 0 && values.count % columns == 0, "insertRows: \(values.count) values are not rows of \(columns)")
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         // Within the library's limit of bound values a statement (32,766 since SQLite 3.32).
-        let perStatement = max(1, min(perStatement, Int(sqlite3_limit(handle, SQLITE_LIMIT_VARIABLE_NUMBER, -1)) / max(columns, 1)))
+        let perStatement = max(1, min(perStatement, Int(sqlite3_limit(handle, SQLITE_LIMIT_VARIABLE_NUMBER, -1)) / columns))
         var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(start + perStatement, rows.count)]
-            try execute(prefix + " " + Array(repeating: row, count: chunk.count).joined(separator: ", "), arguments: chunk.flatMap { $0 })
-            start += chunk.count
+        while start < values.count {
+            let end = min(start + perStatement * columns, values.count)
+            try execute(prefix + " " + Array(repeating: row, count: (end - start) / columns).joined(separator: ", "), arguments: Array(values[start..<end]))
+            start = end
         }
     }
 

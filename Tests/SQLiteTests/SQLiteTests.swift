@@ -46,13 +46,13 @@ func temporaryDatabasePath() throws -> String {
             let n: Int64? = index % 3 == 0 ? nil : Int64(index * 2)
             return [Int64(index), "row \(index)", n]
         }
-        try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, rows: rows, perStatement: 7)
-        try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, rows: [])
+        try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, values: rows.flatMap { $0 }, perStatement: 7)
+        try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, values: [])
         #expect(try db.scalarInt("SELECT COUNT(*) FROM t") == 1_000)
         #expect(try db.scalarInt("SELECT COUNT(*) FROM t WHERE s = 'row ' || id AND n IS (CASE WHEN id % 3 = 0 THEN NULL ELSE id * 2 END)") == 1_000)
         // More rows a statement than the library's limit of bound values allows: cut to fit.
         sqlite3_limit(db.handle, SQLITE_LIMIT_VARIABLE_NUMBER, 30)
-        try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, rows: rows.map { row -> [any SQLBindable] in [(row[0] as! Int64) + 1_000, row[1], row[2]] }, perStatement: 500)
+        try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, values: rows.flatMap { row -> [any SQLBindable] in [(row[0] as! Int64) + 1_000, row[1], row[2]] }, perStatement: 500)
         #expect(try db.scalarInt("SELECT COUNT(*) FROM t") == 2_000)
     }
 

@@ -129,22 +129,21 @@ public struct SearchGramTally {
         }
     }
 
-    /// The texts of 0 to 3 scalars of `fields`, ASCII lower-cased, each once.
+    /// The texts of 0 to 3 scalars of `fields`, ASCII lower-cased, each once: at each
+    /// scalar, the texts of 1 to 3 that end there (no array of scalars made per field).
     static func grams(of fields: [String?], into grams: inout PackedTextSet) {
         grams.removeAll()
         for case let field? in fields {
-            let scalars = field.unicodeScalars.map { scalar -> UInt64 in
-                let value = UInt64(scalar.value)
-                return ((0x41...0x5A).contains(value) ? value + 0x20 : value) + 1
-            }
-            guard !scalars.isEmpty else { continue }
-            grams.insert(0)
-            for start in scalars.indices {
-                var gram: UInt64 = 0
-                for offset in 0..<min(3, scalars.count - start) {
-                    gram |= scalars[start + offset] << (21 * UInt64(offset))
-                    grams.insert(gram)
-                }
+            // The two scalars before this one, packed (0: none).
+            var before1: UInt64 = 0, before2: UInt64 = 0
+            for scalar in field.unicodeScalars {
+                let raw = UInt64(scalar.value)
+                let value = ((0x41...0x5A).contains(raw) ? raw + 0x20 : raw) + 1
+                if before1 == 0 { grams.insert(0) }
+                grams.insert(value)
+                if before1 != 0 { grams.insert(before1 | value << 21) }
+                if before2 != 0 { grams.insert(before2 | before1 << 21 | value << 42) }
+                (before2, before1) = (before1, value)
             }
         }
     }

@@ -182,15 +182,15 @@ public enum DataGenerator {
         var userID = (try db.scalarInt("SELECT MAX(id) FROM users") ?? 0) + 1
         var cartID = (try db.scalarInt("SELECT MAX(id) FROM carts") ?? 0) + 1
         var users: [(id: Int64, user: NewUser)] = []
-        var carts: [[any SQLBindable]] = []
-        var lines: [[any SQLBindable]] = []
+        var carts: [any SQLBindable] = []
+        var lines: [any SQLBindable] = []
         for plan in plans {
             users.append((userID, plan.user))
             defer { userID += 1 }
             guard plan.user.isActive, plan.user.deletedAt == nil else { continue }
             let at = plan.user.createdAt + 3_600
             for cart in plan.carts {
-                carts.append([cartID, userID, cart.status.rawValue, at, cart.status == .active ? at : at + 600])
+                carts += [cartID, userID, cart.status.rawValue, at, cart.status == .active ? at : at + 600] as [any SQLBindable]
                 var merged: [(product: Int64, quantity: Int64)] = []
                 for line in cart.lines {
                     if let index = merged.firstIndex(where: { $0.product == line.product }) {
@@ -199,19 +199,19 @@ public enum DataGenerator {
                         merged.append(line)
                     }
                 }
-                lines += merged.map { [cartID, $0.product, $0.quantity, "in_store", prices[$0.product]!, at, at] }
+                for line in merged { lines += [cartID, line.product, line.quantity, "in_store", prices[line.product]!, at, at] as [any SQLBindable] }
                 cartID += 1
             }
         }
         try UserStore.insertRows(users, in: db)
-        try db.insertRows("INSERT INTO carts (id, user_id, status, created_at, updated_at) VALUES", columns: 5, rows: carts)
+        try db.insertRows("INSERT INTO carts (id, user_id, status, created_at, updated_at) VALUES", columns: 5, values: carts)
         try db.insertRows(
             "INSERT INTO cart_items (cart_id, product_id, quantity_milli, sale_channel, unit_price_cents, created_at, updated_at) VALUES",
-            columns: 7, rows: lines
+            columns: 7, values: lines
         )
         summary.customers = users.count
-        summary.carts = carts.count
-        summary.lines = lines.count
+        summary.carts = carts.count / 5
+        summary.lines = lines.count / 7
         return summary
     }
 

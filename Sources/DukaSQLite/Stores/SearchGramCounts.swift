@@ -60,14 +60,24 @@ enum SearchGramCounts {
     /// `search_blocks` at 1,000,000 customers.
     private static func write(_ rows: [SearchGramTally.Row], in db: Connection) throws {
         guard !rows.isEmpty else { return }
-        try db.insertRows(
-            "INSERT INTO search_blocks (list, gram, block, bucket, count) VALUES", columns: 5,
-            rows: rows.compactMap { row in row.block.map { [row.list.rawValue, row.gram, $0, row.bucket, row.count] } }
-        )
-        try db.insertRows(
-            "INSERT INTO search_grams (list, gram, bucket, count) VALUES", columns: 4,
-            rows: rows.filter { $0.block == nil }.map { [$0.list.rawValue, $0.gram, $0.bucket, $0.count] }
-        )
+        var blocks: [any SQLBindable] = [], grams: [any SQLBindable] = []
+        blocks.reserveCapacity(rows.count * 5)
+        for row in rows {
+            if let block = row.block {
+                blocks.append(row.list.rawValue)
+                blocks.append(row.gram)
+                blocks.append(block)
+                blocks.append(row.bucket)
+                blocks.append(row.count)
+            } else {
+                grams.append(row.list.rawValue)
+                grams.append(row.gram)
+                grams.append(row.bucket)
+                grams.append(row.count)
+            }
+        }
+        try db.insertRows("INSERT INTO search_blocks (list, gram, block, bucket, count) VALUES", columns: 5, values: blocks)
+        try db.insertRows("INSERT INTO search_grams (list, gram, bucket, count) VALUES", columns: 4, values: grams)
     }
 
     private static func forEachUser(orderedBy order: String, in db: Connection, _ body: (SearchGramTally.User) throws -> Void) throws {

@@ -116,7 +116,7 @@ enum UserStore {
                                county, town, street, is_active, deleted_at, session_version, created_at, updated_at) VALUES
             """,
             columns: 17,
-            rows: users.map { id, user in
+            values: users.flatMap { id, user in
                 [id, user.uuid, user.username, user.email, user.passwordHash, user.role.rawValue,
                  user.profile.fullName, user.profile.idNumber, user.profile.phoneNumber,
                  user.profile.county, user.profile.town, user.profile.street,
