@@ -2,8 +2,9 @@ import DukaCore
 import SQLite
 
 /// `duka copy`'s side of a SQLite file: reads in id order on a reader, inserts on the
-/// writer, each batch one transaction, several rows to a statement (the triggers keep counters and the search index; those
-/// of short-search texts are paused and `finishCopy` counts every user once).
+/// writer, each batch one transaction, several rows to a statement (the triggers keep
+/// counters and the search index; those of short-search texts are paused and
+/// `finishCopy` counts every user once).
 public struct SQLiteCopyEndpoint: CopyEndpoint {
     public let database: Database
     public let displayName: String

@@ -91,11 +91,14 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Inserts rows of `columns` values each, given one after the other in `values`,
-    /// through `prefix` (`INSERT INTO t (a, b) VALUES`), `perStatement` rows a statement. In a transaction of many statements,
-    /// each statement with triggers keeps a journal of the pages it changes, to undo it
-    /// alone: a statement a row made a bulk load of users twice as slow.
+    /// through `prefix` (`INSERT INTO t (a, b) VALUES`), `perStatement` rows a statement.
+    /// In a transaction of many statements, each statement with triggers keeps a journal
+    /// of the pages it changes, to undo it alone: a statement a row made a bulk load of
+    /// users twice as slow. Values that are not whole rows are refused, nothing inserted.
     public func insertRows(_ prefix: String, columns: Int, values: [any SQLBindable], perStatement: Int = 200) throws {
-        precondition(columns > 0 && values.count % columns == 0, "insertRows: \(values.count) values are not rows of \(columns)")
+        guard columns > 0, values.count % columns == 0 else {
+            throw SQLiteError(extendedCode: SQLITE_MISUSE, message: "\(values.count) values are not rows of \(columns)", sql: prefix)
+        }
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
         // Within the library's limit of bound values a statement (32,766 since SQLite 3.32).
         let perStatement = max(1, min(perStatement, Int(sqlite3_limit(handle, SQLITE_LIMIT_VARIABLE_NUMBER, -1)) / columns))

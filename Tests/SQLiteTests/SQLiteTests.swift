@@ -54,6 +54,9 @@ func temporaryDatabasePath() throws -> String {
         sqlite3_limit(db.handle, SQLITE_LIMIT_VARIABLE_NUMBER, 30)
         try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, values: rows.flatMap { row -> [any SQLBindable] in [(row[0] as! Int64) + 1_000, row[1], row[2]] }, perStatement: 500)
         #expect(try db.scalarInt("SELECT COUNT(*) FROM t") == 2_000)
+        // Values that are not whole rows: refused, nothing inserted.
+        #expect(throws: SQLiteError.self) { try db.insertRows("INSERT INTO t (id, s, n) VALUES", columns: 3, values: [Int64(5_000), "x"]) }
+        #expect(try db.scalarInt("SELECT COUNT(*) FROM t") == 2_000)
     }
 
     @Test func cachesStatementsPerConnection() throws {

@@ -66,6 +66,7 @@ struct PackedTextCounts {
     }
 
     mutating func add(_ key: UInt64, _ amount: Int64 = 1) {
+        assert(amount > 0, "a count of 0 would read as an empty slot")
         let mask = keys.count - 1
         var index = packedTextSlot(key, shift: shift)
         while counts[index] != 0 {
