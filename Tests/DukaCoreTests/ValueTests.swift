@@ -236,3 +236,25 @@ import DukaAssets
         #expect(counts.count == expected.count)
     }
 }
+
+@Suite struct TrigramWeightsTests {
+    /// The counts of `47101208`'s trigrams among 1,000,000 generated customers.
+    let phone = TrigramWeights("47101208", counts: ["471": 1_000_000, "710": 1_000_000, "101": 102_691, "012": 13_979, "120": 3_999, "208": 103_699])!
+
+    @Test func theRarestFourIsTheRarestPairOfTrigrams() {
+        #expect(phone.rarestFour(ratio: 8) == "0120")
+        #expect(phone.rarestFours(ratio: 8, most: 1) == ["0120"])
+    }
+
+    @Test func aSecondFourIsLookedUpOnlyWhenItIsRareToo() {
+        // `1208` (120 + 208: 107,698) is a ninth of the commonest; `0120` (17,978) first.
+        #expect(phone.rarestFours(ratio: 8, most: 2) == ["0120", "1208"])
+        #expect(phone.rarestFours(ratio: 10, most: 2) == ["0120"])
+        // Nothing rare enough: no narrowing at all.
+        #expect(phone.rarestFours(ratio: 100, most: 2).isEmpty)
+        #expect(phone.rarestFour(ratio: 100) == nil)
+        // Ties go to the earlier four, as `rarestFour` does.
+        let even = TrigramWeights("abcdef", counts: ["abc": 5, "bcd": 5, "cde": 5, "def": 5])!
+        #expect(even.rarestFours(ratio: 0, most: 2) == ["abcd", "bcde"])
+    }
+}

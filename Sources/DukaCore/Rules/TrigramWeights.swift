@@ -49,10 +49,24 @@ public struct TrigramWeights: Sendable {
     /// `40@e`; `20000` (100,000, 10,171, 10,171) 2.5 ms whole, 4.8 ms as `0000`; `eno C`
     /// 2.5 ms whole, 5.7 ms as `no C`.
     public func rarestFour(ratio: Int64) -> Substring? {
+        rarestFours(ratio: ratio, most: 1).first
+    }
+
+    /// The rarest four characters as `rarestFour` picks them, then, when `most` allows,
+    /// the next rarest four whose two trigrams are also at least `ratio` times rarer than
+    /// the commonest (0: always). An index that looks up both
+    /// finds only the rows holding both, and each row found costs a confirmation.
+    /// Measured on 1,000,000 customers, counting the matches with the list's filter:
+    /// `47101208` (99 matches) 1.75 ms as `0120` (1,299 rows found), 0.50 ms as `0120`
+    /// and `1208` (120); the 108 long texts of the benchmark's rotation not kept, 43 ms
+    /// in all with one four, 30 ms with two. Empty when `rarestFour` is nil.
+    public func rarestFours(ratio: Int64, most: Int) -> [Substring] {
         let pairs = (0..<counts.count - 1).map { counts[$0] + counts[$0 + 1] }
-        let best = pairs.indices.min { pairs[$0] < pairs[$1] }!
-        guard pairs[best] * ratio <= (counts.max() ?? 0) else { return nil }
-        return text[starts[best]..<text.utf8.index(starts[best], offsetBy: 4)]
+        let commonest = counts.max() ?? 0
+        let ranked = pairs.indices.sorted { (pairs[$0], $0) < (pairs[$1], $1) }
+        guard pairs[ranked[0]] * ratio <= commonest else { return [] }
+        let chosen = [ranked[0]] + ranked.dropFirst().prefix(most - 1).filter { pairs[$0] * ratio <= commonest }
+        return chosen.map { text[starts[$0]..<text.utf8.index(starts[$0], offsetBy: 4)] }
     }
 }
 
