@@ -17,3 +17,11 @@ static const int CSQLITE_CONSTRAINT_NOTNULL = SQLITE_CONSTRAINT_NOTNULL;
 static inline int csqlite_disable_memory_statistics(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+// sqlite3_db_config is variadic too. The query planner stability guarantee: plans never
+// depend on bound values. Without it, a statement whose LIKE takes a bound pattern is
+// marked to be prepared again whenever that parameter is bound (SQLite looks at the value
+// for its LIKE optimisation), so every short search prepared its statements anew.
+static inline int csqlite_enable_stable_plans(sqlite3 *db) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)0);
+}

@@ -39,6 +39,13 @@ public final class Connection: @unchecked Sendable {
             throw SQLiteError(extendedCode: rc, message: message)
         }
         sqlite3_extended_result_codes(handle, 1)
+        // Plans that never depend on bound values (see csqlite_enable_stable_plans): a short
+        // search binds its LIKE pattern, and each new pattern prepared the statement again.
+        let stable = csqlite_enable_stable_plans(handle)
+        guard stable == SQLITE_OK else {
+            sqlite3_close_v2(handle)
+            throw SQLiteError(extendedCode: stable, message: "could not enable stable query plans")
+        }
         self.handle = handle
         self.path = path
     }

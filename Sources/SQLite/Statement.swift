@@ -22,6 +22,12 @@ public final class Statement {
         sqlite3_finalize(handle)
     }
 
+    /// How many times SQLite has prepared this statement again by itself (a schema change,
+    /// or a plan that depended on a bound value).
+    var timesPreparedAgain: Int32 {
+        sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+    }
+
     /// Binds `arguments` to the parameters `?1...?n`, after clearing earlier state.
     func bind(_ arguments: [any SQLBindable]) throws {
         sqlite3_reset(handle)

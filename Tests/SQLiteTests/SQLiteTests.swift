@@ -66,6 +66,18 @@ func temporaryDatabasePath() throws -> String {
         #expect(first === second)
     }
 
+    @Test func aBoundLikePatternDoesNotPrepareTheStatementAgain() throws {
+        // Without the stability guarantee, every new pattern bound to a LIKE marked the
+        // statement expired, and each step prepared it anew (short searches: 240 -> 154 µs).
+        let db = try Connection(path: ":memory:")
+        try db.exec("CREATE TABLE t (name TEXT COLLATE NOCASE UNIQUE); INSERT INTO t VALUES ('kamau'), ('wanjiku'), ('otieno')")
+        let sql = #"SELECT COUNT(*) FROM t WHERE name LIKE ? ESCAPE '\'"#
+        for (pattern, count) in [("%a%", 2), ("%o%", 1), ("K%", 1), ("%u", 2), ("%zz%", 0), ("%a%", 2)] {
+            #expect(try db.scalarInt(sql, pattern) == Int64(count), "\(pattern)")
+        }
+        #expect(try db.statement(sql).timesPreparedAgain == 0)
+    }
+
     @Test func wrongArgumentCountsAreErrors() throws {
         let db = try Connection(path: ":memory:")
         #expect(throws: SQLiteError.self) { try db.execute("SELECT ?, ?", 1) }
