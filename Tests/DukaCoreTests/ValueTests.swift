@@ -253,6 +253,10 @@ import DukaAssets
         // Nothing rare enough: no narrowing at all.
         #expect(phone.rarestFours(ratio: 100, most: 2).isEmpty)
         #expect(phone.rarestFour(ratio: 100) == nil)
+        // The first four's rarer trigram in 1,000 users or fewer: its rows are few, one four.
+        let few = TrigramWeights("gen4242", counts: ["gen": 100_000, "en4": 11_111, "n42": 1_111, "424": 399, "242": 399])!
+        #expect(few.rarestFours(ratio: 8, most: 2) == ["4242"])
+        #expect(few.rarestFours(ratio: 0, most: 2) == ["4242", "n424"])
         // Ties go to the earlier four, as `rarestFour` does.
         let even = TrigramWeights("abcdef", counts: ["abc": 5, "bcd": 5, "cde": 5, "def": 5])!
         #expect(even.rarestFours(ratio: 0, most: 2) == ["abcd", "bcde"])

@@ -37,6 +37,10 @@ public struct TrigramWeights: Sendable {
     /// The ratio a statement that reads every match narrows at (both engines; see `rarestFour`).
     public static let narrowingRatio: Int64 = 8
 
+    /// How many users the rarer trigram of the first four must be in before a second four
+    /// is looked up too (`rarestFours`).
+    public static let secondFourFrom: Int64 = 1_000
+
     /// The four characters whose two trigrams are rarest together, when the whole text
     /// holds a trigram at least `ratio` times as common as those two (0: always).
     ///
@@ -53,19 +57,24 @@ public struct TrigramWeights: Sendable {
     }
 
     /// The rarest four characters as `rarestFour` picks them, then, when `most` allows,
-    /// the next rarest four whose two trigrams are also at least `ratio` times rarer than
-    /// the commonest (0: always). An index that looks up both
-    /// finds only the rows holding both, and each row found costs a confirmation.
-    /// Measured on 1,000,000 customers, counting the matches with the list's filter:
-    /// `47101208` (99 matches) 1.75 ms as `0120` (1,299 rows found), 0.50 ms as `0120`
-    /// and `1208` (120); the 108 long texts of the benchmark's rotation not kept, 43 ms
-    /// in all with one four, 30 ms with two. Empty when `rarestFour` is nil.
+    /// the next rarest four, when those first four may be in many users (the rarer of
+    /// their two trigrams in more than `secondFourFrom`) and the next four's two trigrams
+    /// are also at least `ratio` times rarer than the commonest (0: always, both). An
+    /// index that looks up both finds only the rows holding both, and each row found
+    /// costs a confirmation; but looking up a second four costs more than confirming a
+    /// few rows. Measured, counting the matches with the list's filter: at 1,000,000
+    /// customers `47101208` (99 matches) 1.75 ms as `0120` (1,299 rows found), 0.50 ms as
+    /// `0120` and `1208` (120), and the 108 long texts of the benchmark's rotation not
+    /// kept 47 ms in all with one four, 33 ms with two; at 100,000, `gen4242` in the users
+    /// API 0.07 ms as `4242` (20 rows found), 0.12 ms as `4242` and `n424`.
     public func rarestFours(ratio: Int64, most: Int) -> [Substring] {
         let pairs = (0..<counts.count - 1).map { counts[$0] + counts[$0 + 1] }
         let commonest = counts.max() ?? 0
         let ranked = pairs.indices.sorted { (pairs[$0], $0) < (pairs[$1], $1) }
-        guard pairs[ranked[0]] * ratio <= commonest else { return [] }
-        let chosen = [ranked[0]] + ranked.dropFirst().prefix(most - 1).filter { pairs[$0] * ratio <= commonest }
+        let best = ranked[0]
+        guard pairs[best] * ratio <= commonest else { return [] }
+        let manyFound = ratio == 0 || min(counts[best], counts[best + 1]) > Self.secondFourFrom
+        let chosen = [best] + ranked.dropFirst().prefix(manyFound ? most - 1 : 0).filter { pairs[$0] * ratio <= commonest }
         return chosen.map { text[starts[$0]..<text.utf8.index(starts[$0], offsetBy: 4)] }
     }
 }
