@@ -257,6 +257,9 @@ import DukaAssets
         let few = TrigramWeights("gen4242", counts: ["gen": 100_000, "en4": 11_111, "n42": 1_111, "424": 399, "242": 399])!
         #expect(few.rarestFours(ratio: 8, most: 2) == ["4242"])
         #expect(few.rarestFours(ratio: 0, most: 2) == ["4242", "n424"])
+        // A second four equal to the first (case folded) is not looked up twice.
+        let twice = TrigramWeights("abcdABCD", counts: ["abc": 5_000, "bcd": 5_000, "cda": 900_000, "dab": 900_000])!
+        #expect(twice.rarestFours(ratio: 8, most: 2) == ["abcd"])
         // Ties go to the earlier four, as `rarestFour` does.
         let even = TrigramWeights("abcdef", counts: ["abc": 5, "bcd": 5, "cde": 5, "def": 5])!
         #expect(even.rarestFours(ratio: 0, most: 2) == ["abcd", "bcde"])

@@ -74,8 +74,13 @@ public struct TrigramWeights: Sendable {
         let best = ranked[0]
         guard pairs[best] * ratio <= commonest else { return [] }
         let manyFound = ratio == 0 || min(counts[best], counts[best + 1]) > Self.secondFourFrom
-        let chosen = [best] + ranked.dropFirst().prefix(manyFound ? most - 1 : 0).filter { pairs[$0] * ratio <= commonest }
-        return chosen.map { text[starts[$0]..<text.utf8.index(starts[$0], offsetBy: 4)] }
+        let four = { (index: Int) in text[starts[index]..<text.utf8.index(starts[index], offsetBy: 4)] }
+        let first = four(best)
+        // A four equal to the first (`abcdABCD`: the index folds case) would find nothing more.
+        let others = ranked.dropFirst().lazy
+            .filter { pairs[$0] * ratio <= commonest && !four($0).lowercased().elementsEqual(first.lowercased()) }
+            .prefix(manyFound ? max(most - 1, 0) : 0)
+        return [first] + others.map(four)
     }
 }
 
