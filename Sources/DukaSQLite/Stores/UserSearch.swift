@@ -108,9 +108,10 @@ private func likeCondition(_ text: String, columns: [String]) -> (sql: String, a
 /// "`text` is in one of `columns`" tested on one row at a time: `instr(lower(column))`
 /// when the row's columns are ASCII (where `lower` folds case as the index does), else
 /// the index's own match of the whole text for that row (Unicode case folding: a Kelvin
-/// sign `K` matches `k` there but not in `lower`). instr, not LIKE: a LIKE with a bound
-/// pattern makes SQLite prepare the statement again whenever the pattern changes, which
-/// costs more than the search.
+/// sign `K` matches `k` there but not in `lower`). instr, not LIKE: chosen when a LIKE
+/// with a bound pattern made SQLite prepare the statement again on every new pattern.
+/// Stable plans (`Connection`) have ended that since; whether LIKE is now the cheaper
+/// test (it folds case without copying the column) is not measured yet.
 ///
 /// A column is ASCII when its characters are as many as its bytes (`length` stops at a
 /// NUL, so a NUL also takes the index's way, which is always right). A `GLOB` for a
