@@ -114,7 +114,7 @@ enum PGKeptSearches {
             guard ContinuousClock.now < deadline else { throw StorageError(.busy, message: "kept search: older transactions did not end") }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let columns = key.list.searchedColumns.map { #"lower(\#($0) COLLATE "und-x-icu") LIKE duka_like_substring($2) ESCAPE '\'"# }
+        let columns = key.list.searchedColumns.map { #"folded_\#($0) LIKE duka_like_substring($2) ESCAPE '\'"# }
         let listCondition = key.list == .customers ? "role = 'customer' AND " : ""
         try await storage.write { db in
             try await db.execute(
