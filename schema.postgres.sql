@@ -499,6 +499,8 @@ CREATE TABLE search_texts (
     text  TEXT    COLLATE "C" NOT NULL,
     ready BOOLEAN NOT NULL DEFAULT FALSE,
     since BIGINT  NOT NULL,
+    -- Its matches are listed in search_text_members (found in at most 10,000 users when kept).
+    listed BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (list, text)
 );
 
@@ -508,6 +510,18 @@ CREATE TABLE search_text_counts (
     bucket BIGINT NOT NULL,
     count  BIGINT NOT NULL,
     PRIMARY KEY (list, text, bucket)
+);
+
+-- The users a listed text matches, in each list's page order (migration 11): a page of a
+-- text GIN would find in no order reads its own rows here, at any depth.
+CREATE TABLE search_text_members (
+    list     TEXT   COLLATE "C" NOT NULL,
+    text     TEXT   COLLATE "C" NOT NULL,
+    -- The list's page order: created_at on the users API ('u'), id on the portal ('c').
+    sort_key BIGINT NOT NULL,
+    id       BIGINT NOT NULL,
+    bucket   BIGINT NOT NULL,
+    PRIMARY KEY (list, text, sort_key, id) INCLUDE (bucket)
 );
 
 -- `text` as a LIKE pattern matching it anywhere ('%', '_' and '\' escaped).
@@ -535,10 +549,18 @@ $$;
 CREATE FUNCTION duka_users_search_texts_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM search_texts) THEN
+        WITH found AS MATERIALIZED (
+            SELECT g.*, u.id, CASE g.list WHEN 'u' THEN u.created_at ELSE u.id END AS sort_key
+            FROM inserted AS u CROSS JOIN LATERAL duka_search_text_rows(u, 1) AS g
+        ), members AS (
+            INSERT INTO search_text_members (list, text, sort_key, id, bucket)
+            SELECT f.list, f.text, f.sort_key, f.id, f.bucket FROM found AS f
+            JOIN search_texts AS t ON t.list = f.list AND t.text = f.text AND t.listed
+        )
         INSERT INTO search_text_counts (list, text, bucket, count)
-        SELECT g.list, g.text, g.bucket, SUM(g.sign) FROM inserted AS u CROSS JOIN LATERAL duka_search_text_rows(u, 1) AS g
-        GROUP BY g.list, g.text, g.bucket
-        ORDER BY g.list, g.text, g.bucket
+        SELECT list, text, bucket, SUM(sign) FROM found
+        GROUP BY list, text, bucket
+        ORDER BY list, text, bucket
         ON CONFLICT (list, text, bucket) DO UPDATE SET count = search_text_counts.count + excluded.count;
     END IF;
     RETURN NULL;
@@ -548,10 +570,17 @@ $$;
 CREATE FUNCTION duka_users_search_texts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM search_texts) THEN
+        WITH found AS MATERIALIZED (
+            SELECT g.*, u.id, CASE g.list WHEN 'u' THEN u.created_at ELSE u.id END AS sort_key
+            FROM deleted AS u CROSS JOIN LATERAL duka_search_text_rows(u, -1) AS g
+        ), members AS (
+            DELETE FROM search_text_members AS m USING found AS f
+            WHERE m.list = f.list AND m.text = f.text AND m.sort_key = f.sort_key AND m.id = f.id
+        )
         INSERT INTO search_text_counts (list, text, bucket, count)
-        SELECT g.list, g.text, g.bucket, SUM(g.sign) FROM deleted AS u CROSS JOIN LATERAL duka_search_text_rows(u, -1) AS g
-        GROUP BY g.list, g.text, g.bucket
-        ORDER BY g.list, g.text, g.bucket
+        SELECT list, text, bucket, SUM(sign) FROM found
+        GROUP BY list, text, bucket
+        ORDER BY list, text, bucket
         ON CONFLICT (list, text, bucket) DO UPDATE SET count = search_text_counts.count + excluded.count;
     END IF;
     RETURN NULL;
@@ -576,6 +605,22 @@ BEGIN
         HAVING SUM(g.sign) <> 0
         ORDER BY g.list, g.text, g.bucket
         ON CONFLICT (list, text, bucket) DO UPDATE SET count = search_text_counts.count + excluded.count;
+        IF EXISTS (SELECT 1 FROM search_texts WHERE listed) THEN
+            -- A changed user leaves the texts it matched, then joins those it matches
+            -- (its bucket or place may have changed with them).
+            DELETE FROM search_text_members AS m
+            USING before AS o JOIN after AS n ON n.id = o.id CROSS JOIN LATERAL duka_search_text_rows(o, -1) AS g
+            WHERE (o.username, o.email, o.full_name, o.phone_number, o.id_number, o.role, o.deleted_at, o.is_active, o.created_at)
+                IS DISTINCT FROM (n.username, n.email, n.full_name, n.phone_number, n.id_number, n.role, n.deleted_at, n.is_active, n.created_at)
+                AND m.list = g.list AND m.text = g.text AND m.id = o.id
+                AND m.sort_key = CASE g.list WHEN 'u' THEN o.created_at ELSE o.id END;
+            INSERT INTO search_text_members (list, text, sort_key, id, bucket)
+            SELECT g.list, g.text, CASE g.list WHEN 'u' THEN n.created_at ELSE n.id END, n.id, g.bucket
+            FROM before AS o JOIN after AS n ON n.id = o.id CROSS JOIN LATERAL duka_search_text_rows(n, 1) AS g
+            JOIN search_texts AS t ON t.list = g.list AND t.text = g.text AND t.listed
+            WHERE (o.username, o.email, o.full_name, o.phone_number, o.id_number, o.role, o.deleted_at, o.is_active, o.created_at)
+                IS DISTINCT FROM (n.username, n.email, n.full_name, n.phone_number, n.id_number, n.role, n.deleted_at, n.is_active, n.created_at);
+        END IF;
     END IF;
     RETURN NULL;
 END

@@ -22,6 +22,7 @@ public enum PGCheck {
                     scalar: { sql in try await db.scalarInt(sql) ?? 0 },
                     triples: { sql in try await db.rows(sql, []).map { ($0.string(0), $0.int64(1), $0.int64(2)) } },
                     keptSearchRecount: version >= 5 ? PGKeptSearches.recount : nil,
+                    keptSearchMembers: version >= 11,
                     schemaVersion: version
                 ))
                 return findings

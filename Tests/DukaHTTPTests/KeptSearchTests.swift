@@ -56,7 +56,22 @@ import Testing
         let kept = "SELECT list, text, bucket, count FROM search_text_counts WHERE count <> 0"
         let extra = try await duka.scalarInt("SELECT COUNT(*) FROM (\(kept) EXCEPT \(recount)) AS d") ?? -1
         let missing = try await duka.scalarInt("SELECT COUNT(*) FROM (\(recount) EXCEPT \(kept)) AS d") ?? -1
-        return extra + missing
+        guard duka.engine == .postgres else { return extra + missing }
+        // PostgreSQL lists the matches of listed texts: each user once, in its place and bucket.
+        let matches = """
+            SELECT g.list, g.text, CASE g.list WHEN 'u' THEN u.created_at ELSE u.id END, u.id, g.bucket
+            FROM users AS u CROSS JOIN LATERAL duka_search_text_rows(u, 1) AS g
+            JOIN search_texts AS t ON t.list = g.list AND t.text = g.text AND t.listed
+            """
+        let members = "SELECT list, text, sort_key, id, bucket FROM search_text_members"
+        let extraMembers = try await duka.scalarInt("SELECT COUNT(*) FROM (\(members) EXCEPT \(matches)) AS d") ?? -1
+        let missingMembers = try await duka.scalarInt("SELECT COUNT(*) FROM (\(matches) EXCEPT \(members)) AS d") ?? -1
+        return extra + missing + extraMembers + missingMembers
+    }
+
+    /// How many members PostgreSQL lists (0 on SQLite, which lists none).
+    static func members(_ duka: TestDuka) async throws -> Int64 {
+        duka.engine == .postgres ? try await duka.scalarInt("SELECT COUNT(*) FROM search_text_members") ?? 0 : 0
     }
 
     @Test(arguments: TestEngine.available) func keptAnswersEqualCountedOnes(_ engine: TestEngine) async throws {
@@ -73,6 +88,7 @@ import Testing
             #expect(kept >= 15, "texts kept: \(kept)")
             #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE text = 'example'") == 2)
             #expect(try await Self.drift(duka) == 0)
+            if engine == .postgres { #expect(try await Self.members(duka) > 100, "every kept text is listed here") }
             // Walks within the usual budget, and within one so small that most pages are
             // found through the index instead.
             for budget: Int64? in [nil, 3] {
@@ -92,6 +108,19 @@ import Testing
             let keptAfter = try await KeptSearch.$keptFromOverride.withValue(Int64.max) { try await Self.answers(api, token: token) }
             for (path, body) in countedAfter { #expect(keptAfter[path] == body, "after changes: \(path)") }
             #expect(countedAfter != counted, "the changes changed some answers")
+
+            // PostgreSQL: the same texts not listed, their pages walked or found through the
+            // trigram indexes.
+            if engine == .postgres {
+                try await duka.execute("UPDATE search_texts SET listed = FALSE")
+                try await duka.execute("DELETE FROM search_text_members")
+                for budget: Int64? in [nil, 3] {
+                    let answered = try await KeptSearch.$keptFromOverride.withValue(Int64.max) {
+                        try await KeptSearch.$walkBudgetOverride.withValue(budget) { try await Self.answers(api, token: token) }
+                    }
+                    for (path, body) in countedAfter { #expect(answered[path] == body, "not listed, budget \(budget ?? -1): \(path)") }
+                }
+            }
         }
     }
 

@@ -26,6 +26,9 @@ public enum DatabaseCheck {
         /// ("list:text", bucket, count): its triggers' own test, in SQL. Nil before
         /// migration 5.
         public let keptSearchRecount: String?
+        /// Whether listed texts' members are kept (`search_text_members`, PostgreSQL's
+        /// migration 11) and checked against the recount.
+        public let keptSearchMembers: Bool
         /// The database's migration: checks of later tables are skipped on older ones.
         public let schemaVersion: Int64
 
@@ -33,11 +36,13 @@ public enum DatabaseCheck {
             scalar: @escaping @Sendable (String) async throws -> Int64,
             triples: @escaping @Sendable (String) async throws -> [(String, Int64, Int64)],
             keptSearchRecount: String? = nil,
+            keptSearchMembers: Bool = false,
             schemaVersion: Int64 = 0
         ) {
             self.scalar = scalar
             self.triples = triples
             self.keptSearchRecount = keptSearchRecount
+            self.keptSearchMembers = keptSearchMembers
             self.schemaVersion = schemaVersion
         }
     }
@@ -153,13 +158,36 @@ public enum DatabaseCheck {
                 SELECT c.list || ':' || c.text, c.bucket, c.count FROM search_text_counts AS c
                 JOIN checked AS t ON t.list = c.list AND t.text = c.text WHERE c.count <> 0
                 """))
-            let recounted = keyed(try await queries.triples(recount))
+            let recountedRows = try await queries.triples(recount)
+            let recounted = keyed(recountedRows)
             let drifted = Set(keptTexts.keys).union(recounted.keys).sorted().filter { keptTexts[$0] != recounted[$0] }
             findings.append(Finding(
                 "kept search totals",
                 problem: drifted.isEmpty ? nil : drifted.prefix(5).map { "\($0): holds \(keptTexts[$0] ?? 0), but there are \(recounted[$0] ?? 0)" }
                     .joined(separator: "; ")
             ))
+            if queries.keptSearchMembers {
+                // A listed text's members are its matches: as many in each bucket as the
+                // count from scratch finds, each with its own user's place in the list.
+                let listed = Set(try await queries.triples("""
+                    WITH \(checkedTexts)
+                    SELECT t.list || ':' || t.text, 0, 0 FROM search_texts AS t JOIN checked AS c ON c.list = t.list AND c.text = t.text
+                    WHERE t.listed
+                    """).map(\.0))
+                let members = keyed(try await queries.triples("""
+                    WITH \(checkedTexts)
+                    SELECT m.list || ':' || m.text, m.bucket, COUNT(*) FROM search_text_members AS m
+                    JOIN checked AS c ON c.list = m.list AND c.text = m.text
+                    JOIN users AS u ON u.id = m.id AND m.sort_key = CASE m.list WHEN 'u' THEN u.created_at ELSE u.id END
+                    GROUP BY 1, 2
+                    """))
+                let expected = keyed(recountedRows.filter { listed.contains($0.0) })
+                let astray = try await queries.scalar("SELECT COUNT(*) FROM search_text_members AS m WHERE NOT EXISTS (SELECT 1 FROM users AS u WHERE u.id = m.id)")
+                let wrong = Set(members.keys).union(expected.keys).sorted().filter { members[$0] != expected[$0] }
+                var problems = wrong.prefix(5).map { "\($0): lists \(members[$0] ?? 0), but there are \(expected[$0] ?? 0)" }
+                if astray > 0 { problems.append("\(astray) members of users that no longer exist") }
+                findings.append(Finding("kept search members", problem: problems.isEmpty ? nil : problems.joined(separator: "; ")))
+            }
         }
         return findings
     }

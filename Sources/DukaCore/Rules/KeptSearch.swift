@@ -87,6 +87,12 @@ public struct KeptSearch: Sendable, Hashable {
     /// Tests walk a few rows only, to take both ways.
     @TaskLocal public static var walkBudgetOverride: Int64?
 
+    /// Kept texts found in at most this many users when kept have their matches listed
+    /// in page order too (PostgreSQL's `search_text_members`): a page of one reads its own
+    /// rows. Denser texts are walked, their matches being close together in any order;
+    /// the bound keeps the lists' size at most 256 × 10,000 rows a list at any size.
+    public static let listedUpTo: Int64 = 10_000
+
     /// Texts kept per list, at most: each is tested by the triggers on every change of a
     /// user (an `instr` per searched column, about a microsecond together).
     public static let capacity: Int64 = 256

@@ -44,7 +44,8 @@ enum PGAdmittedReads {
     /// row is admitted; answers the total. One statement: the total, the caller and the page.
     static func userPage(
         _ access: Access, filter: PGFilter, order: String, total: Total, page: PageRequest, matchesFirst: Bool = false,
-        startingAt placement: PGPageStart? = nil, walk: PGKeptSearches.Walk? = nil, in db: PGSession, row: (PGRow) throws -> Void
+        startingAt placement: PGPageStart? = nil, walk: PGKeptSearches.Walk? = nil, members: PGKeptSearches.Members? = nil,
+        in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
         // The matching rows read once, before the page (always with `countOfMatches`; on
         // request for a sparse short search, whose walk in page order PostgreSQL would
@@ -55,8 +56,15 @@ enum PGAdmittedReads {
         // that come before the page.
         // A dense kept text's walk, within its budget of rows; when they do not hold the
         // page, the trigram indexes find it instead (`filter`), in the same statement.
-        let walk = readsMatchesFirst || placement != nil ? nil : walk
+        let members = readsMatchesFirst || placement != nil ? nil : members
+        let walk = readsMatchesFirst || placement != nil || members != nil ? nil : walk
         var walkSQL = ""
+        if let members {
+            // Whether the text is still listed in this statement's snapshot (it may have
+            // made room for another since the state was read): if not, the indexes find it.
+            walkSQL = "listed AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM search_texts WHERE list = $? AND text = $? AND ready AND listed) AS yes),"
+            arguments += [members.search.list.rawValue, members.search.text]
+        }
         if let walk {
             walkSQL = """
                 walked AS MATERIALIZED (
@@ -120,6 +128,28 @@ enum PGAdmittedReads {
             skip = "0"
             sourceHasWhere = false
         }
+        // Arguments of the source around its filter's.
+        var sourceArgumentsBefore: [any PGArgument] = [], sourceArgumentsAfter: [any PGArgument] = []
+        if let members {
+            // The page's rows from the text's members in page order, at any depth; the
+            // list's order and the members' are the same (`sort_key`, then id).
+            let direction = members.descending ? "DESC" : "ASC"
+            let offset = page.offset ?? Int64.max
+            source = """
+                (SELECT users.* FROM (
+                    SELECT id FROM search_text_members
+                    WHERE list = $? AND text = $? AND bucket IN (\(members.search.bucketList)) AND (SELECT yes FROM listed)
+                    ORDER BY sort_key \(direction), id \(direction) LIMIT \(page.size) OFFSET $?
+                 ) AS m JOIN users USING (id)
+                 UNION ALL
+                 (SELECT * FROM users \(filter.unnumberedWhereClause) AND NOT (SELECT yes FROM listed)
+                  ORDER BY \(order) LIMIT \(page.size) OFFSET $?)) AS users
+                """
+            sourceArgumentsBefore = [members.search.list.rawValue, members.search.text, offset]
+            sourceArgumentsAfter = [offset]
+            skip = "0"
+            sourceHasWhere = false
+        }
         if walk != nil {
             source = """
                 (SELECT * FROM walked WHERE (SELECT yes FROM enough)
@@ -136,7 +166,7 @@ enum PGAdmittedReads {
             // A text no row contains is answered from its count, without a walk.
             source += (sourceHasWhere ? " AND" : " WHERE") + " (SELECT * FROM total) > 0"
         }
-        if !readsMatchesFirst { arguments += filter.arguments }
+        if !readsMatchesFirst { arguments += sourceArgumentsBefore + filter.arguments + sourceArgumentsAfter }
         let limit: String
         if page.offset == 0 {
             // The first page, by far the most read: its size is written into the text, so the
@@ -148,7 +178,7 @@ enum PGAdmittedReads {
             // A page past the end (or an offset that overflowed) reads no rows.
             let offset = page.offset ?? Int64.max
             arguments += [offset, page.size]
-            if startSQL.isEmpty { arguments.append(offset) }
+            if skip == "$?" { arguments.append(offset) }
             limit = "LIMIT CASE WHEN $? < (SELECT * FROM total) THEN $? ELSE 0 END OFFSET \(skip)"
         }
         let sql = PGFilter.numbered(

@@ -37,8 +37,9 @@ enum PGCustomers {
             )
         }
         if let kept = KeptSearch(filter), let state = try await PGKeptSearches.state(kept, in: db) {
-            // A kept text's total is a few rows' sum; its page is walked when that reaches
-            // it soon (a dense text), else found through the trigram indexes.
+            // A kept text's total is a few rows' sum; its page is read from its members
+            // (listed), walked when that reaches it soon (a dense text), else found through
+            // the trigram indexes.
             let walked = PGKeptSearches.walks(state, page: page)
             var unsearched = filter
             unsearched.search = nil
@@ -47,9 +48,11 @@ enum PGCustomers {
                 condition: PGSearch.condition(kept.text, columns: kept.list.searchedColumns, walked: true),
                 state: state, page: page
             )
+            // A listed text's page is read from its members, in id order as the portal's.
+            let members = state.listed ? PGKeptSearches.Members(search: kept, descending: false) : nil
             return try await PGAdmittedReads.userPage(
                 access, filter: conditions(filter), order: "id", total: .kept(kept), page: page,
-                matchesFirst: !walked, walk: walk, in: db, row: row
+                matchesFirst: !walked && members == nil, walk: walk, members: members, in: db, row: row
             )
         }
         if let search = filter.search, searched {

@@ -5,24 +5,39 @@ import DukaCore
 /// The trigger tests each user as a search does (LIKE over Unicode lower case), so a
 /// kept total is exactly a count.
 enum PGKeptSearches {
-    /// Whether the search's text is kept and counted, its kept total, and how many users
-    /// the filter's buckets hold (to choose between a walk and the trigram indexes).
-    static func state(_ search: KeptSearch, in db: PGSession) async throws -> (total: Int64, listSize: Int64)? {
+    /// Whether the search's text is kept and counted: its kept total, how many users the
+    /// filter's buckets hold (to choose between a walk and the trigram indexes), and
+    /// whether its matches are listed (`search_text_members`).
+    static func state(_ search: KeptSearch, in db: PGSession) async throws -> State? {
         let row = try await db.first(
             """
-            SELECT EXISTS (SELECT 1 FROM search_texts WHERE list = $1 AND text = $2 AND ready),
+            SELECT (SELECT listed FROM search_texts WHERE list = $1 AND text = $2 AND ready),
                 COALESCE((SELECT SUM(count) FROM search_text_counts WHERE list = $1 AND text = $2 AND bucket IN (\(search.bucketList))), 0)::bigint,
                 COALESCE((SELECT SUM(count) FROM search_grams WHERE list = $1 AND gram = '' AND bucket IN (\(search.bucketList))), 0)::bigint
             """,
             search.list.rawValue, search.text
         )
-        guard let row, row.bool(0) else { return nil }
-        return (row.int64(1), row.int64(2))
+        guard let row, !row.isNull(0) else { return nil }
+        return State(total: row.int64(1), listSize: row.int64(2), listed: row.bool(0))
+    }
+
+    struct State {
+        let total: Int64
+        let listSize: Int64
+        let listed: Bool
+    }
+
+    /// A listed text's page read from its members (see `PGAdmittedReads.userPage`), when
+    /// the list's order is the members' (`sort_key`: created_at on the users API, id on
+    /// the portal, then id).
+    struct Members {
+        let search: KeptSearch
+        let descending: Bool
     }
 
     /// Whether the page is found by walking the list (few rows read before it) rather
     /// than through the trigram indexes.
-    static func walks(_ state: (total: Int64, listSize: Int64), page: PageRequest) -> Bool {
+    static func walks(_ state: State, page: PageRequest) -> Bool {
         guard let offset = page.offset, offset < state.total else { return true }
         return KeptSearch.walks(total: state.total, listSize: state.listSize, offset: offset, size: page.size, rowsPerMatch: KeptSearch.postgresRowsPerMatch)
     }
@@ -36,7 +51,7 @@ enum PGKeptSearches {
         /// Matches the walk must find to hold the page: up to its end, or all of them.
         let needed: Int64
 
-        init(base: PGFilter, condition: (sql: String, arguments: [any PGArgument]), state: (total: Int64, listSize: Int64), page: PageRequest) {
+        init(base: PGFilter, condition: (sql: String, arguments: [any PGArgument]), state: State, page: PageRequest) {
             let offset = page.offset ?? state.total
             self.base = base
             self.condition = condition
@@ -69,11 +84,15 @@ enum PGKeptSearches {
     /// if it is less common than this one.
     static func adopt(_ key: KeptSearch.Key, total: Int64, now: Int64 = Timestamp.now(), storage: PostgresStorage) async throws {
         let list = key.list.rawValue, text = key.text
+        // Its matches listed in page order too (the triggers add changed users from now on).
+        let listed = total <= KeptSearch.listedUpTo
         let added: Bool = try await storage.write { db in
             // An adoption that stopped half-way (a crash) is dropped after ten minutes.
-            try await db.execute(
-                "DELETE FROM search_text_counts WHERE (list, text) IN (SELECT list, text FROM search_texts WHERE NOT ready AND since < $1)", now - 600
-            )
+            for table in ["search_text_counts", "search_text_members"] {
+                try await db.execute(
+                    "DELETE FROM \(table) WHERE (list, text) IN (SELECT list, text FROM search_texts WHERE NOT ready AND since < $1)", now - 600
+                )
+            }
             try await db.execute("DELETE FROM search_texts WHERE NOT ready AND since < $1", now - 600)
             // One adopter at a time per list, across instances.
             try await db.execute("SELECT pg_advisory_xact_lock($1)", key.list == .users ? usersLockKey : customersLockKey)
@@ -89,10 +108,13 @@ enum PGKeptSearches {
                     list
                 )
                 guard let least, least.int64(1) < total else { return false }
-                try await db.execute("DELETE FROM search_text_counts WHERE list = $1 AND text = $2", list, least.string(0))
-                try await db.execute("DELETE FROM search_texts WHERE list = $1 AND text = $2", list, least.string(0))
+                for table in ["search_text_counts", "search_text_members", "search_texts"] {
+                    try await db.execute("DELETE FROM \(table) WHERE list = $1 AND text = $2", list, least.string(0))
+                }
             }
-            try await db.execute("INSERT INTO search_texts (list, text, ready, since) VALUES ($1, $2, FALSE, $3)", list, text, now)
+            try await db.execute(
+                "INSERT INTO search_texts (list, text, ready, since, listed) VALUES ($1, $2, FALSE, $3, $4)", list, text, now, listed
+            )
             return true
         }
         guard added else { return }
@@ -117,6 +139,22 @@ enum PGKeptSearches {
         let columns = key.list.searchedColumns.map { #"folded_\#($0) LIKE duka_like_substring($2) ESCAPE '\'"# }
         let listCondition = key.list == .customers ? "role = 'customer' AND " : ""
         try await storage.write { db in
+            if listed {
+                // The members in a snapshot no change can follow: writers of users wait
+                // until this transaction ends (its two statements), so no change commits
+                // after the snapshot whose trigger would miss a member not yet inserted (a
+                // deleted user's would stay). Members the triggers listed already are kept.
+                try await db.execute("LOCK TABLE users IN SHARE MODE")
+                try await db.execute(
+                    """
+                    INSERT INTO search_text_members (list, text, sort_key, id, bucket)
+                    SELECT $1, $2, \(key.list == .users ? "created_at" : "id"), id, \(DatabaseCheck.bucket)
+                    FROM users WHERE \(listCondition)(\(columns.joined(separator: " OR ")))
+                    ON CONFLICT DO NOTHING
+                    """,
+                    list, text
+                )
+            }
             try await db.execute(
                 """
                 WITH found AS (

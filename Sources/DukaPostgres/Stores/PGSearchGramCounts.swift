@@ -44,6 +44,7 @@ enum PGSearchGramCounts {
         try await write(&pending, in: db)
         // The kept texts of long searches were not counted either: searches keep them again.
         try await db.execute("DELETE FROM search_text_counts")
+        try await db.execute("DELETE FROM search_text_members")
         try await db.execute("DELETE FROM search_texts")
         try await db.execute("UPDATE counters SET value = 0 WHERE name = 'search_grams_paused'")
     }

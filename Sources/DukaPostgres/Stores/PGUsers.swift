@@ -136,9 +136,10 @@ enum PGUsers {
         case .all: break
         }
         if let role = listFilter.role { filter.add("role = $?", role.rawValue) }
-        // A kept text's total is a few rows' sum; its page is walked when that reaches it
-        // soon (a dense text), else found through the trigram indexes.
-        var kept: (search: KeptSearch, state: (total: Int64, listSize: Int64))?
+        // A kept text's total is a few rows' sum; its page is read from its members
+        // (listed), walked when that reaches it soon (a dense text), else found through the
+        // trigram indexes.
+        var kept: (search: KeptSearch, state: PGKeptSearches.State)?
         if let search = KeptSearch(listFilter), let state = try await PGKeptSearches.state(search, in: db) { kept = (search, state) }
         let walked = kept.map { PGKeptSearches.walks($0.state, page: page) } ?? false
         let unsearched = filter
@@ -164,8 +165,12 @@ enum PGUsers {
             let walk = PGKeptSearches.Walk(
                 base: unsearched, condition: PGSearch.condition(search.text, columns: search.list.searchedColumns, walked: true), state: state, page: page
             )
+            // A listed text's page is read from its members when the list is in their
+            // order (by sign-up time, then id).
+            let members = state.listed && byCreation ? PGKeptSearches.Members(search: search, descending: listFilter.sortOrder == .desc) : nil
             return try await PGAdmittedReads.userPage(
-                access, filter: filter, order: order, total: .kept(search), page: page, matchesFirst: !walked, walk: walk, in: db, row: row
+                access, filter: filter, order: order, total: .kept(search), page: page, matchesFirst: !walked && members == nil,
+                walk: walk, members: members, in: db, row: row
             )
         }
         return try await PGAdmittedReads.userPage(
