@@ -36,27 +36,34 @@ enum PGCustomers {
                 matchesFirst: throughIndex, startingAt: PGPageStart(search: short, descending: false), in: db, row: row
             )
         }
-        if let kept = KeptSearch(filter), let state = try await PGKeptSearches.state(kept, in: db) {
-            // A kept text's total is a few rows' sum; its page is read from its members
-            // (listed), walked when that reaches it soon (a dense text), else found through
-            // the trigram indexes.
-            let walked = PGKeptSearches.walks(state, page: page)
-            var unsearched = filter
-            unsearched.search = nil
-            let walk = PGKeptSearches.Walk(
-                base: conditions(unsearched),
-                condition: PGSearch.condition(kept.text, columns: kept.list.searchedColumns, walked: true),
-                state: state, page: page
-            )
-            // A listed text's page is read from its members, in id order as the portal's.
-            let members = state.listed ? PGKeptSearches.Members(search: kept, descending: false) : nil
-            return try await PGAdmittedReads.userPage(
-                access, filter: conditions(filter), order: "id", total: .kept(kept), page: page,
-                matchesFirst: !walked && members == nil, walk: walk, members: members, in: db, row: row
-            )
+        // A long text's kept state, or else (not kept) the four the indexes should look up.
+        var narrowed: Substring?
+        if let kept = KeptSearch(filter), let text = filter.search {
+            let found = try await PGKeptSearches.stateOrNarrowing(kept, text: text, in: db)
+            narrowed = found.narrowed
+            if let state = found.state {
+                // A kept text's total is a few rows' sum; its page is read from its members
+                // (listed), walked when that reaches it soon (a dense text), else found through
+                // the trigram indexes.
+                let walked = PGKeptSearches.walks(state, page: page)
+                var unsearched = filter
+                unsearched.search = nil
+                let walk = PGKeptSearches.Walk(
+                    base: conditions(unsearched),
+                    condition: PGSearch.condition(kept.text, columns: kept.list.searchedColumns, walked: true),
+                    state: state, page: page
+                )
+                // A listed text's page is read from its members, in id order as the portal's.
+                let members = state.listed ? PGKeptSearches.Members(search: kept, descending: false) : nil
+                return try await PGAdmittedReads.userPage(
+                    access, filter: conditions(filter), order: "id", total: .kept(kept), page: page,
+                    matchesFirst: !walked && members == nil, walk: walk, members: members, in: db, row: row
+                )
+            }
+        } else if let search = filter.search, searched {
+            narrowed = try await PGSearch.narrowing(search, list: .customers, in: db)
         }
-        if let search = filter.search, searched {
-            let narrowed = try await PGSearch.narrowing(search, list: .customers, in: db)
+        if searched {
             return try await PGAdmittedReads.userPage(
                 access, filter: conditions(filter, narrowedTo: narrowed), order: "id", total: .countOfMatches, page: page, in: db, row: row
             )

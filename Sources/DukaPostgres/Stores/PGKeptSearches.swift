@@ -5,20 +5,34 @@ import DukaCore
 /// The trigger tests each user as a search does (LIKE over Unicode lower case), so a
 /// kept total is exactly a count.
 enum PGKeptSearches {
-    /// Whether the search's text is kept and counted: its kept total, how many users the
-    /// filter's buckets hold (to choose between a walk and the trigram indexes), and
-    /// whether its matches are listed (`search_text_members`).
-    static func state(_ search: KeptSearch, in db: PGSession) async throws -> State? {
-        let row = try await db.first(
+    /// Whether the search's text is kept and counted (its kept total, how many users the
+    /// filter's buckets hold, to choose between a walk and the trigram indexes, and
+    /// whether its matches are listed in `search_text_members`), or else, for a text not
+    /// kept, the four of it the trigram indexes should look up (`PGSearch.narrowing`):
+    /// one round trip for both, where a text not kept took two.
+    static func stateOrNarrowing(_ search: KeptSearch, text: String, in db: PGSession) async throws -> (state: State?, narrowed: Substring?) {
+        let trigrams = TrigramWeights.trigrams(of: text) ?? []
+        let marks = trigrams.indices.map { "$\($0 + 3)" }.joined(separator: ", ")
+        let weights = trigrams.isEmpty ? "" : """
+            UNION ALL
+            SELECT gram, NULL, SUM(count)::bigint, 0 FROM search_grams
+            WHERE list = $1 AND gram IN (\(marks)) AND NOT EXISTS (SELECT 1 FROM search_texts WHERE list = $1 AND text = $2 AND ready)
+            GROUP BY gram
             """
-            SELECT (SELECT listed FROM search_texts WHERE list = $1 AND text = $2 AND ready),
+        let rows = try await db.rows(
+            """
+            SELECT NULL, (SELECT listed FROM search_texts WHERE list = $1 AND text = $2 AND ready),
                 COALESCE((SELECT SUM(count) FROM search_text_counts WHERE list = $1 AND text = $2 AND bucket IN (\(search.bucketList))), 0)::bigint,
                 COALESCE((SELECT SUM(count) FROM search_grams WHERE list = $1 AND gram = '' AND bucket IN (\(search.bucketList))), 0)::bigint
+            \(weights)
             """,
-            search.list.rawValue, search.text
+            [search.list.rawValue, search.text] + trigrams
         )
-        guard let row, !row.isNull(0) else { return nil }
-        return State(total: row.int64(1), listSize: row.int64(2), listed: row.bool(0))
+        if let first = rows.first(where: { $0.isNull(0) }), !first.isNull(1) {
+            return (State(total: first.int64(2), listSize: first.int64(3), listed: first.bool(1)), nil)
+        }
+        let counts = Dictionary(rows.filter { !$0.isNull(0) }.map { ($0.string(0), $0.int64(2)) }, uniquingKeysWith: +)
+        return (nil, PGSearch.narrowing(text, counts: counts))
     }
 
     struct State {

@@ -129,7 +129,12 @@ enum PGSearch {
             "SELECT gram, SUM(count)::bigint FROM search_grams WHERE list = $1 AND gram IN (\(marks)) GROUP BY gram",
             [list.rawValue] + trigrams
         )
-        let counts = Dictionary(rows.map { ($0.string(0), $0.int64(1)) }, uniquingKeysWith: +)
+        return narrowing(text, counts: Dictionary(rows.map { ($0.string(0), $0.int64(1)) }, uniquingKeysWith: +))
+    }
+
+    /// The same, from the text's trigrams' counts.
+    static func narrowing(_ text: String, counts: [String: Int64]) -> Substring? {
+        guard !ShortSearch.counts(text) else { return nil }
         return TrigramWeights(text, counts: counts)?.rarestFour(ratio: TrigramWeights.narrowingRatio)
     }
 

@@ -140,12 +140,17 @@ enum PGUsers {
         // (listed), walked when that reaches it soon (a dense text), else found through the
         // trigram indexes.
         var kept: (search: KeptSearch, state: PGKeptSearches.State)?
-        if let search = KeptSearch(listFilter), let state = try await PGKeptSearches.state(search, in: db) { kept = (search, state) }
+        // A text not kept is counted through the indexes, narrowed when that reads less.
+        var narrowed: Substring?
+        if let search = KeptSearch(listFilter), let text = listFilter.search {
+            let found = try await PGKeptSearches.stateOrNarrowing(search, text: text, in: db)
+            if let state = found.state { kept = (search, state) } else { narrowed = found.narrowed }
+        } else if let search = listFilter.search, !search.isEmpty {
+            narrowed = try await PGSearch.narrowing(search, list: .users, in: db)
+        }
         let walked = kept.map { PGKeptSearches.walks($0.state, page: page) } ?? false
         let unsearched = filter
         if let search = listFilter.search, !search.isEmpty {
-            // A text not kept is counted through the indexes, narrowed when that reads less.
-            let narrowed = kept == nil ? try await PGSearch.narrowing(search, list: .users, in: db) : nil
             filter.add(PGSearch.condition(search, columns: ["username", "email"], throughIndex: throughIndex, narrowedTo: narrowed))
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
