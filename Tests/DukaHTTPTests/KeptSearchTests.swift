@@ -131,6 +131,11 @@ import Testing
         try await duka.run { api in
             try await ShortSearchTests.addPeople(duka, count: 120)
             let token = try await api.token("admin", TestDuka.adminPassword)
+            if engine == .postgres {
+                // Members a writer left for texts not kept (a race with their eviction):
+                // adoption lists its text afresh.
+                try await duka.execute("INSERT INTO search_text_members VALUES ('c', 'kamau', 424242, 424242, 17), ('u', 'example', 7, 424243, 17)")
+            }
             let changes = Task {
                 for round in 0..<60 {
                     try await duka.execute(

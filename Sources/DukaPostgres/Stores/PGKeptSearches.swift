@@ -154,17 +154,18 @@ enum PGKeptSearches {
         let listCondition = key.list == .customers ? "role = 'customer' AND " : ""
         try await storage.write { db in
             if listed {
-                // The members in a snapshot no change can follow: writers of users wait
-                // until this transaction ends (its two statements), so no change commits
-                // after the snapshot whose trigger would miss a member not yet inserted (a
-                // deleted user's would stay). Members the triggers listed already are kept.
+                // The members listed afresh in a snapshot no change can follow: writers of
+                // users wait until this transaction ends, so no change commits after the
+                // snapshot whose trigger would miss a member not yet inserted (a deleted
+                // user's would stay). What the triggers listed meanwhile is listed again,
+                // and so is anything a writer left for this text while it was not kept.
                 try await db.execute("LOCK TABLE users IN SHARE MODE")
+                try await db.execute("DELETE FROM search_text_members WHERE list = $1 AND text = $2", list, text)
                 try await db.execute(
                     """
                     INSERT INTO search_text_members (list, text, sort_key, id, bucket)
                     SELECT $1, $2, \(key.list == .users ? "created_at" : "id"), id, \(DatabaseCheck.bucket)
                     FROM users WHERE \(listCondition)(\(columns.joined(separator: " OR ")))
-                    ON CONFLICT DO NOTHING
                     """,
                     list, text
                 )
