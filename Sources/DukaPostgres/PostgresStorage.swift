@@ -59,13 +59,6 @@ public final class PostgresStorage: Storage {
             ("statement_timeout", "15000"),
             ("lock_timeout", "10000"),
             ("idle_in_transaction_session_timeout", "60000"),
-            // Each prepared statement keeps one plan. PostgreSQL would plan a statement
-            // again on every run while its plan blind to the values looks dearer than
-            // those made for them (a search pattern, a LIMIT): `gen4242`'s page spent 371
-            // µs planning and 198 µs running. Every statement was written for one plan
-            // (first pages' sizes in the text, pages placed by blocks, walks hidden from
-            // the trigram indexes); see DECISIONS, "Statements and plans".
-            ("plan_cache_mode", "force_generic_plan"),
         ]
         let pool = PGPool(capacity: connections, configuration: configuration, logger: logger)
         return PostgresStorage(pool: pool, location: location, logger: logger)
