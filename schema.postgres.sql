@@ -556,6 +556,7 @@ BEGIN
             INSERT INTO search_text_members (list, text, sort_key, id, bucket)
             SELECT f.list, f.text, f.sort_key, f.id, f.bucket FROM found AS f
             JOIN search_texts AS t ON t.list = f.list AND t.text = f.text AND t.listed
+            ON CONFLICT (list, text, sort_key, id) DO UPDATE SET bucket = excluded.bucket
         )
         INSERT INTO search_text_counts (list, text, bucket, count)
         SELECT list, text, bucket, SUM(sign) FROM found
@@ -619,7 +620,9 @@ BEGIN
             FROM before AS o JOIN after AS n ON n.id = o.id CROSS JOIN LATERAL duka_search_text_rows(n, 1) AS g
             JOIN search_texts AS t ON t.list = g.list AND t.text = g.text AND t.listed
             WHERE (o.username, o.email, o.full_name, o.phone_number, o.id_number, o.role, o.deleted_at, o.is_active, o.created_at)
-                IS DISTINCT FROM (n.username, n.email, n.full_name, n.phone_number, n.id_number, n.role, n.deleted_at, n.is_active, n.created_at);
+                IS DISTINCT FROM (n.username, n.email, n.full_name, n.phone_number, n.id_number, n.role, n.deleted_at, n.is_active, n.created_at)
+            -- A row a writer left while the text was being dropped is taken over.
+            ON CONFLICT (list, text, sort_key, id) DO UPDATE SET bucket = excluded.bucket;
         END IF;
     END IF;
     RETURN NULL;

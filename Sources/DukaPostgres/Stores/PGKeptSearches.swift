@@ -153,6 +153,9 @@ enum PGKeptSearches {
         let columns = key.list.searchedColumns.map { #"folded_\#($0) LIKE duka_like_substring($2) ESCAPE '\'"# }
         let listCondition = key.list == .customers ? "role = 'customer' AND " : ""
         try await storage.write { db in
+            // Members a writer may have left while the text was being dropped (an
+            // eviction does not lock users): a text that will not be listed holds none.
+            if !listed { try await db.execute("DELETE FROM search_text_members WHERE list = $1 AND text = $2", list, text) }
             if listed {
                 // The members listed afresh in a snapshot no change can follow: writers of
                 // users wait until this transaction ends, so no change commits after the
