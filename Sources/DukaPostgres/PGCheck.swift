@@ -23,6 +23,7 @@ public enum PGCheck {
                     triples: { sql in try await db.rows(sql, []).map { ($0.string(0), $0.int64(1), $0.int64(2)) } },
                     keptSearchRecount: version >= 5 ? PGKeptSearches.recount : nil,
                     keptSearchMembers: version >= 11,
+                    listBlocks: version >= 12,
                     schemaVersion: version
                 ))
                 return findings

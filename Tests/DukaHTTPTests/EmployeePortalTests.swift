@@ -395,6 +395,14 @@ import Testing
             #expect(try await api.request(.delete, "/employee/customers/\(early)", token: token).status == .ok)
             try await check(false)
             try await check(true)
+            if engine == .postgres {
+                // The triggers kept every level of the lists' blocks through the inserts and the delete.
+                let blocks = "SELECT list, level, parent, block, bucket, count FROM"
+                #expect(try await duka.scalarInt(
+                    "SELECT COUNT(*) FROM ((\(blocks) list_blocks WHERE count <> 0 EXCEPT \(blocks) duka_list_block_counts()) UNION ALL (\(blocks) duka_list_block_counts() EXCEPT \(blocks) list_blocks)) AS differing"
+                ) == 0)
+                #expect(try await duka.scalarInt("SELECT COUNT(DISTINCT level) FROM list_blocks WHERE list = 'c'") == 4)
+            }
         }
     }
 }

@@ -249,6 +249,12 @@ extension TestDuka {
         try await execute("UPDATE counters SET value = ? WHERE name = 'search_block_shift_c'", .int(customersShift))
         try await execute("DELETE FROM search_blocks")
         try await execute("INSERT INTO search_blocks (list, gram, block, bucket, count) \(searchBlocksRecount)")
+        if engine == .postgres {
+            // The lists' levels (list_blocks): blocks of 2, 8, 32 and 128 ids or seconds.
+            try await execute("UPDATE list_block_shifts SET shift = 2 * level + 1")
+            try await execute("DELETE FROM list_blocks")
+            try await execute("INSERT INTO list_blocks (list, level, parent, block, bucket, count) SELECT * FROM duka_list_block_counts()")
+        }
     }
 
     /// `search_grams` counted from scratch, in SQL.

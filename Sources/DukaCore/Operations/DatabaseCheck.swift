@@ -29,6 +29,9 @@ public enum DatabaseCheck {
         /// Whether listed texts' members are kept (`search_text_members`, PostgreSQL's
         /// migration 11) and checked against the recount.
         public let keptSearchMembers: Bool
+        /// Whether each list's blocks are kept at several sizes (`list_blocks`, PostgreSQL's
+        /// migration 12) and checked against their count from scratch.
+        public let listBlocks: Bool
         /// The database's migration: checks of later tables are skipped on older ones.
         public let schemaVersion: Int64
 
@@ -37,12 +40,14 @@ public enum DatabaseCheck {
             triples: @escaping @Sendable (String) async throws -> [(String, Int64, Int64)],
             keptSearchRecount: String? = nil,
             keptSearchMembers: Bool = false,
+            listBlocks: Bool = false,
             schemaVersion: Int64 = 0
         ) {
             self.scalar = scalar
             self.triples = triples
             self.keptSearchRecount = keptSearchRecount
             self.keptSearchMembers = keptSearchMembers
+            self.listBlocks = listBlocks
             self.schemaVersion = schemaVersion
         }
     }
@@ -151,6 +156,18 @@ public enum DatabaseCheck {
             problem: misplaced.isEmpty ? nil : misplaced.prefix(5).map { "\($0): holds \(placed[$0] ?? 0), but there are \(realByKey[$0] ?? 0)" }
                 .joined(separator: "; ")
         ))
+        if queries.listBlocks {
+            // Every level's blocks hold each user of their list once (deep pages go down them).
+            let levels = "SELECT list || ' level ' || level || ' block ' || block || ' under ' || parent, bucket, count FROM"
+            let kept = keyed(try await queries.triples("\(levels) list_blocks WHERE count <> 0"))
+            let recounted = keyed(try await queries.triples("\(levels) duka_list_block_counts()"))
+            let wrong = Set(kept.keys).union(recounted.keys).sorted().filter { kept[$0] != recounted[$0] }
+            findings.append(Finding(
+                "list blocks",
+                problem: wrong.isEmpty ? nil : wrong.prefix(5).map { "\($0): holds \(kept[$0] ?? 0), but there are \(recounted[$0] ?? 0)" }
+                    .joined(separator: "; ")
+            ))
+        }
         if let recount = queries.keptSearchRecount {
             // The kept totals of long searches equal their triggers' test done again.
             let keptTexts = keyed(try await queries.triples("""

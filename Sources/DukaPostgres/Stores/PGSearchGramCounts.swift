@@ -42,6 +42,9 @@ enum PGSearchGramCounts {
         }
         pending += tally.endOfPassByCreation()
         try await write(&pending, in: db)
+        // The lists' blocks (migration 12): one aggregate over the users.
+        try await db.execute("DELETE FROM list_blocks")
+        try await db.execute("INSERT INTO list_blocks (list, level, parent, block, bucket, count) SELECT * FROM duka_list_block_counts()")
         // The kept texts of long searches were not counted either: searches keep them again.
         try await db.execute("DELETE FROM search_text_counts")
         try await db.execute("DELETE FROM search_text_members")
