@@ -396,7 +396,10 @@ import Testing
             try await check(false)
             try await check(true)
             if engine == .postgres {
-                // The triggers kept every level of the lists' blocks through the inserts and the delete.
+                // The triggers kept every level of the lists' blocks through the inserts, the
+                // soft delete, a hard delete and a change of role.
+                try await duka.execute("DELETE FROM users WHERE username IN ('bulk1700', 'bulk1699')")
+                try await duka.execute("UPDATE users SET role = 'employee' WHERE username = 'bulk1698'")
                 let blocks = "SELECT list, level, parent, block, bucket, count FROM"
                 #expect(try await duka.scalarInt(
                     "SELECT COUNT(*) FROM ((\(blocks) list_blocks WHERE count <> 0 EXCEPT \(blocks) duka_list_block_counts()) UNION ALL (\(blocks) duka_list_block_counts() EXCEPT \(blocks) list_blocks)) AS differing"

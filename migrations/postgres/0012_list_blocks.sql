@@ -66,23 +66,11 @@ $$;
 -- Once per statement, over all the rows it touched; rows locked in one order (no
 -- deadlock between two changes), blocks whose count does not change not touched. Paused
 -- with the short searches' triggers during a bulk load, which counts them at its end.
-CREATE FUNCTION duka_users_list_blocks_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION duka_users_list_blocks_count() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO list_blocks (list, level, parent, block, bucket, count)
     SELECT r.list, r.level, r.parent, r.block, r.bucket, SUM(r.sign)
-    FROM inserted AS u CROSS JOIN LATERAL duka_list_block_rows(u, 1) AS r
-    GROUP BY 1, 2, 3, 4, 5
-    ORDER BY 1, 2, 3, 4, 5
-    ON CONFLICT (list, level, parent, block, bucket) DO UPDATE SET count = list_blocks.count + excluded.count;
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION duka_users_list_blocks_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO list_blocks (list, level, parent, block, bucket, count)
-    SELECT r.list, r.level, r.parent, r.block, r.bucket, SUM(r.sign)
-    FROM deleted AS u CROSS JOIN LATERAL duka_list_block_rows(u, -1) AS r
+    FROM changed AS u CROSS JOIN LATERAL duka_list_block_rows(u, CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END) AS r
     GROUP BY 1, 2, 3, 4, 5
     ORDER BY 1, 2, 3, 4, 5
     ON CONFLICT (list, level, parent, block, bucket) DO UPDATE SET count = list_blocks.count + excluded.count;
@@ -110,10 +98,10 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER users_list_blocks_insert AFTER INSERT ON users REFERENCING NEW TABLE AS inserted
-    FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_list_blocks_insert();
-CREATE TRIGGER users_list_blocks_delete AFTER DELETE ON users REFERENCING OLD TABLE AS deleted
-    FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_list_blocks_delete();
+CREATE TRIGGER users_list_blocks_insert AFTER INSERT ON users REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_list_blocks_count();
+CREATE TRIGGER users_list_blocks_delete AFTER DELETE ON users REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_list_blocks_count();
 CREATE TRIGGER users_list_blocks_update AFTER UPDATE ON users REFERENCING OLD TABLE AS before NEW TABLE AS after
     FOR EACH STATEMENT WHEN (duka_search_counting()) EXECUTE FUNCTION duka_users_list_blocks_update();
 

@@ -181,9 +181,11 @@ enum PGAdmittedReads {
             if skip == "$?" { arguments.append(offset) }
             limit = "LIMIT CASE WHEN $? < (SELECT * FROM total) THEN $? ELSE 0 END OFFSET \(skip)"
         }
+        // Going down list_blocks' levels is a recursive CTE.
+        let recursive = start?.byLevels == true && !startSQL.isEmpty ? "RECURSIVE" : ""
         let sql = PGFilter.numbered(
             """
-            WITH \(start?.byLevels == true && !startSQL.isEmpty ? "RECURSIVE" : "") \(readsMatchesFirst ? "matches AS MATERIALIZED (SELECT \(PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
+            WITH \(recursive) \(readsMatchesFirst ? "matches AS MATERIALIZED (SELECT \(PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
             \(walkSQL) \(startSQL) total AS MATERIALIZED (\(totalSQL))
             SELECT * FROM (
                 SELECT \(PGUsers.columns), 0 AS part, 0::bigint AS ordinal, (SELECT * FROM total) AS total FROM users WHERE id = $?

@@ -24,7 +24,7 @@ enum PGCustomers {
     /// A page of customers by id, each row given to `row`, after the caller's row is
     /// admitted, in one statement; answers the total matching the filter. A short search,
     /// a filter of buckets alone (`is_active`) and a deep page start their walk at the
-    /// block holding their first row (search_blocks).
+    /// block holding their first row (search_blocks for a text, list_blocks' levels else).
     static func page(
         _ filter: CustomerFilter, page: PageRequest, _ access: Access, in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {

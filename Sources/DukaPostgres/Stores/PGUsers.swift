@@ -123,7 +123,7 @@ enum PGUsers {
         var throughIndex = false
         if let short { throughIndex = try await PGSearchGrams.throughIndex(short, page: page, in: db) }
         // Newest or oldest first, a short search (or a deep page without a search) starts its
-        // walk at the block holding its first row (search_blocks).
+        // walk at the block holding its first row (search_blocks; list_blocks' levels).
         let byCreation = listFilter.sortBy == .createdAt
         let searched = listFilter.search?.isEmpty == false
         let deep = (page.offset ?? 0) >= PGCustomers.firstPagesWalked
