@@ -244,6 +244,10 @@ import Testing
             #expect(split.data?["change"] == .string("50.00") && split.data?["receipt_number"] == .string("MAIN-000002"))
             #expect(split.data?["payments"]?.arrayValue?.map { $0["method"] } == [.string("mpesa"), .string("card"), .string("cash")])
             #expect(split.data?["payments"]?.arrayValue?.first?["reference"] == .string("QW12ER34TY"))
+            // A checkout's answer is the sale as it is read afterwards.
+            for (id, answer) in [(first, paid), (second, split)] {
+                #expect(try await api.request(.get, "/api/v1/carts/\(id)", token: cashier).data == answer.data)
+            }
             // The returns desk finds a sale by the number printed on its receipt, in any case.
             let byNumber = try await api.request(.get, "/api/v1/carts?receipt_number=main-000002", token: cashier)
             #expect(byNumber.data?["carts"]?.arrayValue?.map { $0["id"] } == [.int(second)])

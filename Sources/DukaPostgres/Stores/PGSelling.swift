@@ -182,15 +182,30 @@ enum PGSelling {
         }
         let branchID = shift?.branchID ?? cart.branchID
         try await PGStock.sell(cart, branchID: branchID, actorUUID: actor.user.uuid, now: now, in: db)
-        try await db.execute(
-            SellingSQL.markCheckedOut, now, Optional<String>.none, tenders.isEmpty ? "unpaid" : "paid", change, shift?.id,
-            actor.isCustomer ? nil : actor.user.username, branchID, cartID
+        // The sale's row and its audit row in one statement.
+        let cashier = actor.isCustomer ? nil : actor.user.username
+        _ = try await PGAuditLog.change(
+            (
+                """
+                UPDATE carts SET status = 'checked_out', updated_at = $?, payment_status = $?, change_cents = $?, shift_id = $?,
+                    cashier = $?, branch_id = $?
+                WHERE id = $? RETURNING id
+                """,
+                [now, tenders.isEmpty ? "unpaid" : "paid", change, shift?.id, cashier, branchID, cartID]
+            ),
+            noted: actor.auditActor.map { .init(actor: $0, action: "cart.checkout", targetType: .cart) }, at: now, in: db
         )
-        try await insertPayments(tenders, sql: SellingSQL.insertSalePayment, owner: cartID, now: now, in: db)
-        if let auditActor = actor.auditActor {
-            try await PGAuditLog.record(actor: auditActor, action: "cart.checkout", targetType: .cart, targetID: String(cartID), at: now, in: db)
-        }
-        var checkedOut = try await PGCarts.find(id: cartID, in: db)!
+        // The answer is the locked cart with what this transaction wrote (a re-read would
+        // cost a round trip, two for a paid sale).
+        var checkedOut = cart
+        checkedOut.status = .checkedOut
+        checkedOut.updatedAt = now
+        checkedOut.isPaid = !tenders.isEmpty
+        checkedOut.changeCents = change
+        checkedOut.shiftID = shift?.id
+        checkedOut.cashier = cashier
+        checkedOut.branchID = branchID
+        checkedOut.payments = try await insertPayments(tenders, sql: SellingSQL.insertSalePayment, owner: cartID, now: now, in: db)
         // The receipt number last, in one statement: taking it locks the branch's row until
         // the commit, and every checkout of the branch waits for that lock (gapless
         // numbers), so only this statement and the commit hold it.
@@ -209,14 +224,19 @@ enum PGSelling {
         """
 
     /// Inserts tenders; a racing use of the same M-Pesa code (the unique index) is `duplicate`.
-    static func insertPayments(_ tenders: [Tender], sql: String, owner: Int64, now: Int64, in db: PGSession) async throws {
+    /// Answers the payments written, in the tenders' order.
+    @discardableResult
+    static func insertPayments(_ tenders: [Tender], sql: String, owner: Int64, now: Int64, in db: PGSession) async throws -> [Payment] {
+        var payments: [Payment] = []
         for (index, tender) in tenders.enumerated() {
             do {
-                try await db.execute(sql, owner, tender.method.rawValue, tender.amountCents, tender.reference, now)
+                let id = try await db.insertReturningID(sql, owner, tender.method.rawValue, tender.amountCents, tender.reference, now)
+                payments.append(Payment(id: id, method: tender.method, amountCents: tender.amountCents, reference: tender.reference, createdAt: now))
             } catch let error where PGErrors.isUniqueViolation(error) {
                 throw SellingChangeError.duplicate(field: "payments.\(index).reference", message: "This M-Pesa confirmation code has already been used")
             }
         }
+        return payments
     }
 
     static func checkReferences(_ tenders: [Tender], existing: String, in db: PGSession) async throws {
