@@ -25,6 +25,8 @@ public enum Migrations {
         // The counts of short searches for the users already there, then their blocks.
         3: { try SearchGramCounts.rebuildGrams(in: $0) },
         4: { try SearchGramCounts.rebuildBlocks(in: $0) },
+        // The four-character indexes, for the users already there.
+        9: { try SearchFours.rebuild(in: $0) },
     ]
 
     /// Applies every missing step, each in its own transaction; answers the versions applied.

@@ -79,7 +79,7 @@ enum IndexOrderedPage {
         var conditions = filter
         if let confirmation = text.confirmation { conditions.add(confirmation) }
         return (
-            "SELECT \(select) FROM \(IndexedText.joined) \(conditions.whereClause) \(tail)",
+            "SELECT \(select) FROM \(text.joined) \(conditions.whereClause) \(tail)",
             [text.query] + conditions.arguments
         )
     }

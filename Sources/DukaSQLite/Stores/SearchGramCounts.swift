@@ -15,6 +15,7 @@ enum SearchGramCounts {
     /// no change can fall between the count and the triggers.
     static func resume(in db: Connection) throws {
         try rebuild(in: db)
+        try SearchFours.rebuild(in: db)
         // The kept texts of long searches were not counted either: they are kept again
         // when searches find them.
         try KeptSearchStore.forgetAll(in: db)

@@ -39,25 +39,29 @@ func userSearchCondition(_ text: String, list: ShortSearch.List, mode: UserSearc
     }
 }
 
-/// A search of `.index` mode: the trigram index's query for its candidates, and the test
-/// that confirms each candidate (nil when the query is the whole text, exact by itself).
+/// A search of `.index` mode: the query for its candidates, the index it reads, and the
+/// test that confirms each candidate (nil when the query is the whole text, exact by itself).
 ///
-/// The index answers a phrase by walking the list of every trigram in it, and a list as
-/// common as `gen` (in every generated username) costs more than the rest of the request.
-/// So when four characters of an ASCII text are rare, only they are looked up, and each
-/// row found is confirmed (`containsCondition`). The rows are exactly those of the whole
-/// phrase; only the work differs.
+/// The trigram index answers a phrase by walking the list of every trigram in it, and a
+/// list as common as `gen` (in every generated username) costs more than the rest of the
+/// request. So when four characters of an ASCII text are rare, only they are looked up,
+/// and each row found is confirmed (`containsCondition`). Four letters or digits are
+/// looked up in the list's four-character index (`SearchFours`), whose list for them is
+/// their users alone, where the trigram index reads both trigrams' lists. The rows are
+/// exactly those of the whole phrase; only the work differs.
 struct IndexedText {
     let query: String
     let confirmation: (sql: String, arguments: [any SQLBindable])?
+    /// The FTS5 table `query` reads: `users_search` (trigrams) or a `SearchFours.table`.
+    let table: String
 
     /// "`id` is a candidate", for a WHERE clause (the index's rows are read once, up front).
-    static let candidates = "id IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"
+    var candidates: String { "id IN (SELECT rowid FROM \(table) WHERE \(table) MATCH ?)" }
 
     /// The candidates joined to their users, as a FROM clause that yields them in the
     /// index's own order (by id), one at a time: `ORDER BY matched.found` costs no sort, and
     /// a LIMIT stops the index as soon as the page is full.
-    static let joined = "(SELECT rowid AS found FROM users_search WHERE users_search MATCH ?) AS matched CROSS JOIN users ON users.id = matched.found"
+    var joined: String { "(SELECT rowid AS found FROM \(table) WHERE \(table) MATCH ?) AS matched CROSS JOIN users ON users.id = matched.found" }
 
     /// `stopsAtPage`: for a statement that stops at its page (`IndexOrderedPage.ids`),
     /// which confirms few candidates however many there are, so the four characters are
@@ -76,9 +80,16 @@ struct IndexedText {
         guard !rare.isEmpty else {
             query = ftsQuery(text, columns: columns)
             confirmation = nil
+            table = "users_search"
             return
         }
-        query = ftsQuery(allOf: rare, columns: columns)
+        if rare.allSatisfy(SearchFours.indexes) {
+            query = SearchFours.query(allOf: rare)
+            table = SearchFours.table(list)
+        } else {
+            query = ftsQuery(allOf: rare, columns: columns)
+            table = "users_search"
+        }
         confirmation = containsCondition(text, columns: columns)
     }
 
@@ -88,12 +99,13 @@ struct IndexedText {
     init(likeOf text: String, list: ShortSearch.List) {
         query = ftsQuery(text, columns: list.searchedColumns)
         confirmation = likeCondition(text, columns: list.searchedColumns)
+        table = "users_search"
     }
 
     /// The search as one condition on `users`.
     var condition: (sql: String, arguments: [any SQLBindable]) {
-        guard let confirmation else { return (Self.candidates, [query]) }
-        return ("\(Self.candidates) AND \(confirmation.sql)", [query] + confirmation.arguments)
+        guard let confirmation else { return (candidates, [query]) }
+        return ("\(candidates) AND \(confirmation.sql)", [query] + confirmation.arguments)
     }
 }
 

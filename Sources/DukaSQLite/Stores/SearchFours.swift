@@ -1,0 +1,90 @@
+import DukaCore
+import SQLite
+
+/// The four-character indexes of long searches (`users_fours_c`, `users_fours_u`,
+/// migration 9): every run of four ASCII letters or digits in a user's searched columns,
+/// as the view `search_four_rows` writes them for the triggers. A bulk load's end, and
+/// the migration, write them here instead: the view takes about 65 µs a user.
+enum SearchFours {
+    /// The index of `list`'s columns.
+    static func table(_ list: ShortSearch.List) -> String {
+        "users_fours_\(list.rawValue)"
+    }
+
+    /// The word every row with a character outside printable ASCII holds, and every
+    /// lookup takes as a candidate.
+    static let notPlain = "notplain"
+
+    /// Whether a lookup of `four` can go through the indexes: four ASCII letters or digits.
+    static func indexes(_ four: some StringProtocol) -> Bool {
+        four.utf8.count == 4 && four.utf8.allSatisfy(isWordByte)
+    }
+
+    /// The FTS5 query for the rows holding every one of `fours` (each `indexes`), or
+    /// any character outside printable ASCII.
+    static func query(allOf fours: [Substring]) -> String {
+        let words = fours.map { "\"" + String(decoding: $0.utf8.map(asciiLowercased), as: UTF8.self) + "\"" }
+        return "(" + words.joined(separator: " AND ") + ") OR \(notPlain)"
+    }
+
+    /// Indexes every user again (the caller's transaction).
+    static func rebuild(in db: Connection) throws {
+        for list in [ShortSearch.List.customers, .users] {
+            try db.execute("INSERT INTO \(table(list)) (\(table(list))) VALUES ('delete-all')")
+        }
+        var customers: [any SQLBindable] = [], users: [any SQLBindable] = []
+        func flush() throws {
+            try db.insertRows("INSERT INTO \(table(.customers)) (rowid, fours) VALUES", columns: 2, values: customers)
+            try db.insertRows("INSERT INTO \(table(.users)) (rowid, fours) VALUES", columns: 2, values: users)
+            customers.removeAll(keepingCapacity: true)
+            users.removeAll(keepingCapacity: true)
+        }
+        // Columns 1...5: username, email, full_name, phone_number, id_number.
+        try db.forEach("SELECT id, username, email, full_name, phone_number, id_number FROM users", arguments: []) { row in
+            let id = row.int64(0)
+            customers += [id, words(of: [3, 2, 4, 5], in: row)]
+            users += [id, words(of: [1, 2], in: row)]
+            if customers.count >= 4_000 { try flush() }
+            return true
+        }
+        try flush()
+        for list in [ShortSearch.List.customers, .users] {
+            try db.execute("INSERT INTO \(table(list)) (\(table(list))) VALUES ('optimize')")
+        }
+    }
+
+    /// The words of `columns` of `row`, as the view writes them: each column's fours in
+    /// order, then `notplain` when a column holds a character outside printable ASCII.
+    static func words(of columns: [Int32], in row: Row) -> String {
+        var out: [UInt8] = []
+        var plain = true
+        for column in columns {
+            row.withUTF8(column) { bytes in
+                guard let bytes else { return }
+                appendWords(of: bytes, to: &out)
+                if !bytes.allSatisfy({ (0x20...0x7E).contains($0) }) { plain = false }
+            }
+        }
+        if !plain {
+            if !out.isEmpty { out.append(0x20) }
+            out += notPlain.utf8
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Every window of four ASCII letters or digits in `bytes`, lower case, spaced. A
+    /// window of four bytes that are all ASCII is four characters, as the view counts them.
+    static func appendWords(of bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var run = 0
+        for (index, byte) in bytes.enumerated() {
+            run = isWordByte(byte) ? run + 1 : 0
+            guard run >= 4 else { continue }
+            if !out.isEmpty { out.append(0x20) }
+            for offset in (index - 3)...index { out.append(asciiLowercased(bytes[offset])) }
+        }
+    }
+
+    private static func isWordByte(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+    }
+}
