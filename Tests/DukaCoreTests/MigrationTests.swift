@@ -350,6 +350,9 @@ extension SearchIndexTests {
         narrowingRatio.store(0, ordering: .relaxed)
         defer { narrowingRatio.store(defaultNarrowingRatio, ordering: .relaxed) }
         try await expectNarrowedSearchesFindWhatTheWholeTextFinds(texts, in: database)
+        narrowingRatio.store(defaultNarrowingRatio, ordering: .relaxed)
+        try await expectNarrowedSearchesFindWhatTheWholeTextFinds(texts, in: database)
+        narrowingRatio.store(0, ordering: .relaxed)
         // Four letters or digits are looked up in the four-character indexes.
         let tables = try await database.read { db in
             try ["kamau", "00037"].flatMap { text in try [ShortSearch.List.customers, .users].map { try IndexedText(text, list: $0, in: db).table } }
@@ -373,6 +376,26 @@ extension SearchIndexTests {
             return try fourIndexWordsNow(in: db)
         }), "the triggers kept what a rebuild writes")
         await database.close()
+    }
+
+    /// Which texts go through the four-character indexes, from their trigrams' counts:
+    /// letters or digits whose rarer trigram is in at most 1/64 of the list, or that
+    /// narrowing would take anyway.
+    @Test func fourCharacterLookupsAreChosenFromTheCounts() {
+        func lookups(_ text: String, _ counts: [String: Int64], stopsAtPage: Bool = false) -> [String]? {
+            TrigramWeights(text, counts: counts).flatMap { SearchFours.lookups($0, stopsAtPage: stopsAtPage) }?.map(String.init)
+        }
+        let digits: [String: Int64] = ["103": 3_999, "039": 2_889, "398": 3_999]
+        #expect(lookups("10398", digits.merging(["": 1_000_000]) { a, _ in a }) == ["1039", "0398"])
+        #expect(lookups("10398", digits.merging(["": 100_000]) { a, _ in a }) == nil, "2,889 of 100,000: more than 1/64")
+        #expect(lookups("10398", digits) == nil, "no list size: the ratio alone")
+        #expect(lookups("10398", digits, stopsAtPage: true) == ["1039"])
+        let phone: [String: Int64] = ["+25": 1_000_000, "254": 1_000_000, "547": 1_000_000, "471": 1_000_000, "": 1_000_000]
+        #expect(lookups("+25471", phone) == nil)
+        #expect(lookups("+25471", phone, stopsAtPage: true) == nil, "the rarest four holds a +")
+        let mixed: [String: Int64] = ["4@e": 100, "@ex": 1_000_000, "exa": 1_000_000, "104": 2_000, "04@": 150, "": 1_000_000]
+        #expect(lookups("104@exa", mixed) == nil, "the rarest four, 04@e, holds an @")
+        #expect(lookups("gen4242", ["gen": 1_000_000, "en4": 111_111, "n42": 11_111, "424": 3_979, "242": 3_979, "": 1_000_000]) == ["4242", "n424"])
     }
 
     /// Each text's pages in both lists, narrowed, against the whole text's rows in the index.

@@ -9,6 +9,8 @@ public struct TrigramWeights: Sendable {
     /// Where each weighed trigram starts in `text`, and how many users hold it.
     let starts: [String.UTF8View.Index]
     public let counts: [Int64]
+    /// How many users the list holds, when the counts came with it (the empty gram).
+    public let listSize: Int64?
 
     /// The distinct trigrams (ASCII lower case) whose counts weigh `text`, or nil when
     /// it is not weighed.
@@ -32,6 +34,7 @@ public struct TrigramWeights: Sendable {
         self.text = text
         starts = windows.map(\.start)
         self.counts = windows.map { counts[$0.trigram, default: 0] }
+        listSize = counts[""]
     }
 
     /// The ratio a statement that reads every match narrows at (both engines; see `rarestFour`).
@@ -67,7 +70,7 @@ public struct TrigramWeights: Sendable {
     /// `0120` and `1208` (120), and the 108 long texts of the benchmark's rotation not
     /// kept 47 ms in all with one four, 33 ms with two; at 100,000, `gen4242` in the users
     /// API 0.07 ms as `4242` (20 rows found), 0.12 ms as `4242` and `n424`.
-    public func rarestFours(ratio: Int64, most: Int) -> [Substring] {
+    public func rarestFours(ratio: Int64, most: Int, where allowed: (Substring) -> Bool = { _ in true }) -> [Substring] {
         let pairs = (0..<counts.count - 1).map { counts[$0] + counts[$0 + 1] }
         let commonest = counts.max() ?? 0
         let ranked = pairs.indices.sorted { (pairs[$0], $0) < (pairs[$1], $1) }
@@ -77,10 +80,22 @@ public struct TrigramWeights: Sendable {
         let four = { (index: Int) in text[starts[index]..<text.utf8.index(starts[index], offsetBy: 4)] }
         let first = four(best)
         // A four equal to the first (`abcdABCD`: the index folds case) would find nothing more.
-        let others = ranked.dropFirst().lazy
-            .filter { pairs[$0] * ratio <= commonest && !four($0).lowercased().elementsEqual(first.lowercased()) }
-            .prefix(manyFound ? max(most - 1, 0) : 0)
-        return [first] + others.map(four)
+        var others: [Substring] = []
+        for index in ranked.dropFirst() where others.count < (manyFound ? max(most - 1, 0) : 0) {
+            let next = four(index)
+            if pairs[index] * ratio <= commonest, allowed(next), !next.lowercased().elementsEqual(first.lowercased()) { others.append(next) }
+        }
+        return [first] + others
+    }
+}
+
+extension TrigramWeights {
+    /// How many users hold the rarer trigram of the rarest four (`rarestFour`): at most
+    /// that many hold the four.
+    public var rarestFourBound: Int64 {
+        let pairs = (0..<counts.count - 1).map { counts[$0] + counts[$0 + 1] }
+        let best = pairs.indices.min { (pairs[$0], $0) < (pairs[$1], $1) } ?? 0
+        return min(counts[best], counts[best + 1])
     }
 }
 

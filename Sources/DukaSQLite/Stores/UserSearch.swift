@@ -74,22 +74,22 @@ struct IndexedText {
     /// The same from counts already read (a count and a page of one request share them).
     init(_ text: String, list: ShortSearch.List, weights: TrigramWeights?, stopsAtPage: Bool) {
         let columns = list.searchedColumns
+        if let weights, let fours = SearchFours.lookups(weights, stopsAtPage: stopsAtPage) {
+            query = SearchFours.query(allOf: fours)
+            table = SearchFours.table(list)
+            confirmation = containsCondition(text, columns: columns)
+            return
+        }
         // A statement that reads every match looks up two fours when both are rare; one
         // that stops at its page confirms few candidates however many there are.
         let rare = weights?.rarestFours(ratio: stopsAtPage ? 0 : narrowingRatio.load(ordering: .relaxed), most: stopsAtPage ? 1 : 2) ?? []
+        table = "users_search"
         guard !rare.isEmpty else {
             query = ftsQuery(text, columns: columns)
             confirmation = nil
-            table = "users_search"
             return
         }
-        if rare.allSatisfy(SearchFours.indexes) {
-            query = SearchFours.query(allOf: rare)
-            table = SearchFours.table(list)
-        } else {
-            query = ftsQuery(allOf: rare, columns: columns)
-            table = "users_search"
-        }
+        query = ftsQuery(allOf: rare, columns: columns)
         confirmation = containsCondition(text, columns: columns)
     }
 
@@ -261,7 +261,8 @@ private func ftsPhrase(_ text: some StringProtocol) -> String {
 extension TrigramWeights {
     /// The weights of `text` in `list`, read from `search_grams`.
     init?(of text: String, list: ShortSearch.List, in db: Connection) throws {
-        guard let trigrams = Self.trigrams(of: text) else { return nil }
+        // The empty gram: the list's size (`listSize`).
+        guard let trigrams = Self.trigrams(of: text).map({ $0 + [""] }) else { return nil }
         var found: [String: Int64] = [:]
         try db.forEach(
             "SELECT gram, SUM(count) FROM search_grams WHERE list = ? AND gram IN (\(Array(repeating: "?", count: trigrams.count).joined(separator: ", "))) GROUP BY gram",
