@@ -30,6 +30,10 @@ public enum SQLiteCheck {
             let real = try connection.scalarInt(UserStore.createdOutOfOrderRecount) ?? 0
             findings.append(.init("counter users_created_out_of_order", problem: kept == real ? nil : "holds \(kept), but there are \(real)"))
         }
+        if try Migrations.version(of: connection) >= 9 {
+            let differences = try SearchFours.differences(in: connection)
+            findings.append(.init("search fours", problem: differences.isEmpty ? nil : differences.joined(separator: "; ")))
+        }
         return findings
     }
 }

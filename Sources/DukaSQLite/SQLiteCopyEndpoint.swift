@@ -48,13 +48,16 @@ public struct SQLiteCopyEndpoint: CopyEndpoint {
     }
 
     public func beginCopy() async throws {
-        try await database.write { try SearchGramCounts.pause(in: $0) }
+        try await database.write { db in
+            try SearchGramCounts.pause(in: db)
+            try FullTextBulkLoad.begin("users_search", in: db)
+        }
     }
 
     public func finishCopy() async throws {
         try await database.write { db in
             try SearchGramCounts.resume(in: db)
-            try UserStore.optimizeSearchIndex(in: db)
+            try FullTextBulkLoad.end("users_search", in: db)
             try db.exec("ANALYZE")
         }
     }

@@ -256,14 +256,23 @@ import Testing
     @Test func aStartEndsAPauseLeftBehind() async throws {
         let duka = try await TestDuka.make(.sqlite)
         try await duka.run { _ in
-            try await duka.database.write { db in try SearchGramCounts.pause(in: db) }
+            try await duka.database.write { db in
+                try SearchGramCounts.pause(in: db)
+                try FullTextBulkLoad.begin("users_search", in: db)
+            }
             try await ShortSearchTests.addPeople(duka, count: 40)
             #expect(try await duka.scalarInt("SELECT COALESCE(SUM(count), 0) FROM search_grams WHERE list = 'u' AND gram = ''") == 1)
+            #expect(try await duka.scalarInt("SELECT v FROM users_search_config WHERE k = 'automerge'") == 0)
             // What a start does: the migrations, on a connection of its own.
             let start = try Connection(path: duka.directory.appendingPathComponent("duka.sqlite").path)
             try start.configure(busyTimeoutMilliseconds: 5000, synchronous: .full, walMode: true)
             _ = try Migrations.migrate(start)
             try await Self.expectCountsOfTheRows(duka)
+            // The trigram index merges again, and the four-character indexes hold everyone.
+            #expect(try await duka.scalarInt("SELECT v FROM users_search_config WHERE k = 'automerge'") == 4)
+            #expect(try await duka.database.withWriter { try SearchFours.differences(in: $0) } == [])
+            let found = try await duka.scalarInt("SELECT COUNT(*) FROM users_fours_u WHERE users_fours_u MATCH 'exam'")
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM users WHERE email LIKE '%exam%'") == found)
         }
     }
 

@@ -47,7 +47,10 @@ public enum Migrations {
         // A bulk load that stopped before its end left the counts of short searches paused.
         if try latestVersion >= 3 && SearchGramCounts.isPaused(in: connection) {
             try connection.transaction(.immediate) {
-                if try SearchGramCounts.isPaused(in: connection) { try SearchGramCounts.resume(in: connection) }
+                guard try SearchGramCounts.isPaused(in: connection) else { return }
+                try SearchGramCounts.resume(in: connection)
+                // The trigram index's bulk-load settings too (`FullTextBulkLoad`).
+                try FullTextBulkLoad.end("users_search", in: connection)
             }
         }
         connection.clearStatementCache()

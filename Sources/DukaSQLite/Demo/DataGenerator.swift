@@ -91,6 +91,8 @@ public enum DataGenerator {
         try await database.write { try $0.execute("UPDATE users SET created_at = min(created_at, ?1), updated_at = min(updated_at, ?1)", base) }
         // The counts of short searches are made once at the end, not per customer.
         try await database.write { try SearchGramCounts.pause(in: $0) }
+        // The trigram index takes every customer as a bulk load (merged at "search index").
+        try await database.write { try FullTextBulkLoad.begin("users_search", in: $0) }
         let started = ContinuousClock.now
         do {
             try await load(
@@ -98,7 +100,10 @@ public enum DataGenerator {
                 productSeeds: productSeeds, rng: &rng, into: &summary, database: database
             )
         } catch {
-            _ = try? await database.write { try SearchGramCounts.resume(in: $0) }
+            _ = try? await database.write { db in
+                try SearchGramCounts.resume(in: db)
+                try FullTextBulkLoad.end("users_search", in: db)
+            }
             throw error
         }
         summary.steps.append(.init(name: "rows", seconds: (ContinuousClock.now - started) / .seconds(1)))
@@ -107,7 +112,7 @@ public enum DataGenerator {
         try await summary.step("kept texts") { try await KeptSearchStore.seed(in: database) }
         // Receipt numbers in checkout order, as the checkouts would have taken them.
         try await summary.step("receipt numbers") { try await database.write { try SellingStore.numberSales(in: $0) } }
-        try await summary.step("search index") { try await database.write { try UserStore.optimizeSearchIndex(in: $0) } }
+        try await summary.step("search index") { try await database.write { try FullTextBulkLoad.end("users_search", in: $0) } }
         return summary
     }
 

@@ -46,10 +46,6 @@ enum UserStore {
         )
     }
 
-    /// Merges the search index's segments into one. Bulk loads leave it in thousands of
-    /// small segments (100k generated customers: 1,953), and every search then merges the
-    /// pieces of each trigram's list; merged, a search reads 3x less. Takes the write lock
-    /// for about 0.3 s at 100,000 users.
     /// Whether every user signed up no earlier than the user before them in id order (the
     /// counter `users_created_out_of_order`, kept by triggers): then an order by sign-up
     /// time, ties by id, is id order, which the trigram index yields as it reads.
@@ -60,10 +56,6 @@ enum UserStore {
     /// The counter's count from scratch (`duka check`, tests).
     static let createdOutOfOrderRecount =
         "SELECT COUNT(*) FROM (SELECT created_at, LAG(created_at) OVER (ORDER BY id) AS before FROM users) WHERE before > created_at"
-
-    static func optimizeSearchIndex(in db: Connection) throws {
-        try db.execute("INSERT INTO users_search (users_search) VALUES ('optimize')")
-    }
 
     static func count(in db: Connection) throws -> Int64 {
         try db.scalarInt("SELECT COUNT(*) FROM users") ?? 0
