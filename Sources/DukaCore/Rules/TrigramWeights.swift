@@ -71,7 +71,7 @@ public struct TrigramWeights: Sendable {
     /// kept 47 ms in all with one four, 33 ms with two; at 100,000, `gen4242` in the users
     /// API 0.07 ms as `4242` (20 rows found), 0.12 ms as `4242` and `n424`.
     public func rarestFours(ratio: Int64, most: Int, where allowed: (Substring) -> Bool = { _ in true }) -> [Substring] {
-        let pairs = (0..<counts.count - 1).map { counts[$0] + counts[$0 + 1] }
+        let pairs = pairCounts
         let commonest = counts.max() ?? 0
         let ranked = pairs.indices.sorted { (pairs[$0], $0) < (pairs[$1], $1) }
         let best = ranked[0]
@@ -93,9 +93,15 @@ extension TrigramWeights {
     /// How many users hold the rarer trigram of the rarest four (`rarestFour`): at most
     /// that many hold the four.
     public var rarestFourBound: Int64 {
-        let pairs = (0..<counts.count - 1).map { counts[$0] + counts[$0 + 1] }
+        let pairs = pairCounts
         let best = pairs.indices.min { (pairs[$0], $0) < (pairs[$1], $1) } ?? 0
         return min(counts[best], counts[best + 1])
+    }
+
+    /// Each four's two trigrams' counts together, by the four's start (the ranking of
+    /// `rarestFours`: fewest first, then the earliest).
+    private var pairCounts: [Int64] {
+        (0..<counts.count - 1).map { counts[$0] + counts[$0 + 1] }
     }
 }
 
