@@ -301,6 +301,63 @@ import Testing
         }
     }
 
+    /// PostgreSQL chooses between walking a 3-character search's blocks and reading its
+    /// matches through the trigram indexes from the rows of the blocks the walk would read,
+    /// not from the list's length over the matches: matches spread thin before a cluster
+    /// make the walk long, and matches all in one block make it short.
+    @Test(.enabled(if: TestEngine.postgresURL != nil, "needs DUKA_TEST_PG")) func postgresCountsTheRowsOfTheBlocksItWouldWalk() async throws {
+        let duka = try await TestDuka.make(.postgres)
+        try await duka.run { api in
+            try await ShortSearchTests.addPeople(duka, count: 120)
+            try await duka.useSmallSearchBlocks(customersShift: 4)
+            let customers = try await duka.rows("SELECT id FROM users WHERE role = 'customer' AND deleted_at IS NULL ORDER BY id", []).map { $0[0].int! }
+            let blocks = Dictionary(grouping: customers) { $0 >> 4 }
+            let byBlock = blocks.keys.sorted()
+            let full = byBlock.filter { blocks[$0]!.count >= 6 }
+            // `vvq`: the first customer of each of four early blocks (of 16 ids), then every
+            // one of the last two.
+            let spread = byBlock.prefix(4).map { blocks[$0]![0] } + full.suffix(2).flatMap { blocks[$0]! }
+            // `wwq`: every customer of one block in the middle of the list.
+            let together = blocks[full[full.count / 2]]!
+            for (text, ids) in [("Vvq", spread), ("Wwq", together)] {
+                let list = ids.map(String.init).joined(separator: ", ")
+                try await duka.execute("UPDATE users SET full_name = '\(text) ' || full_name WHERE id IN (\(list))")
+            }
+            let page = PageRequest(page: 1, size: 5)
+            /// The rows a walk reads in the blocks holding the page's matches, the last one's
+            /// in the share of its matches the page needs.
+            func walked(_ ids: [Int64]) -> Int64 {
+                var before: Int64 = 0, rows: Int64 = 0
+                for block in byBlock where before < page.size {
+                    let n = Int64(blocks[block]!.filter(ids.contains).count)
+                    guard n > 0 else { continue }
+                    rows += Int64(blocks[block]!.count) * min(n, page.size - before) / n
+                    before += n
+                }
+                return rows
+            }
+            let storage = duka.server.storage as! PostgresStorage
+            for (text, ids, index) in [("vvq", spread, true), ("wwq", together, false)] {
+                let uniform = page.size * Int64(customers.count) / Int64(ids.count)
+                let blocksWalked = walked(ids)
+                // The budget between the two estimates: the list's length says the opposite.
+                #expect(index ? blocksWalked > uniform : blocksWalked < uniform, "\(text): \(blocksWalked) \(uniform)")
+                let search = try #require(ShortSearch(CustomerFilter(search: text)))
+                let chosen = try await ShortSearch.$scanBudgetOverride.withValue(min(uniform, blocksWalked)) {
+                    try await storage.read { db in
+                        try await PGSearchGrams.throughIndex(search, page: page, placed: PGPageStart(search: search, descending: false), in: db)
+                    }
+                }
+                #expect(chosen == index, "\(text)")
+                let token = try await api.token("admin", TestDuka.adminPassword)
+                let response = try await api.request(.get, "/employee/customers?search=\(text)&per_page=5", token: token)
+                #expect(response.json["pagination"]?["total"]?.intValue == Int64(ids.count))
+                let got = response.json["customers"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
+                #expect(got == Array(ids.sorted().prefix(5)))
+            }
+        }
+    }
+
     static func expectCountsOfTheRows(_ duka: TestDuka) async throws {
         #expect(try await duka.scalarInt("SELECT value FROM counters WHERE name = 'search_grams_paused'") == 0)
         let recount = duka.searchGramsRecount

@@ -106,7 +106,12 @@ public struct ShortSearch: Sendable, Equatable {
     /// twice as many rows as there are matches, or a few hundred.
     public static func scanIsCheap(total: Int64, listSize: Int64, offset: Int64, size: Int64) -> Bool {
         guard total > 0 else { return true }
-        let walked = (offset + size) * max(listSize, 1) / total
+        return scanIsCheap(walked: (offset + size) * max(listSize, 1) / total, total: total)
+    }
+
+    /// The same rule for a walk known to read `walked` rows (PostgreSQL counts the rows of
+    /// the blocks it would walk: matches that cluster make whole blocks pass without one).
+    public static func scanIsCheap(walked: Int64, total: Int64) -> Bool {
         if let budget = scanBudgetOverride { return walked <= budget }
         return walked <= max(scanBudget, 2 * total)
     }

@@ -108,6 +108,22 @@ enum PGAdmittedReads {
         }
         arguments.append(access.userID)
         var source = readsMatchesFirst ? "matches" : "users \(filter.unnumberedWhereClause)"
+        // A short search's matches (hundreds or thousands when read first) hold only their
+        // ids and sort keys, and only the page's rows are read whole: materialized whole,
+        // `071`'s 1,259 rows cost PostgreSQL 4.3 of the statement's 5.9 ms. A long text's
+        // (fewer) are read whole once: reading the page's rows again cost `gen4242` more.
+        let narrowMatches: Bool
+        if case .searchGrams = total { narrowMatches = readsMatchesFirst } else { narrowMatches = false }
+        if narrowMatches {
+            let offset = page.offset ?? Int64.max
+            source = """
+                (SELECT users.* FROM (
+                    SELECT id FROM matches ORDER BY \(order) LIMIT \(page.size)\(offset == 0 ? "" : " OFFSET $?")
+                ) AS m JOIN users USING (id)) AS users
+                """
+            if offset != 0 { arguments.append(offset) }
+            skip = "0"
+        }
         var sourceHasWhere = !readsMatchesFirst && !filter.conditions.isEmpty
         if let start, !startSQL.isEmpty {
             var inBlock = filter
@@ -185,7 +201,7 @@ enum PGAdmittedReads {
         let recursive = start?.byLevels == true && !startSQL.isEmpty ? "RECURSIVE" : ""
         let sql = PGFilter.numbered(
             """
-            WITH \(recursive) \(readsMatchesFirst ? "matches AS MATERIALIZED (SELECT \(PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
+            WITH \(recursive) \(readsMatchesFirst ? "matches AS MATERIALIZED (SELECT \(narrowMatches ? "id, username, created_at" : PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
             \(walkSQL) \(startSQL) total AS MATERIALIZED (\(totalSQL))
             SELECT * FROM (
                 SELECT \(PGUsers.columns), 0 AS part, 0::bigint AS ordinal, (SELECT * FROM total) AS total FROM users WHERE id = $?

@@ -30,10 +30,11 @@ enum PGCustomers {
     ) async throws -> (total: Int64, request: PageRequest) {
         let searched = filter.search?.isEmpty == false
         if let short = ShortSearch(filter) {
-            let throughIndex = try await PGSearchGrams.throughIndex(short, page: page, in: db)
+            let start = PGPageStart(search: short, descending: false)
+            let throughIndex = try await PGSearchGrams.throughIndex(short, page: page, placed: start, in: db)
             return try await PGAdmittedReads.userPage(
                 access, filter: conditions(filter, throughIndex: throughIndex), order: "id", total: .searchGrams(short), page: page,
-                matchesFirst: throughIndex, startingAt: PGPageStart(search: short, descending: false), in: db, row: row
+                matchesFirst: throughIndex, startingAt: start, in: db, row: row
             )
         }
         // A long text's kept state, or else (not kept) the four the indexes should look up.

@@ -120,8 +120,6 @@ enum PGUsers {
         _ listFilter: UserListFilter, page: PageRequest, _ access: Access, in db: PGSession, row: (PGRow) throws -> Void
     ) async throws -> (total: Int64, request: PageRequest) {
         let short = ShortSearch(listFilter)
-        var throughIndex = false
-        if let short { throughIndex = try await PGSearchGrams.throughIndex(short, page: page, in: db) }
         // Newest or oldest first, a short search (or a deep page without a search) starts its
         // walk at the block holding its first row (search_blocks; list_blocks' levels).
         let byCreation = listFilter.sortBy == .createdAt
@@ -129,6 +127,8 @@ enum PGUsers {
         let deep = (page.offset ?? 0) >= PGCustomers.firstPagesWalked
         let placed = byCreation ? short ?? (!searched && deep ? ShortSearch.everyone(listFilter) : nil) : nil
         let start = placed.map { PGPageStart(search: $0, descending: listFilter.sortOrder == .desc) }
+        var throughIndex = false
+        if let short { throughIndex = try await PGSearchGrams.throughIndex(short, page: page, placed: start, in: db) }
         var filter = PGFilter()
         switch listFilter.status {
         case .active: filter.add("deleted_at IS NULL")
