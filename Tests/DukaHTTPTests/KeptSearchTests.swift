@@ -4,6 +4,7 @@ import HTTPTypes
 import Testing
 
 @testable import DukaHTTP
+@testable import DukaPostgres
 @testable import DukaSQLite
 
 /// Long searches that many users match: once their texts are kept (`search_texts`), the
@@ -166,6 +167,42 @@ import Testing
             let kept = try await duka.scalarInt("SELECT COUNT(*) FROM search_texts") ?? 0
             #expect(kept >= 8, "texts kept: \(kept)")
             #expect(try await Self.drift(duka) == 0)
+        }
+    }
+
+    /// PostgreSQL: a page read from a listed text's members, when the text is no longer
+    /// listed by the time the page's statement runs (it made room for another after the
+    /// state was read), is read again through the trigram indexes: the same rows and total
+    /// as a request that finds the text not listed.
+    @Test(.enabled(if: TestEngine.postgresURL != nil, "needs DUKA_TEST_PG")) func aTextUnlistedBeforeItsPageIsReadAgain() async throws {
+        let duka = try await TestDuka.make(.postgres)
+        try await duka.run { api in
+            try await ShortSearchTests.addPeople(duka, count: 120)
+            let token = try await api.token("admin", TestDuka.adminPassword)
+            let filter = CustomerFilter(search: "example")
+            let kept = try #require(KeptSearch(filter))
+            try await KeptSearch.$keptFromOverride.withValue(1) {
+                _ = try await api.request(.get, "/employee/customers?search=example", token: token)
+            }
+            await duka.server.storage.keptSearches.settle()
+            #expect(try await duka.scalarInt("SELECT COUNT(*) FROM search_texts WHERE list = 'c' AND text = 'example' AND listed") == 1)
+            try await duka.execute("UPDATE search_texts SET listed = FALSE")
+            let response = try await api.request(.get, "/employee/customers?search=example&per_page=7&page=2", token: token)
+            let expected = response.json["customers"]?.arrayValue?.compactMap { $0["id"]?.intValue } ?? []
+            #expect(expected.count == 7)
+            let admin = try #require(try await duka.user(login: "admin"))
+            let access = Access(userID: admin.id, uuid: admin.uuid, role: admin.role.rawValue, sessionVersion: admin.sessionVersion, roles: [.admin])
+            let storage = duka.server.storage as! PostgresStorage
+            let (total, ids) = try await storage.read { db in
+                var ids: [Int64] = []
+                let found = try await PGAdmittedReads.userPage(
+                    access, filter: PGCustomers.conditions(filter), order: "id", total: .kept(kept), page: PageRequest(page: 2, size: 7),
+                    members: PGKeptSearches.Members(search: kept, descending: false), in: db
+                ) { ids.append(PGUsers.decode($0).id) }
+                return (found.total, ids)
+            }
+            #expect(ids == expected)
+            #expect(total == response.json["pagination"]?["total"]?.intValue)
         }
     }
 

@@ -61,7 +61,8 @@ enum PGAdmittedReads {
         var walkSQL = ""
         if let members {
             // Whether the text is still listed in this statement's snapshot (it may have
-            // made room for another since the state was read): if not, the indexes find it.
+            // made room for another since the state was read): if not, the statement answers
+            // so and the page is read again without its members (below).
             walkSQL = "listed AS MATERIALIZED (SELECT EXISTS (SELECT 1 FROM search_texts WHERE list = $? AND text = $? AND ready AND listed) AS yes),"
             arguments += [members.search.list.rawValue, members.search.text]
         }
@@ -87,7 +88,7 @@ enum PGAdmittedReads {
             arguments += found.arguments
             skip = "(SELECT skip FROM start)"
         }
-        let totalSQL: String
+        var totalSQL: String
         switch total {
         case .counter(let name): totalSQL = "SELECT value FROM counters WHERE name = '\(name.rawValue)'"
         case .difference(let a, let b):
@@ -101,6 +102,12 @@ enum PGAdmittedReads {
             let counted = PGSearchGrams.totalSQL(search)
             totalSQL = counted.sql
             arguments += counted.arguments
+        case .kept(let search) where members != nil:
+            // Listed, so ready: the kept counts alone. The statement holds no pattern, so
+            // PostgreSQL keeps one plan for it instead of planning it at every execution
+            // (1.4 ms of planning against 0.3 ms of execution for `20064` on the portal).
+            totalSQL = PGKeptSearches.countedSQL(search)
+            arguments += [search.list.rawValue, search.text]
         case .kept(let search):
             let counted = PGKeptSearches.totalSQL(search, filter: filter)
             totalSQL = counted.sql
@@ -156,13 +163,9 @@ enum PGAdmittedReads {
                     SELECT id FROM search_text_members
                     WHERE list = $? AND text = $? AND bucket IN (\(members.search.bucketList)) AND (SELECT yes FROM listed)
                     ORDER BY sort_key \(direction), id \(direction) LIMIT \(page.size) OFFSET $?
-                 ) AS m JOIN users USING (id)
-                 UNION ALL
-                 (SELECT * FROM users \(filter.unnumberedWhereClause) AND NOT (SELECT yes FROM listed)
-                  ORDER BY \(order) LIMIT \(page.size) OFFSET $?)) AS users
+                 ) AS m JOIN users USING (id)) AS users
                 """
             sourceArgumentsBefore = [members.search.list.rawValue, members.search.text, offset]
-            sourceArgumentsAfter = [offset]
             skip = "0"
             sourceHasWhere = false
         }
@@ -182,7 +185,9 @@ enum PGAdmittedReads {
             // A text no row contains is answered from its count, without a walk.
             source += (sourceHasWhere ? " AND" : " WHERE") + " (SELECT * FROM total) > 0"
         }
-        if !readsMatchesFirst { arguments += sourceArgumentsBefore + filter.arguments + sourceArgumentsAfter }
+        if !readsMatchesFirst {
+            arguments += sourceArgumentsBefore + (members == nil ? filter.arguments : []) + sourceArgumentsAfter
+        }
         let limit: String
         if page.offset == 0 {
             // The first page, by far the most read: its size is written into the text, so the
@@ -197,6 +202,8 @@ enum PGAdmittedReads {
             if skip == "$?" { arguments.append(offset) }
             limit = "LIMIT CASE WHEN $? < (SELECT * FROM total) THEN $? ELSE 0 END OFFSET \(skip)"
         }
+        // The caller's row says whether the text was still listed.
+        let listedColumn = members == nil ? "" : ", (SELECT yes FROM listed)::int::bigint"
         // Going down list_blocks' levels is a recursive CTE.
         let recursive = start?.byLevels == true && !startSQL.isEmpty ? "RECURSIVE" : ""
         let sql = PGFilter.numbered(
@@ -204,10 +211,10 @@ enum PGAdmittedReads {
             WITH \(recursive) \(readsMatchesFirst ? "matches AS MATERIALIZED (SELECT \(narrowMatches ? "id, username, created_at" : PGUsers.columns) FROM users \(filter.unnumberedWhereClause))," : "")
             \(walkSQL) \(startSQL) total AS MATERIALIZED (\(totalSQL))
             SELECT * FROM (
-                SELECT \(PGUsers.columns), 0 AS part, 0::bigint AS ordinal, (SELECT * FROM total) AS total FROM users WHERE id = $?
+                SELECT \(PGUsers.columns), 0 AS part, 0::bigint AS ordinal, (SELECT * FROM total) AS total\(listedColumn) FROM users WHERE id = $?
                 UNION ALL
                 SELECT * FROM (
-                    SELECT \(PGUsers.columns), 1, row_number() OVER (ORDER BY \(order)), NULL::bigint FROM \(source)
+                    SELECT \(PGUsers.columns), 1, row_number() OVER (ORDER BY \(order)), NULL::bigint\(members == nil ? "" : ", NULL::bigint") FROM \(source)
                     ORDER BY \(order)
                     \(limit)
                 ) AS page
@@ -218,14 +225,20 @@ enum PGAdmittedReads {
         let base = UserColumn.allCases.count
         var found: Int64?
         var admitted = false
+        var listed = true
         for current in try await db.rows(sql, arguments) {
             if current.int64(base) == 0 {
                 _ = try access.admit(PGUsers.decode(current))
                 admitted = true
                 found = current.int64(base + 2)
+                if members != nil { listed = current.int64(base + 3) != 0 }
             } else if admitted {
                 try row(current)
             }
+        }
+        if admitted, !listed {
+            // No longer listed (no page rows came): the trigram indexes find the page.
+            return try await userPage(access, filter: filter, order: order, total: total, page: page, in: db, row: row)
         }
         guard admitted, let found else {
             _ = try access.admit(nil)

@@ -2,14 +2,17 @@ import DukaCore
 
 /// The employee portal's SQL on PostgreSQL: users whose role is `customer`.
 enum PGCustomers {
-    static func conditions(_ filter: CustomerFilter, throughIndex: Bool = false, narrowedTo: Substring? = nil) -> PGFilter {
+    static func conditions(
+        _ filter: CustomerFilter, throughIndex: Bool = false, narrowedTo: Substring? = nil, oncePlanned: Bool = false
+    ) -> PGFilter {
         var sql = PGFilter()
         sql.add("role = 'customer'")
         if !filter.includeDeleted { sql.add("deleted_at IS NULL") }
         if let isActive = filter.isActive { sql.add("is_active = $?", isActive) }
         if let search = filter.search, !search.isEmpty {
             sql.add(PGSearch.condition(
-                search, columns: ["full_name", "email", "phone_number", "id_number"], throughIndex: throughIndex, narrowedTo: narrowedTo
+                search, columns: ["full_name", "email", "phone_number", "id_number"], throughIndex: throughIndex, narrowedTo: narrowedTo,
+                oncePlanned: oncePlanned
             ))
         }
         return sql
@@ -33,7 +36,7 @@ enum PGCustomers {
             let start = PGPageStart(search: short, descending: false)
             let throughIndex = try await PGSearchGrams.throughIndex(short, page: page, placed: start, in: db)
             return try await PGAdmittedReads.userPage(
-                access, filter: conditions(filter, throughIndex: throughIndex), order: "id", total: .searchGrams(short), page: page,
+                access, filter: conditions(filter, throughIndex: throughIndex, oncePlanned: throughIndex), order: "id", total: .searchGrams(short), page: page,
                 matchesFirst: throughIndex, startingAt: start, in: db, row: row
             )
         }
@@ -56,9 +59,10 @@ enum PGCustomers {
                 )
                 // A listed text's page is read from its members, in id order as the portal's.
                 let members = state.listed ? PGKeptSearches.Members(search: kept, descending: false) : nil
+                let matchesFirst = !walked && members == nil
                 return try await PGAdmittedReads.userPage(
-                    access, filter: conditions(filter), order: "id", total: .kept(kept), page: page,
-                    matchesFirst: !walked && members == nil, walk: walk, members: members, in: db, row: row
+                    access, filter: conditions(filter, oncePlanned: matchesFirst), order: "id", total: .kept(kept), page: page,
+                    matchesFirst: matchesFirst, walk: walk, members: members, in: db, row: row
                 )
             }
         } else if let search = filter.search, searched {
@@ -66,7 +70,8 @@ enum PGCustomers {
         }
         if searched {
             return try await PGAdmittedReads.userPage(
-                access, filter: conditions(filter, narrowedTo: narrowed), order: "id", total: .countOfMatches, page: page, in: db, row: row
+                access, filter: conditions(filter, narrowedTo: narrowed, oncePlanned: true), order: "id", total: .countOfMatches, page: page,
+                in: db, row: row
             )
         }
         let everyone = ShortSearch.everyone(filter)

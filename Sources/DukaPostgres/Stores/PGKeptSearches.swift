@@ -82,11 +82,16 @@ enum PGKeptSearches {
         (
             """
             SELECT CASE WHEN EXISTS (SELECT 1 FROM search_texts WHERE list = $? AND text = $? AND ready)
-                THEN (SELECT COALESCE(SUM(count), 0)::bigint FROM search_text_counts WHERE list = $? AND text = $? AND bucket IN (\(search.bucketList)))
+                THEN (\(countedSQL(search)))
                 ELSE (SELECT COUNT(*) FROM users \(filter.unnumberedWhereClause)) END
             """,
             [search.list.rawValue, search.text, search.list.rawValue, search.text] + filter.arguments
         )
+    }
+
+    /// The kept text's total from its counts (arguments: list, text), for a text known ready.
+    static func countedSQL(_ search: KeptSearch) -> String {
+        "SELECT COALESCE(SUM(count), 0)::bigint FROM search_text_counts WHERE list = $? AND text = $? AND bucket IN (\(search.bucketList))"
     }
 
     /// Starts keeping `key`'s text, found in `total` users. Added first (the trigger

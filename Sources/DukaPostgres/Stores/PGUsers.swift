@@ -149,9 +149,18 @@ enum PGUsers {
             narrowed = try await PGSearch.narrowing(search, list: .users, in: db)
         }
         let walked = kept.map { PGKeptSearches.walks($0.state, page: page) } ?? false
+        // A listed text's page is read from its members when the list is in their order (by
+        // sign-up time, then id).
+        let members = kept.flatMap { kept in
+            kept.state.listed && byCreation ? PGKeptSearches.Members(search: kept.search, descending: listFilter.sortOrder == .desc) : nil
+        }
+        // Whether every match is read first (no walk in page order).
+        let matchesFirst = kept == nil ? throughIndex || (searched && short == nil) : !walked && members == nil
         let unsearched = filter
         if let search = listFilter.search, !search.isEmpty {
-            filter.add(PGSearch.condition(search, columns: ["username", "email"], throughIndex: throughIndex, narrowedTo: narrowed))
+            filter.add(PGSearch.condition(
+                search, columns: ["username", "email"], throughIndex: throughIndex, narrowedTo: narrowed, oncePlanned: matchesFirst
+            ))
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let order = "\(listFilter.sortBy == .username ? "lower(username)" : "created_at") \(direction), id \(direction)"
@@ -170,11 +179,8 @@ enum PGUsers {
             let walk = PGKeptSearches.Walk(
                 base: unsearched, condition: PGSearch.condition(search.text, columns: search.list.searchedColumns, walked: true), state: state, page: page
             )
-            // A listed text's page is read from its members when the list is in their
-            // order (by sign-up time, then id).
-            let members = state.listed && byCreation ? PGKeptSearches.Members(search: search, descending: listFilter.sortOrder == .desc) : nil
             return try await PGAdmittedReads.userPage(
-                access, filter: filter, order: order, total: .kept(search), page: page, matchesFirst: !walked && members == nil,
+                access, filter: filter, order: order, total: .kept(search), page: page, matchesFirst: matchesFirst,
                 walk: walk, members: members, in: db, row: row
             )
         }
