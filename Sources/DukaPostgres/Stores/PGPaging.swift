@@ -119,7 +119,7 @@ enum PGSearch {
             return ("\(candidates.sql) AND \(whole.sql)", candidates.arguments + whole.arguments)
         }
         guard ShortSearch.counts(text) else { return folded(text, columns: columns, indexed: !walked, oncePlanned: oncePlanned) }
-        let ascii = asciiFolded(text, columns: columns, oncePlanned: oncePlanned)
+        let ascii = asciiFolded(text, columns: columns)
         guard throughIndex else { return ascii }
         let unicode = folded(text, columns: columns, oncePlanned: oncePlanned)
         return ("\(unicode.sql) AND \(ascii.sql)", unicode.arguments + ascii.arguments)
@@ -158,10 +158,13 @@ enum PGSearch {
         return tests(text, columns.map { "folded_\($0)\(unindexed) LIKE \(pattern)" }, oncePlanned: oncePlanned)
     }
 
-    /// The text with ASCII folding on both sides (SQLite's LIKE).
-    private static func asciiFolded(_ text: String, columns: [String], oncePlanned: Bool) -> (sql: String, arguments: [any PGArgument]) {
-        let pattern = once(#"lower($? COLLATE "C")"#, oncePlanned)
-        return tests(text, columns.map { #"lower(\#($0) COLLATE "C") LIKE \#(pattern)"# }, oncePlanned: oncePlanned)
+    /// The text with ASCII folding on both sides (SQLite's LIKE), the pattern always folded
+    /// once: no index answers these tests, so the pattern cannot change the plan, and a
+    /// generic plan (which these statements get) folded it again for every row tested
+    /// (a walk of 7,084 rows: 13.4 ms, against 4.1 ms with the pattern folded once).
+    private static func asciiFolded(_ text: String, columns: [String]) -> (sql: String, arguments: [any PGArgument]) {
+        let pattern = once(#"lower($? COLLATE "C")"#, true)
+        return tests(text, columns.map { #"lower(\#($0) COLLATE "C") LIKE \#(pattern)"# }, oncePlanned: true)
     }
 
     /// `pattern`, in a subquery when `oncePlanned`.
@@ -169,7 +172,9 @@ enum PGSearch {
         oncePlanned ? "(SELECT \(pattern))" : pattern
     }
 
-    /// `tests` OR-ed, each with the text as its substring pattern (`%`, `_` and `\` escaped).
+    /// `tests` OR-ed, each with the text as its substring pattern (`%`, `_` and `\` escaped;
+    /// `\` is LIKE's escape character unless told otherwise, which a pattern in a subquery
+    /// is not, so that nothing is left to compute for each row).
     private static func tests(_ text: String, _ tests: [String], oncePlanned: Bool) -> (sql: String, arguments: [any PGArgument]) {
         let pattern = likeSubstringPattern(text)
         let escape = oncePlanned ? "" : #" ESCAPE '\'"#
