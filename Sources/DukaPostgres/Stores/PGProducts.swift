@@ -20,7 +20,9 @@ enum PGProducts {
         if !productFilter.includeInactive { filter.add("is_active") }
         if let search = productFilter.search, !search.isEmpty {
             let pattern = likeSubstringPattern(search)
-            filter.add(#"(lower(name) LIKE lower($? COLLATE "C") ESCAPE '\' OR lower(sku) LIKE lower($? COLLATE "C") ESCAPE '\')"#, pattern, pattern)
+            // The pattern folded once (a subquery), not for every product a generic plan
+            // tests; `\` is LIKE's escape character by default.
+            filter.add(#"(lower(name) LIKE (SELECT lower($? COLLATE "C")) OR lower(sku) LIKE (SELECT lower($? COLLATE "C")))"#, pattern, pattern)
         }
         let counter: PGCounters.Name? = filter.conditions.isEmpty ? .products : nil
         return try await PGAdmittedReads.productPage(access, filter: filter, total: counter, page: page, in: db)
