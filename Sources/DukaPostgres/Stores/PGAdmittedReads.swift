@@ -88,7 +88,7 @@ enum PGAdmittedReads {
             arguments += found.arguments
             skip = "(SELECT skip FROM start)"
         }
-        var totalSQL: String
+        let totalSQL: String
         switch total {
         case .counter(let name): totalSQL = "SELECT value FROM counters WHERE name = '\(name.rawValue)'"
         case .difference(let a, let b):
@@ -151,8 +151,8 @@ enum PGAdmittedReads {
             skip = "0"
             sourceHasWhere = false
         }
-        // Arguments of the source around its filter's.
-        var sourceArgumentsBefore: [any PGArgument] = [], sourceArgumentsAfter: [any PGArgument] = []
+        // Arguments of the source before its filter's.
+        var sourceArgumentsBefore: [any PGArgument] = []
         if let members {
             // The page's rows from the text's members in page order, at any depth; the
             // list's order and the members' are the same (`sort_key`, then id).
@@ -186,7 +186,7 @@ enum PGAdmittedReads {
             source += (sourceHasWhere ? " AND" : " WHERE") + " (SELECT * FROM total) > 0"
         }
         if !readsMatchesFirst {
-            arguments += sourceArgumentsBefore + (members == nil ? filter.arguments : []) + sourceArgumentsAfter
+            arguments += sourceArgumentsBefore + (members == nil ? filter.arguments : [])
         }
         let limit: String
         if page.offset == 0 {
