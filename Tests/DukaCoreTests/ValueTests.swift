@@ -264,4 +264,17 @@ import DukaAssets
         let even = TrigramWeights("abcdef", counts: ["abc": 5, "bcd": 5, "cde": 5, "def": 5])!
         #expect(even.rarestFours(ratio: 0, most: 2) == ["abcd", "bcde"])
     }
+
+    /// A text is common when every weighed trigram is in at least a quarter of the list.
+    @Test func aTextIsCommonWhenEachOfItsTrigramsIs() {
+        let domain = TrigramWeights("e.co.", counts: ["e.c": 96_980, ".co": 100_000, "co.": 97_001])!
+        #expect(domain.allCommon(listSize: 100_000))
+        #expect(domain.allCommon(listSize: 387_920))
+        #expect(!domain.allCommon(listSize: 387_921))
+        #expect(!domain.allCommon(listSize: 0))
+        // One trigram in fewer users is enough to look the text up through the indexes.
+        #expect(!phone.allCommon(listSize: 1_000_000))
+        let rare = TrigramWeights("e.cox", counts: ["e.c": 96_980, ".co": 100_000])!
+        #expect(!rare.allCommon(listSize: 100_000))
+    }
 }

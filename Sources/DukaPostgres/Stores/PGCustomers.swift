@@ -3,7 +3,7 @@ import DukaCore
 /// The employee portal's SQL on PostgreSQL: users whose role is `customer`.
 enum PGCustomers {
     static func conditions(
-        _ filter: CustomerFilter, throughIndex: Bool = false, narrowedTo: Substring? = nil, oncePlanned: Bool = false
+        _ filter: CustomerFilter, throughIndex: Bool = false, narrowedTo: Substring? = nil, oncePlanned: Bool = false, scanned: Bool = false
     ) -> PGFilter {
         var sql = PGFilter()
         sql.add("role = 'customer'")
@@ -11,8 +11,8 @@ enum PGCustomers {
         if let isActive = filter.isActive { sql.add("is_active = $?", isActive) }
         if let search = filter.search, !search.isEmpty {
             sql.add(PGSearch.condition(
-                search, columns: ["full_name", "email", "phone_number", "id_number"], throughIndex: throughIndex, narrowedTo: narrowedTo,
-                oncePlanned: oncePlanned
+                search, columns: ["full_name", "email", "phone_number", "id_number"], throughIndex: throughIndex, walked: scanned,
+                narrowedTo: narrowedTo, oncePlanned: oncePlanned
             ))
         }
         return sql
@@ -45,6 +45,13 @@ enum PGCustomers {
         if let kept = KeptSearch(filter), let text = filter.search {
             let found = try await PGKeptSearches.stateOrNarrowing(kept, text: text, in: db)
             narrowed = found.narrowed
+            if found.common {
+                // Likely in many customers: counted by a scan, its page walked in id order.
+                return try await PGAdmittedReads.userPage(
+                    access, filter: conditions(filter, oncePlanned: true, scanned: true), order: "id", total: .count, page: page,
+                    in: db, row: row
+                )
+            }
             if let state = found.state {
                 // A kept text's total is a few rows' sum; its page is read from its members
                 // (listed), walked when that reaches it soon (a dense text), else found through

@@ -8,9 +8,13 @@ enum PGKeptSearches {
     /// Whether the search's text is kept and counted (its kept total, how many users the
     /// filter's buckets hold, to choose between a walk and the trigram indexes, and
     /// whether its matches are listed in `search_text_members`), or else, for a text not
-    /// kept, the four of it the trigram indexes should look up (`PGSearch.narrowing`):
-    /// one round trip for both, where a text not kept took two.
-    static func stateOrNarrowing(_ search: KeptSearch, text: String, in db: PGSession) async throws -> (state: State?, narrowed: Substring?) {
+    /// kept, the four of it the trigram indexes should look up (`PGSearch.narrowing`), or
+    /// whether all its trigrams are common (`TrigramWeights.allCommon`: its rows are then
+    /// counted by a scan and its page walked): one round trip for both, where a text not
+    /// kept took two.
+    static func stateOrNarrowing(
+        _ search: KeptSearch, text: String, in db: PGSession
+    ) async throws -> (state: State?, narrowed: Substring?, common: Bool) {
         let trigrams = TrigramWeights.trigrams(of: text) ?? []
         let marks = trigrams.indices.map { "$\($0 + 3)" }.joined(separator: ", ")
         let weights = trigrams.isEmpty ? "" : """
@@ -28,11 +32,13 @@ enum PGKeptSearches {
             """,
             [search.list.rawValue, search.text] + trigrams
         )
-        if let first = rows.first(where: { $0.isNull(0) }), !first.isNull(1) {
-            return (State(total: first.int64(2), listSize: first.int64(3), listed: first.bool(1)), nil)
+        let first = rows.first { $0.isNull(0) }
+        if let first, !first.isNull(1) {
+            return (State(total: first.int64(2), listSize: first.int64(3), listed: first.bool(1)), nil, false)
         }
         let counts = Dictionary(rows.filter { !$0.isNull(0) }.map { ($0.string(0), $0.int64(2)) }, uniquingKeysWith: +)
-        return (nil, PGSearch.narrowing(text, counts: counts))
+        let common = TrigramWeights(text, counts: counts)?.allCommon(listSize: first?.int64(3) ?? 0) ?? false
+        return (nil, common ? nil : PGSearch.narrowing(text, counts: counts), common)
     }
 
     struct State {

@@ -107,8 +107,8 @@ enum PGSearch {
     /// evaluates once and cannot see while planning, so that its custom plans cost what
     /// its generic plan does and it keeps one plan instead of planning at every execution
     /// (0.3–0.7 ms of planning against about as much of execution). Only where the plan
-    /// cannot turn into a walk: blind to the pattern, a plan with `ORDER BY … LIMIT` would
-    /// walk a sparse text's whole list.
+    /// cannot turn into a walk, or where a walk is meant (`walked`, a common text): blind
+    /// to the pattern, a plan with `ORDER BY … LIMIT` would walk a sparse text's whole list.
     static func condition(
         _ text: String, columns: [String], throughIndex: Bool = false, walked: Bool = false, narrowedTo: Substring? = nil,
         oncePlanned: Bool = false

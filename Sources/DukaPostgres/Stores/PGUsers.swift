@@ -142,9 +142,12 @@ enum PGUsers {
         var kept: (search: KeptSearch, state: PGKeptSearches.State)?
         // A text not kept is counted through the indexes, narrowed when that reads less.
         var narrowed: Substring?
+        // A text not kept whose trigrams are all common: counted by a scan, its page walked.
+        var common = false
         if let search = KeptSearch(listFilter), let text = listFilter.search {
             let found = try await PGKeptSearches.stateOrNarrowing(search, text: text, in: db)
             if let state = found.state { kept = (search, state) } else { narrowed = found.narrowed }
+            common = found.common
         } else if let search = listFilter.search, !search.isEmpty {
             narrowed = try await PGSearch.narrowing(search, list: .users, in: db)
         }
@@ -155,18 +158,19 @@ enum PGUsers {
             kept.state.listed && byCreation ? PGKeptSearches.Members(search: kept.search, descending: listFilter.sortOrder == .desc) : nil
         }
         // Whether every match is read first (no walk in page order).
-        let matchesFirst = kept == nil ? throughIndex || (searched && short == nil) : !walked && members == nil
+        let matchesFirst = kept == nil ? throughIndex || (searched && short == nil && !common) : !walked && members == nil
         let unsearched = filter
         if let search = listFilter.search, !search.isEmpty {
             filter.add(PGSearch.condition(
-                search, columns: ["username", "email"], throughIndex: throughIndex, narrowedTo: narrowed, oncePlanned: matchesFirst
+                search, columns: ["username", "email"], throughIndex: throughIndex, walked: common, narrowedTo: narrowed,
+                oncePlanned: matchesFirst || common
             ))
         }
         let direction = listFilter.sortOrder == .asc ? "ASC" : "DESC"
         let order = "\(listFilter.sortBy == .username ? "lower(username)" : "created_at") \(direction), id \(direction)"
         // Customers without a search are counted by the triggers (other roles are few).
         var total = PGAdmittedReads.Total.count
-        if let short { total = .searchGrams(short) } else if searched { total = .countOfMatches }
+        if let short { total = .searchGrams(short) } else if searched, !common { total = .countOfMatches }
         if !searched, deep, byCreation { total = .searchGrams(ShortSearch.everyone(listFilter)) }
         if listFilter.role == .customer, !searched {
             switch listFilter.status {
