@@ -20,7 +20,7 @@ enum PGKeptSearches {
         let weights = trigrams.isEmpty ? "" : """
             UNION ALL
             SELECT gram, NULL, SUM(count)::bigint, 0 FROM search_grams
-            WHERE list = $1 AND gram IN (\(marks)) AND NOT EXISTS (SELECT 1 FROM search_texts WHERE list = $1 AND text = $2 AND ready)
+            WHERE list = $1 AND gram IN ('', \(marks)) AND NOT EXISTS (SELECT 1 FROM search_texts WHERE list = $1 AND text = $2 AND ready)
             GROUP BY gram
             """
         let rows = try await db.rows(
@@ -37,7 +37,10 @@ enum PGKeptSearches {
             return (State(total: first.int64(2), listSize: first.int64(3), listed: first.bool(1)), nil, false)
         }
         let counts = Dictionary(rows.filter { !$0.isNull(0) }.map { ($0.string(0), $0.int64(2)) }, uniquingKeysWith: +)
-        let common = TrigramWeights(text, counts: counts)?.allCommon(listSize: first?.int64(3) ?? 0) ?? false
+        // Common in the whole list (the trigrams are counted in every bucket, and the scan
+        // reads every user): a filter of few users (a role, the deleted) is no reason to scan.
+        let trigramWeights = TrigramWeights(text, counts: counts)
+        let common = trigramWeights.map { $0.allCommon(listSize: $0.listSize ?? 0) } ?? false
         return (nil, common ? nil : PGSearch.narrowing(text, counts: counts), common)
     }
 
