@@ -135,11 +135,15 @@ public final class PostgresStorage: Storage {
         try await read { try await PGUsers.count(in: $0) }
     }
 
+    public func hasUsers() async throws -> Bool {
+        try await read { try await PGUsers.any(in: $0) }
+    }
+
     public func insertFirstAdmin(_ admin: NewUser) async throws -> Bool {
         try await write(limited: false) { db in
             // Instances starting at once: one inserts, the others see its admin.
             try await PGDemo.lockUsersForFirstStart(db)
-            guard try await PGUsers.count(in: db) == 0 else { return false }
+            guard try await !PGUsers.any(in: db) else { return false }
             try await PGUsers.insert(admin, in: db)
             return true
         }
@@ -468,7 +472,7 @@ enum PGDemo {
 
     static func insert(_ shop: DemoShop, in db: PGSession) async throws -> Bool {
         try await lockUsersForFirstStart(db)
-        guard try await PGUsers.count(in: db) == 0 else { return false }
+        guard try await !PGUsers.any(in: db) else { return false }
         try await fill(shop, in: db)
         return true
     }

@@ -146,9 +146,13 @@ public final class SQLiteStorage: Storage {
         try await read { try UserStore.count(in: $0) }
     }
 
+    public func hasUsers() async throws -> Bool {
+        try await read { try UserStore.any(in: $0) }
+    }
+
     public func insertFirstAdmin(_ admin: NewUser) async throws -> Bool {
         try await write { db in
-            guard try UserStore.count(in: db) == 0 else { return false }
+            guard try !UserStore.any(in: db) else { return false }
             try UserStore.insert(admin, in: db)
             return true
         }

@@ -23,7 +23,7 @@ struct RotateSecret: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let storage = try await database.openStorageForCommand()
-        guard try await storage.userCount() > 0 else {
+        guard try await storage.hasUsers() else {
             // On PostgreSQL a mistyped database name is an empty schema, just made.
             await storage.close()
             printError("\(database.displayName) has no users: is it the right database?")

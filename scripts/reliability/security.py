@@ -301,6 +301,13 @@ def rotate_secret(server):
     typo = subprocess.run([binary(), "rotate-secret", "--db", missing], capture_output=True, text=True, timeout=30)
     if typo.returncode == 0 or (not server.postgres and os.path.exists(missing)):
         fail("rotate-secret on a mistyped path succeeded (or made a new file)")
+    if not server.postgres:
+        # A file that exists but holds no users (the wrong file) is refused as well.
+        empty = os.path.join(server.dir, "empty.sqlite")
+        open(empty, "wb").close()
+        refused = subprocess.run([binary(), "rotate-secret", "--db", empty], capture_output=True, text=True, timeout=30)
+        if refused.returncode == 0 or "has no users" not in refused.stderr:
+            fail(f"rotate-secret on a file with no users was not refused: {refused.stderr}")
     result = subprocess.run([binary(), "rotate-secret", "--db", server.db], capture_output=True, text=True, timeout=30)
     if result.returncode != 0:
         fail(f"rotate-secret failed: {result.stderr}")

@@ -13,7 +13,7 @@ public enum Bootstrap {
     public static let adminEmail = "admin@duka.local"
 
     public static func run(storage: any Storage, hasher: PasswordHasher, demo: Bool, adminPassword: String?) async throws -> Outcome {
-        guard try await storage.userCount() == 0 else { return .nothing }
+        guard try await !storage.hasUsers() else { return .nothing }
         if demo {
             return try await storage.loadDemo(hasher: hasher) ? .demo : .nothing
         }

@@ -55,6 +55,10 @@ enum PGUsers {
         try await db.scalarInt("SELECT COUNT(*) FROM users") ?? 0
     }
 
+    static func any(in db: PGSession) async throws -> Bool {
+        try await db.scalarInt("SELECT EXISTS (SELECT 1 FROM users)::int::bigint", []) == 1
+    }
+
     static func takenFields(username: String?, email: String?, exceptID: Int64? = nil, in db: PGSession) async throws -> [String] {
         var taken: [String] = []
         if let username, try await db.scalarInt(

@@ -18,7 +18,7 @@ public enum DemoSeed {
     public static func load(into database: Database, hasher: PasswordHasher, now: Int64 = Timestamp.now()) async throws -> Bool {
         let shop = try await DemoShop.load(seed: EmbeddedResources.seed, hasher: hasher, now: now)
         return try await database.write { db in
-            guard try UserStore.count(in: db) == 0 else { return false }
+            guard try !UserStore.any(in: db) else { return false }
             try insert(shop, in: db)
             return true
         }

@@ -61,6 +61,10 @@ enum UserStore {
         try db.scalarInt("SELECT COUNT(*) FROM users") ?? 0
     }
 
+    static func any(in db: Connection) throws -> Bool {
+        try db.scalarInt("SELECT EXISTS (SELECT 1 FROM users)") == 1
+    }
+
     /// Which of `username` and `email` are taken (case-insensitively), by someone other than `exceptID`.
     static func takenFields(username: String?, email: String?, exceptID: Int64? = nil, in db: Connection) throws -> [String] {
         var taken: [String] = []
