@@ -224,7 +224,7 @@ extension TestDuka {
             return try await postgres.write { db in
                 try await db.rows(finalSQL, values.map(\.postgres)).map { row in
                     (0..<row.count).map { index in
-                        let isText = [PostgresDataType.text, .varchar, .name].contains(row.cells[index].dataType)
+                        let isText = [PostgresDataType.text, .varchar, .name].contains(row.dataType(index))
                         return TestCell(int: isText ? nil : row.optionalInt64(index), text: isText ? row.optionalString(index) : nil)
                     }
                 }
