@@ -118,22 +118,19 @@ struct PGSession {
 
 /// A row of binary-format cells.
 struct PGRow: Sendable {
-    /// Each column's bytes (nil for NULL). Taken through the random-access row, which
-    /// walks the row's bytes once: iterating `PostgresRow` makes a `PostgresCell` for each
-    /// column (its name retained, five fields copied), 8% of duka's CPU on a portal page.
-    let cells: [ByteBuffer?]
-    /// The columns' descriptions, and where this row's first cell is among them.
+    /// The row's cells, read through the random-access row, which walks the row's bytes
+    /// once: iterating `PostgresRow` makes a `PostgresCell` for each column (its name
+    /// retained, five fields copied), 8% of duka's CPU on a portal page.
     private let source: PostgresRandomAccessRow
+    /// Where this row's first cell is among `source`'s (see `dropping`).
     private let first: Int
 
     init(_ row: PostgresRow) {
         source = row.makeRandomAccess()
-        cells = source.indices.map { [source] in source[data: $0].value }
         first = 0
     }
 
-    private init(cells: [ByteBuffer?], source: PostgresRandomAccessRow, first: Int) {
-        self.cells = cells
+    private init(source: PostgresRandomAccessRow, first: Int) {
         self.source = source
         self.first = first
     }
@@ -141,19 +138,22 @@ struct PGRow: Sendable {
     /// The cells from `index` on, as a row of their own (for statements that join two
     /// tables' columns side by side).
     func dropping(_ index: Int) -> PGRow {
-        PGRow(cells: Array(cells[index...]), source: source, first: first + index)
+        PGRow(source: source, first: first + index)
     }
+
+    /// A column's bytes; nil for NULL.
+    private func bytes(_ index: Int) -> ByteBuffer? { source[data: first + index].value }
 
     /// A column's type (tests telling text from numbers apart).
     func dataType(_ index: Int) -> PostgresDataType { source[first + index].dataType }
 
-    var count: Int { cells.count }
+    var count: Int { source.count - first }
 
-    func isNull(_ index: Int) -> Bool { cells[index] == nil }
+    func isNull(_ index: Int) -> Bool { bytes(index) == nil }
 
     /// int2, int4 or int8 (told apart by length), or a bool as 0/1.
     func int64(_ index: Int) -> Int64 {
-        guard let bytes = cells[index] else { return 0 }
+        guard let bytes = bytes(index) else { return 0 }
         switch bytes.readableBytes {
         case 8: return bytes.getInteger(at: bytes.readerIndex, as: Int64.self) ?? 0
         case 4: return Int64(bytes.getInteger(at: bytes.readerIndex, as: Int32.self) ?? 0)
@@ -168,12 +168,12 @@ struct PGRow: Sendable {
     func string(_ index: Int) -> String { optionalString(index) ?? "" }
 
     func optionalString(_ index: Int) -> String? {
-        guard let bytes = cells[index] else { return nil }
+        guard let bytes = bytes(index) else { return nil }
         return String(buffer: bytes)
     }
 
     func withUTF8<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
-        guard let bytes = cells[index] else { return try body(nil) }
+        guard let bytes = bytes(index) else { return try body(nil) }
         return try bytes.withUnsafeReadableBytes { raw in try body(raw.bindMemory(to: UInt8.self)) }
     }
 }
