@@ -140,8 +140,8 @@ import Testing
             // on a loaded machine) added nothing.
             #expect(added.keys.allSatisfy { $0 == .ok || $0 == .created || $0 == .serviceUnavailable }, "\(added)")
             let acknowledged = Int64((added[.ok] ?? 0) + (added[.created] ?? 0))
-            // Enough adds must land for the merge to be tested; a loaded CI machine has shed
-            // about half of them (48 of 100 once), so the bar is well below that.
+            // Enough adds must land for the merge to be tested; on a loaded machine only 48 of
+            // 100 landed once (the rest answered 503), so the bar is well below that.
             #expect(acknowledged >= 10, "\(added)")
             let lines = try await duka.rows("SELECT quantity_milli FROM cart_items WHERE cart_id = ?", [.int(cartID)])
             #expect(lines.map { $0[0].int } == [acknowledged * 1_000])
